@@ -1,0 +1,128 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"strconv"
+	"time"
+
+	"github.com/heartlink/heartlink/dispatch"
+	"github.com/heartlink/heartlink/httpapi"
+)
+
+// config is every setting, read once from flags with environment fallbacks.
+// The README's settings table lists the same.
+type config struct {
+	Addr        string
+	RedisURL    string
+	Prefix      string
+	AdminToken  string
+	Tick        time.Duration
+	LogLevel    slog.Level
+	Policy      dispatch.Policy
+	Limits      httpapi.Limits
+	MaxBodySize int64
+}
+
+func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
+	c := config{Policy: dispatch.DefaultPolicy()}
+	fs := flag.NewFlagSet("heartlink", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	env := func(name, def string) string {
+		if v := getenv(name); v != "" {
+			return v
+		}
+		return def
+	}
+	var errs []error
+	envDur := func(name string, def time.Duration) time.Duration {
+		v := getenv(name)
+		if v == "" {
+			return def
+		}
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			errs = append(errs, fmt.Errorf("%s=%q: want a positive duration such as 30s", name, v))
+			return def
+		}
+		return d
+	}
+	envFloat := func(name string, def float64) float64 {
+		v := getenv(name)
+		if v == "" {
+			return def
+		}
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil || f <= 0 {
+			errs = append(errs, fmt.Errorf("%s=%q: want a positive number", name, v))
+			return def
+		}
+		return f
+	}
+	envInt := func(name string, def int) int {
+		v := getenv(name)
+		if v == "" {
+			return def
+		}
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			errs = append(errs, fmt.Errorf("%s=%q: want a whole number", name, v))
+			return def
+		}
+		return n
+	}
+	p := &c.Policy
+	fs.StringVar(&c.Addr, "addr", env("HEARTLINK_ADDR", ":8080"), "listen address")
+	fs.StringVar(&c.RedisURL, "redis", getenv("REDIS_URL"), "Redis URL (redis://host:6379/0); empty runs on an embedded in-memory store")
+	fs.StringVar(&c.Prefix, "redis-prefix", env("HEARTLINK_REDIS_PREFIX", "hl"), "key prefix, also the Redis Cluster hash tag")
+	fs.DurationVar(&c.Tick, "tick", envDur("HEARTLINK_TICK", 200*time.Millisecond), "how often the queue and offer expiries are worked")
+	level := fs.String("log-level", env("HEARTLINK_LOG_LEVEL", "info"), "debug, info, warn or error")
+	fs.DurationVar(&p.OfferTTL, "offer-ttl", envDur("HEARTLINK_OFFER_TTL", p.OfferTTL), "how long a driver has to answer an offer")
+	fs.IntVar(&p.OffersAtOnce, "offers-at-once", envInt("HEARTLINK_OFFERS_AT_ONCE", p.OffersAtOnce), "drivers offered a trip at the same time")
+	fs.Float64Var(&p.RadiusStartKm, "radius-start-km", envFloat("HEARTLINK_RADIUS_START_KM", p.RadiusStartKm), "first search radius around a pickup")
+	fs.Float64Var(&p.RadiusMaxKm, "radius-max-km", envFloat("HEARTLINK_RADIUS_MAX_KM", p.RadiusMaxKm), "largest search radius")
+	fs.Float64Var(&p.Travel.Detour, "detour", envFloat("HEARTLINK_DETOUR", p.Travel.Detour), "road distance / straight-line distance")
+	fs.Float64Var(&p.Travel.SpeedKmh, "speed-kmh", envFloat("HEARTLINK_SPEED_KMH", p.Travel.SpeedKmh), "average city driving speed")
+	fs.DurationVar(&p.Buffer, "trip-buffer", envDur("HEARTLINK_TRIP_BUFFER", p.Buffer), "padding on each side of a trip's time span")
+	fs.Float64Var(&p.FairnessKm, "fairness-km", envFloat("HEARTLINK_FAIRNESS_KM", p.FairnessKm), "extra km one recent trip weighs in ranking")
+	fs.DurationVar(&p.PresenceTTL, "presence-ttl", envDur("HEARTLINK_PRESENCE_TTL", p.PresenceTTL), "an online driver silent this long gets no offers")
+	fs.DurationVar(&p.Lease, "lease", envDur("HEARTLINK_LEASE", p.Lease), "how long a dispatcher holds a queued trip before another instance may")
+	fs.DurationVar(&p.RetryAfter, "retry-after", envDur("HEARTLINK_RETRY_AFTER", p.RetryAfter), "when a trip that found nobody is searched again")
+	fs.IntVar(&c.Limits.PerAddress, "rate-per-address", envInt("HEARTLINK_RATE_PER_ADDRESS", 100), "requests per second per client address (0: off)")
+	fs.IntVar(&c.Limits.PerToken, "rate-per-token", envInt("HEARTLINK_RATE_PER_TOKEN", 20), "requests per second per caller (0: off)")
+	fs.Int64Var(&c.MaxBodySize, "max-body", int64(envInt("HEARTLINK_MAX_BODY", 64<<10)), "largest request body in bytes")
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if fs.NArg() > 0 {
+		return c, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return c, err
+	}
+	c.Limits.PerAddressBurst = 2 * c.Limits.PerAddress
+	c.Limits.PerTokenBurst = 2 * c.Limits.PerToken
+	c.AdminToken = getenv("HEARTLINK_ADMIN_TOKEN")
+	if c.AdminToken != "" && len(c.AdminToken) < 16 {
+		return c, errors.New("HEARTLINK_ADMIN_TOKEN must be at least 16 characters")
+	}
+	if err := c.LogLevel.UnmarshalText([]byte(*level)); err != nil {
+		return c, fmt.Errorf("-log-level %q: %w", *level, err)
+	}
+	switch {
+	case p.OfferTTL <= 0:
+		return c, errors.New("-offer-ttl must be positive")
+	case p.OffersAtOnce < 1:
+		return c, errors.New("-offers-at-once must be at least 1")
+	case p.RadiusStartKm <= 0 || p.RadiusMaxKm < p.RadiusStartKm:
+		return c, errors.New("-radius-start-km must be positive and at most -radius-max-km")
+	case p.Travel.Detour < 1 || p.Travel.SpeedKmh <= 0:
+		return c, errors.New("-detour must be at least 1 and -speed-kmh positive")
+	case c.Tick <= 0:
+		return c, errors.New("-tick must be positive")
+	}
+	return c, nil
+}

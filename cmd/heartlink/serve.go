@@ -1,0 +1,142 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/heartlink/heartlink/httpapi"
+	"github.com/heartlink/heartlink/redisstore"
+)
+
+// serve runs the API and the dispatch worker until ctx ends.
+func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
+
+	rdb, stopStore, err := connect(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer stopStore()
+
+	store := redisstore.New(rdb, redisstore.Options{Prefix: cfg.Prefix, Policy: &cfg.Policy, Logger: log})
+	if err := bootstrapAdmin(ctx, store, cfg, log, stdout); err != nil {
+		return err
+	}
+
+	reg := prometheus.NewRegistry()
+	api := httpapi.NewServer(httpapi.Config{
+		Fleet: store, Dispatch: store, Policy: cfg.Policy,
+		Limiter: store, Limits: cfg.Limits,
+		Ready:   store.Ping,
+		Logger:  log,
+		Metrics: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}),
+		MaxBody: cfg.MaxBodySize,
+	})
+	reg.MustRegister(append(api.Collectors(), storeCollectors(store)...)...)
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	srv := &http.Server{
+		Handler:           api,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	log.Info("listening", "addr", ln.Addr().String())
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	errc := make(chan error, 2)
+	wg.Go(func() {
+		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			errc <- fmt.Errorf("serve: %w", err)
+		}
+		cancel()
+	})
+	wg.Go(func() {
+		if err := store.Run(ctx, cfg.Tick); err != nil {
+			errc <- err
+		}
+	})
+
+	<-ctx.Done()
+	log.Info("shutting down")
+	shutCtx, done := context.WithTimeout(context.Background(), 10*time.Second)
+	defer done()
+	if err := srv.Shutdown(shutCtx); err != nil {
+		log.Warn("shutdown", "err", err)
+	}
+	wg.Wait()
+	close(errc)
+	return <-errc
+}
+
+// connect opens Redis, or the embedded store when no URL is configured.
+func connect(ctx context.Context, cfg config, log *slog.Logger) (redis.UniversalClient, func(), error) {
+	if cfg.RedisURL == "" {
+		return embedded(log)
+	}
+	opt, err := redis.ParseURL(cfg.RedisURL)
+	if err != nil {
+		return nil, nil, fmt.Errorf("-redis: %w", err)
+	}
+	rdb := redis.NewClient(opt)
+	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := rdb.Ping(pctx).Err(); err != nil {
+		rdb.Close()
+		return nil, nil, fmt.Errorf("redis at %s: %w", opt.Addr, err)
+	}
+	log.Info("store: redis", "addr", opt.Addr, "db", opt.DB, "prefix", cfg.Prefix)
+	return rdb, func() { rdb.Close() }, nil
+}
+
+// bootstrapAdmin makes sure a first coordinator exists. A generated token
+// is printed once, to stdout, never to the log.
+func bootstrapAdmin(ctx context.Context, store *redisstore.Store, cfg config, log *slog.Logger, stdout io.Writer) error {
+	id, tok, err := store.EnsureAdmin(ctx, cfg.AdminToken)
+	if err != nil {
+		return fmt.Errorf("bootstrap coordinator: %w", err)
+	}
+	switch {
+	case cfg.AdminToken != "":
+		log.Info("coordinator token taken from HEARTLINK_ADMIN_TOKEN", "coordinator", id)
+	case tok != "":
+		fmt.Fprintf(stdout, "\nFirst coordinator's token (shown once; keep it safe, or set HEARTLINK_ADMIN_TOKEN):\n\n    %s\n\n", tok)
+	default:
+		log.Info("coordinator token was printed at first start; set HEARTLINK_ADMIN_TOKEN to replace it", "coordinator", id)
+	}
+	return nil
+}
+
+// storeCollectors exposes the dispatcher's counters.
+func storeCollectors(s *redisstore.Store) []prometheus.Collector {
+	counter := func(name, help string, f func(redisstore.Stats) int64) prometheus.Collector {
+		return prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help},
+			func() float64 { return float64(f(s.Stats())) })
+	}
+	return []prometheus.Collector{
+		counter("heartlink_offers_total", "Offers made to drivers.", func(st redisstore.Stats) int64 { return st.Offered }),
+		counter("heartlink_accepts_total", "Trips accepted, claimed or assigned.", func(st redisstore.Stats) int64 { return st.Accepted }),
+		counter("heartlink_declines_total", "Offers declined.", func(st redisstore.Stats) int64 { return st.Declined }),
+		counter("heartlink_expiries_total", "Offers expired.", func(st redisstore.Stats) int64 { return st.Expired }),
+		counter("heartlink_unassigned_total", "Trips nobody took.", func(st redisstore.Stats) int64 { return st.Unassigned }),
+	}
+}

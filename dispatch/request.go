@@ -1,0 +1,131 @@
+package dispatch
+
+import (
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/heartlink/heartlink"
+	"github.com/heartlink/heartlink/fleet"
+)
+
+// Request is what a requester or coordinator supplies to book a trip.
+type Request struct {
+	Kind        Kind       `json:"kind"`
+	Pickup      *Place     `json:"pickup"`
+	Dropoff     *Place     `json:"dropoff"`
+	Riders      []Rider    `json:"riders"`
+	PickupAfter *heartlink.Timestamp `json:"pickup_after"`
+	ArriveBy    *heartlink.Timestamp `json:"arrive_by"`
+	Wheelchair  bool       `json:"wheelchair"`
+	// RequesterID books the trip on behalf of a requester; coordinators only.
+	RequesterID string `json:"requester_id"`
+}
+
+// MaxRiders is the most riders one trip may carry: the largest car.
+const MaxRiders = fleet.MaxSeats
+
+// MaxTripKm bounds the straight-line length of a trip: this is a city
+// fleet, and it keeps every trip's span shorter than MaxSpan.
+const MaxTripKm = 200
+
+// MaxSpan is longer than any trip's span, so overlap checks need only look
+// this far back.
+const MaxSpan = 24 * time.Hour
+
+// MaxAhead is how far ahead a trip may be booked.
+const MaxAhead = 366 * 24 * time.Hour
+
+// Validate reports the first problem with r at time now, naming the field.
+func (r *Request) Validate(now time.Time) error {
+	switch r.Kind {
+	case ExamEscort, Hospital:
+	default:
+		return heartlink.FieldError(heartlink.EInvalid, "kind", "kind must be exam_escort or hospital")
+	}
+	if err := validPlace("pickup", r.Pickup); err != nil {
+		return err
+	}
+	if err := validPlace("dropoff", r.Dropoff); err != nil {
+		return err
+	}
+	if len(r.Riders) == 0 {
+		return heartlink.FieldError(heartlink.EInvalid, "riders", "at least one rider is required")
+	}
+	if len(r.Riders) > MaxRiders {
+		return heartlink.FieldError(heartlink.EInvalid, "riders", "at most %d riders fit in one car", MaxRiders)
+	}
+	for i, rd := range r.Riders {
+		f := "riders[" + strconv.Itoa(i) + "]"
+		if err := fleet.ValidName(f+".name", rd.Name); err != nil {
+			return err
+		}
+		if rd.Phone != "" {
+			if err := fleet.ValidPhone(f+".phone", rd.Phone); err != nil {
+				return err
+			}
+		}
+	}
+	if heartlink.DistanceKm(r.Pickup.Point(), r.Dropoff.Point()) > MaxTripKm {
+		return heartlink.FieldError(heartlink.EInvalid, "dropoff", "dropoff must be within %d km of pickup", MaxTripKm)
+	}
+	if r.ArriveBy == nil {
+		return heartlink.FieldError(heartlink.EInvalid, "arrive_by", "arrive_by is required (RFC 3339)")
+	}
+	if !r.ArriveBy.Time.After(now) {
+		return heartlink.FieldError(heartlink.EInvalid, "arrive_by", "arrive_by must be in the future")
+	}
+	if r.ArriveBy.Time.After(now.Add(MaxAhead)) {
+		return heartlink.FieldError(heartlink.EInvalid, "arrive_by", "arrive_by must be within a year")
+	}
+	if r.PickupAfter != nil && !r.PickupAfter.Time.Before(r.ArriveBy.Time) {
+		return heartlink.FieldError(heartlink.EInvalid, "pickup_after", "pickup_after must be before arrive_by")
+	}
+	return nil
+}
+
+// Trip builds the trip that r books, planned under p at time now.
+func (r *Request) Trip(p Policy, id string, by heartlink.Principal, requesterID string, now time.Time) *Trip {
+	t := &Trip{
+		ID:          id,
+		Kind:        r.Kind,
+		Status:      Queued,
+		RequesterID: requesterID,
+		CreatedBy:   by.String(),
+		Pickup:      trimPlace(*r.Pickup),
+		Dropoff:     trimPlace(*r.Dropoff),
+		Riders:      make([]Rider, len(r.Riders)),
+		Wheelchair:  r.Wheelchair,
+		ArriveBy:    r.ArriveBy.UTC().Truncate(time.Second),
+		CreatedAt:   now.UTC(),
+		UpdatedAt:   now.UTC(),
+		Version:     1,
+	}
+	for i, rd := range r.Riders {
+		t.Riders[i] = Rider{Name: strings.TrimSpace(rd.Name), Phone: strings.TrimSpace(rd.Phone)}
+	}
+	if r.PickupAfter != nil {
+		t.PickupAfter = r.PickupAfter.UTC().Truncate(time.Second)
+	}
+	p.Plan(t, now.UTC())
+	return t
+}
+
+func trimPlace(p Place) Place {
+	p.Address = strings.TrimSpace(p.Address)
+	return p
+}
+
+func validPlace(field string, p *Place) error {
+	if p == nil {
+		return heartlink.FieldError(heartlink.EInvalid, field, "%s is required", field)
+	}
+	pt := p.Point()
+	if err := fleet.ValidPoint(field, &pt); err != nil {
+		return err
+	}
+	if a := strings.TrimSpace(p.Address); a == "" || len([]rune(a)) > 200 {
+		return heartlink.FieldError(heartlink.EInvalid, field+".address", "address must be 1 to 200 characters")
+	}
+	return nil
+}

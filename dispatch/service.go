@@ -1,0 +1,52 @@
+package dispatch
+
+import (
+	"context"
+	"time"
+
+	"github.com/heartlink/heartlink"
+)
+
+// Service is what the HTTP and live APIs need of the dispatcher. Every
+// method checks that by may do what it asks.
+type Service interface {
+	// Request books a trip and offers it to the best eligible drivers.
+	Request(ctx context.Context, by heartlink.Principal, r Request) (*Trip, error)
+	// Trip returns a trip that by may see, with how much of it.
+	Trip(ctx context.Context, by heartlink.Principal, id string) (*Trip, Access, error)
+	// Trips lists the trips by may see that match f.
+	Trips(ctx context.Context, by heartlink.Principal, f Filter) ([]*Trip, error)
+	// Offers lists the live offers to driver by.
+	Offers(ctx context.Context, by heartlink.Principal) ([]Offer, error)
+
+	Accept(ctx context.Context, by heartlink.Principal, tripID string) (*Trip, error)
+	Decline(ctx context.Context, by heartlink.Principal, tripID string) error
+	Progress(ctx context.Context, by heartlink.Principal, tripID string, s Step) (*Trip, error)
+	Release(ctx context.Context, by heartlink.Principal, tripID string) (*Trip, error)
+	Cancel(ctx context.Context, by heartlink.Principal, tripID string) (*Trip, error)
+	Assign(ctx context.Context, by heartlink.Principal, tripID, driverID string) (*Trip, error)
+	Requeue(ctx context.Context, by heartlink.Principal, tripID string) (*Trip, error)
+
+	// Events returns a trip's audit trail, oldest first; coordinators only.
+	Events(ctx context.Context, by heartlink.Principal, tripID string) ([]Event, error)
+}
+
+// Filter selects trips in a listing. The zero Filter selects every trip
+// the caller may see.
+type Filter struct {
+	Status Status
+	// Open selects trips a driver may still take (queued, offered or
+	// unassigned); for a driver, only those they are eligible for.
+	Open  bool
+	Limit int
+}
+
+// Event is one entry of a trip's audit trail.
+type Event struct {
+	At     time.Time `json:"at"`
+	Actor  string    `json:"actor"` // heartlink.Principal.String(), or "system"
+	Action Action    `json:"action"`
+	From   Status    `json:"from,omitempty"`
+	To     Status    `json:"to"`
+	Driver string    `json:"driver_id,omitempty"`
+}

@@ -1,0 +1,121 @@
+package dispatch
+
+// Status is where a trip is in its life.
+type Status string
+
+const (
+	Queued     Status = "queued"     // waiting in the assignment queue
+	Offered    Status = "offered"    // offered to one or more drivers
+	Assigned   Status = "assigned"   // one driver accepted it
+	Arrived    Status = "arrived"    // the driver is at the pickup
+	PickedUp   Status = "picked_up"  // riders on board
+	Completed  Status = "completed"  // riders dropped off
+	Cancelled  Status = "cancelled"  // called off by its requester or a coordinator
+	Unassigned Status = "unassigned" // nobody took it in time: needs a coordinator
+)
+
+// Statuses lists every status, in life order.
+var Statuses = []Status{Queued, Offered, Assigned, Arrived, PickedUp, Completed, Cancelled, Unassigned}
+
+// Valid reports whether s is a known status.
+func (s Status) Valid() bool {
+	for _, v := range Statuses {
+		if s == v {
+			return true
+		}
+	}
+	return false
+}
+
+// Open reports whether a trip in status s may still be taken by a driver.
+func (s Status) Open() bool { return s == Queued || s == Offered || s == Unassigned }
+
+// Active reports whether a driver is carrying out the trip.
+func (s Status) Active() bool { return s == Assigned || s == Arrived || s == PickedUp }
+
+// Ended reports whether s is final.
+func (s Status) Ended() bool { return s == Completed || s == Cancelled }
+
+// Step is progress a driver reports on an assigned trip.
+type Step string
+
+const (
+	StepArrived   Step = "arrived"
+	StepPickedUp  Step = "picked_up"
+	StepCompleted Step = "completed"
+)
+
+// Action names a change of a trip in its audit trail.
+type Action string
+
+const (
+	ActRequested  Action = "requested"
+	ActOffered    Action = "offered"
+	ActAccepted   Action = "accepted"
+	ActClaimed    Action = "claimed"
+	ActAssigned   Action = "assigned" // by a coordinator, by hand
+	ActDeclined   Action = "declined"
+	ActExpired    Action = "expired"
+	ActRequeued   Action = "requeued"
+	ActUnassigned Action = "unassigned"
+	ActReleased   Action = "released"
+	ActArrived    Action = "arrived"
+	ActPickedUp   Action = "picked_up"
+	ActCompleted  Action = "completed"
+	ActCancelled  Action = "cancelled"
+)
+
+// Transition is one allowed change of status: the statuses it may start
+// from, the status it ends in and what it does to the driver's hold.
+type Transition struct {
+	Action Action
+	From   []Status
+	To     Status
+	// ByDriver: only the trip's assigned driver may make it.
+	ByDriver bool
+	// Frees: the assigned driver's commitment is released.
+	Frees bool
+	// Requeue: the trip goes back to the assignment queue, deadline intact.
+	Requeue bool
+}
+
+// Allowed reports whether the transition may start from s.
+func (t Transition) Allowed(s Status) bool {
+	for _, f := range t.From {
+		if f == s {
+			return true
+		}
+	}
+	return false
+}
+
+// The transitions that are not offers or acceptances. Offers, acceptances,
+// declines and expiries are worked by the store's own atomic steps, checked
+// against the same statuses.
+var (
+	TArrived   = Transition{Action: ActArrived, From: []Status{Assigned}, To: Arrived, ByDriver: true}
+	TPickedUp  = Transition{Action: ActPickedUp, From: []Status{Arrived}, To: PickedUp, ByDriver: true}
+	TCompleted = Transition{Action: ActCompleted, From: []Status{PickedUp}, To: Completed, ByDriver: true}
+	// A driver may drop out until the riders are on board.
+	TReleased  = Transition{Action: ActReleased, From: []Status{Assigned, Arrived}, To: Queued, ByDriver: true, Frees: true, Requeue: true}
+	TCancelled = Transition{Action: ActCancelled, From: []Status{Queued, Offered, Unassigned, Assigned, Arrived}, To: Cancelled, Frees: true}
+	// A coordinator puts an unassigned trip back in the queue with a fresh search.
+	TRequeued = Transition{Action: ActRequeued, From: []Status{Unassigned}, To: Queued, Requeue: true}
+)
+
+// StepTransition returns the transition a progress step makes, or false for
+// an unknown step.
+func StepTransition(s Step) (Transition, bool) {
+	switch s {
+	case StepArrived:
+		return TArrived, true
+	case StepPickedUp:
+		return TPickedUp, true
+	case StepCompleted:
+		return TCompleted, true
+	}
+	return Transition{}, false
+}
+
+// Claimable lists the statuses from which a driver may take a trip.
+var Claimable = []Status{Queued, Offered, Unassigned}

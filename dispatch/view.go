@@ -1,0 +1,117 @@
+package dispatch
+
+import (
+	"time"
+
+	"github.com/heartlink/heartlink"
+)
+
+// View is a trip as one caller may see it. Riders and exact places are
+// present only for those PRODUCT.md allows: the requester, coordinators,
+// and the assigned driver from acceptance until ContactGrace after the end.
+// Everyone else who may see the trip at all sees approximate areas.
+type View struct {
+	ID          string     `json:"id"`
+	Kind        Kind       `json:"kind"`
+	Status      Status     `json:"status"`
+	RequesterID string     `json:"requester_id,omitempty"`
+	DriverID    string     `json:"driver_id,omitempty"`
+	Pickup      Place      `json:"pickup"`
+	Dropoff     Place      `json:"dropoff"`
+	Approximate bool       `json:"approximate,omitempty"` // pickup and dropoff are areas of about 1 km, not addresses
+	Riders      []Rider    `json:"riders,omitempty"`
+	Seats       int        `json:"seats"`
+	Wheelchair  bool       `json:"wheelchair"`
+	PickupAfter *time.Time `json:"pickup_after,omitempty"`
+	ArriveBy    time.Time  `json:"arrive_by"`
+	PickupAt    time.Time  `json:"pickup_at"`
+	CreatedAt   time.Time  `json:"created_at"`
+	UpdatedAt   time.Time  `json:"updated_at"`
+	Version     int64      `json:"version"`
+}
+
+// Access is how much of a trip a caller may see.
+type Access int
+
+const (
+	NoAccess Access = iota
+	Redacted        // a driver weighing an offer or an open trip
+	Full
+)
+
+// AccessFor says how much of t the caller by may see at time now. offered
+// tells whether by holds a live offer for t.
+func (p Policy) AccessFor(t *Trip, by heartlink.Principal, offered bool, now time.Time) Access {
+	switch by.Role {
+	case heartlink.RoleCoordinator:
+		return Full
+	case heartlink.RoleRequester:
+		if t.RequesterID == by.ID {
+			return Full
+		}
+	case heartlink.RoleDriver:
+		if t.DriverID == by.ID {
+			if t.Status.Ended() && now.Sub(t.EndedAt) > p.ContactGrace {
+				return Redacted
+			}
+			return Full
+		}
+		if offered || t.Open() {
+			return Redacted
+		}
+	}
+	return NoAccess
+}
+
+// ViewOf renders t at the given access. It must not be called with NoAccess.
+func ViewOf(t *Trip, a Access) View {
+	v := View{
+		ID: t.ID, Kind: t.Kind, Status: t.Status, RequesterID: t.RequesterID,
+		DriverID: t.DriverID, Pickup: t.Pickup, Dropoff: t.Dropoff,
+		Seats: t.Seats(), Wheelchair: t.Wheelchair, ArriveBy: t.ArriveBy,
+		PickupAt: t.PickupAt, CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt, Version: t.Version,
+	}
+	if !t.PickupAfter.IsZero() {
+		pa := t.PickupAfter
+		v.PickupAfter = &pa
+	}
+	if a == Full {
+		v.Riders = t.Riders
+		return v
+	}
+	v.Approximate = true
+	v.RequesterID = ""
+	v.Pickup = area(t.Pickup)
+	v.Dropoff = area(t.Dropoff)
+	return v
+}
+
+func area(p Place) Place {
+	pt := p.Point().Approximate()
+	return Place{Lat: pt.Lat, Lng: pt.Lng}
+}
+
+// Offer is a time-limited proposal of a trip to one driver, as the driver
+// sees it: never a rider's name, phone or exact address.
+type Offer struct {
+	TripID      string     `json:"trip_id"`
+	ExpiresAt   time.Time  `json:"expires_at"`
+	Kind        Kind       `json:"kind"`
+	PickupArea  Place      `json:"pickup_area"`
+	DropoffArea Place      `json:"dropoff_area"`
+	Seats       int        `json:"seats"`
+	Wheelchair  bool       `json:"wheelchair"`
+	PickupAfter *time.Time `json:"pickup_after,omitempty"`
+	PickupAt    time.Time  `json:"pickup_at"`
+	ArriveBy    time.Time  `json:"arrive_by"`
+	DistanceKm  float64    `json:"distance_km,omitempty"`
+}
+
+// OfferOf renders the offer of t expiring at exp.
+func OfferOf(t *Trip, exp time.Time) Offer {
+	v := ViewOf(t, Redacted)
+	return Offer{
+		TripID: t.ID, ExpiresAt: exp.UTC(), Kind: t.Kind, PickupArea: v.Pickup, DropoffArea: v.Dropoff,
+		Seats: v.Seats, Wheelchair: t.Wheelchair, PickupAfter: v.PickupAfter, PickupAt: t.PickupAt, ArriveBy: t.ArriveBy,
+	}
+}

@@ -1,0 +1,85 @@
+// Package heartlink holds what every part of the service shares: the error
+// vocabulary, geographic points, the clock and the caller's identity. It
+// imports nothing of the project and no database, transport or framework.
+package heartlink
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Error codes. Each maps to exactly one HTTP status in httpapi and one
+// websocket error frame; clients branch on the code, people read the message.
+const (
+	EBadRequest   = "bad_request"  // malformed JSON, unknown field, wrong type
+	EInvalid      = "invalid"      // well-formed but a value is out of range or inconsistent
+	EUnauthorized = "unauthorized" // no valid credentials
+	EForbidden    = "forbidden"    // valid credentials, not allowed
+	ENotFound     = "not_found"
+	EMethod       = "method_not_allowed"
+	EConflict     = "conflict"       // the current state does not allow it
+	ETaken        = "trip_taken"     // another driver holds the trip
+	EClash        = "schedule_clash" // overlaps the driver's own accepted trips
+	ETooLarge     = "too_large"
+	ERateLimited  = "rate_limited"
+	EUnavailable  = "unavailable"
+	EInternal     = "internal"
+)
+
+// Error is the one error type that crosses package boundaries to users. The
+// zero Code means internal: anything that is not an *Error is reported to
+// users as "internal error" and logged in full.
+type Error struct {
+	Code    string
+	Message string
+	Field   string // the request field at fault, if one is
+}
+
+func (e *Error) Error() string {
+	if e.Field != "" {
+		return fmt.Sprintf("heartlink: %s: %s (field %s)", e.Code, e.Message, e.Field)
+	}
+	return fmt.Sprintf("heartlink: %s: %s", e.Code, e.Message)
+}
+
+// Errorf returns an *Error with the code and a formatted message.
+func Errorf(code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// FieldError returns an *Error that names the field at fault.
+func FieldError(code, field, format string, args ...any) *Error {
+	return &Error{Code: code, Field: field, Message: fmt.Sprintf(format, args...)}
+}
+
+// ErrorCode returns the code of the first *Error in err's chain, EInternal
+// for any other non-nil error and "" for nil.
+func ErrorCode(err error) string {
+	if err == nil {
+		return ""
+	}
+	var e *Error
+	if errors.As(err, &e) && e.Code != "" {
+		return e.Code
+	}
+	return EInternal
+}
+
+// ErrorMessage returns the user-facing message of err: the message of an
+// *Error, or "internal error" for anything else so that internals never leak.
+func ErrorMessage(err error) string {
+	var e *Error
+	if errors.As(err, &e) && e.Code != "" {
+		return e.Message
+	}
+	return "internal error"
+}
+
+// ErrorField returns the field named by err's *Error, if any.
+func ErrorField(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Field
+	}
+	return ""
+}

@@ -1,0 +1,39 @@
+// Package fleet holds the people of the fleet: volunteer drivers with their
+// vehicles, presence and location, requesters (schools, communities, care
+// stations) and coordinators, and the rules for registering them. It imports
+// no database or transport; the Redis store and the HTTP API speak its types.
+package fleet
+
+import (
+	"context"
+	"time"
+
+	"github.com/heartlink/heartlink"
+)
+
+// Service is what the HTTP API needs of the store for people and tokens.
+type Service interface {
+	// CreateDriver registers a driver and returns it with its one-time token.
+	CreateDriver(ctx context.Context, by heartlink.Principal, r DriverRegistration) (*Driver, string, error)
+	Driver(ctx context.Context, id string) (*Driver, error)
+	Drivers(ctx context.Context) ([]*Driver, error)
+	// SetPresence puts a driver online at a location or takes them offline.
+	SetPresence(ctx context.Context, driverID string, p PresenceUpdate) (*Driver, error)
+
+	CreateRequester(ctx context.Context, by heartlink.Principal, r RequesterRegistration) (*Requester, string, error)
+	Requester(ctx context.Context, id string) (*Requester, error)
+	Requesters(ctx context.Context) ([]*Requester, error)
+
+	// CreateCoordinator registers another coordinator and returns its token.
+	CreateCoordinator(ctx context.Context, by heartlink.Principal, name string) (*Coordinator, string, error)
+
+	// Authenticate returns the caller behind a bearer token.
+	Authenticate(ctx context.Context, token string) (heartlink.Principal, error)
+}
+
+// Coordinator is a member of the fleet office.
+type Coordinator struct {
+	ID        string    `json:"id"`
+	Name      string    `json:"name"`
+	CreatedAt time.Time `json:"created_at"`
+}

@@ -1,0 +1,38 @@
+package heartlink
+
+import (
+	"math"
+)
+
+// earthRadiusKm is the mean Earth radius used by every distance in the
+// service and by the exam-day benchmark, so that figures agree.
+const earthRadiusKm = 6371.0088
+
+// Point is a position in WGS 84 degrees.
+type Point struct {
+	Lat float64 `json:"lat"`
+	Lng float64 `json:"lng"`
+}
+
+// Valid reports whether p is a real coordinate. The zero Point (0, 0) lies in
+// the Gulf of Guinea and is treated as valid; callers that need a position
+// must say so when decoding.
+func (p Point) Valid() bool {
+	return !math.IsNaN(p.Lat) && !math.IsNaN(p.Lng) &&
+		p.Lat >= -90 && p.Lat <= 90 && p.Lng >= -180 && p.Lng <= 180
+}
+
+// DistanceKm returns the great-circle distance between a and b in kilometres.
+func DistanceKm(a, b Point) float64 {
+	la1, lo1 := a.Lat*math.Pi/180, a.Lng*math.Pi/180
+	la2, lo2 := b.Lat*math.Pi/180, b.Lng*math.Pi/180
+	h := math.Pow(math.Sin((la2-la1)/2), 2) +
+		math.Cos(la1)*math.Cos(la2)*math.Pow(math.Sin((lo2-lo1)/2), 2)
+	return 2 * earthRadiusKm * math.Asin(math.Min(1, math.Sqrt(h)))
+}
+
+// Approximate returns p rounded to a grid of about one kilometre, the
+// "approximate area" that a driver sees before accepting a trip.
+func (p Point) Approximate() Point {
+	return Point{Lat: math.Round(p.Lat*100) / 100, Lng: math.Round(p.Lng*100) / 100}
+}

@@ -1,0 +1,98 @@
+package httpapi
+
+import (
+	"context"
+	"math"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/heartlink/heartlink"
+)
+
+type principalKey struct{}
+
+// principal returns the caller that auth put in the request's context.
+func principal(r *http.Request) heartlink.Principal {
+	p, _ := r.Context().Value(principalKey{}).(heartlink.Principal)
+	return p
+}
+
+// BearerToken returns the token of an "Authorization: Bearer" header.
+func BearerToken(r *http.Request) string {
+	h := r.Header.Get("Authorization")
+	if len(h) > 7 && strings.EqualFold(h[:7], "bearer ") {
+		return strings.TrimSpace(h[7:])
+	}
+	return ""
+}
+
+// auth authenticates the caller and applies the rate limits: per client
+// address before the token is looked up, so guessing tokens is slow, then
+// per caller.
+func (s *Server) auth(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		l := s.cfg.Limits
+		if !s.allow(w, r, "addr:"+clientAddr(r), l.PerAddress, l.PerAddressBurst) {
+			return
+		}
+		p, err := s.cfg.Fleet.Authenticate(r.Context(), BearerToken(r))
+		if err != nil {
+			if heartlink.ErrorCode(err) == heartlink.EUnauthorized {
+				w.Header().Set("WWW-Authenticate", `Bearer realm="heartlink"`)
+			}
+			s.error(w, r, err)
+			return
+		}
+		if !s.allow(w, r, "caller:"+p.String(), l.PerToken, l.PerTokenBurst) {
+			return
+		}
+		h.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), principalKey{}, p)))
+	})
+}
+
+// allow applies one limit and answers 429 when it is exceeded. A limiter
+// that fails lets the request through: Redis being down shows in /readyz
+// and in the request itself, not as a wall of 429s.
+func (s *Server) allow(w http.ResponseWriter, r *http.Request, key string, rate, burst int) bool {
+	if rate <= 0 || s.cfg.Limiter == nil {
+		return true
+	}
+	ok, retry, err := s.cfg.Limiter.Allow(r.Context(), key, rate, max(burst, rate))
+	if err != nil {
+		s.log.Warn("rate limiter", "err", err)
+		return true
+	}
+	if !ok {
+		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(max(retry, time.Second).Seconds()))))
+		s.error(w, r, heartlink.Errorf(heartlink.ERateLimited, "too many requests; retry after %s", retry.Round(time.Millisecond)))
+		return false
+	}
+	return true
+}
+
+// clientAddr is the peer's IP address. Headers such as X-Forwarded-For are
+// not trusted: any client can set them.
+func clientAddr(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// must refuses callers of any other role.
+func must(p heartlink.Principal, roles ...heartlink.Role) error {
+	for _, r := range roles {
+		if p.Role == r {
+			return nil
+		}
+	}
+	names := make([]string, len(roles))
+	for i, r := range roles {
+		names[i] = string(r) + "s"
+	}
+	return heartlink.Errorf(heartlink.EForbidden, "only %s may do this", strings.Join(names, " and "))
+}

@@ -1,0 +1,199 @@
+package httpapi
+
+import (
+	"net/http"
+
+	"github.com/heartlink/heartlink"
+	"github.com/heartlink/heartlink/fleet"
+)
+
+// The newly registered accounts: each record and, this once, its bearer token.
+type (
+	coordinatorCreated struct {
+		*fleet.Coordinator
+		Token string `json:"token"`
+	}
+	driverCreated struct {
+		*fleet.Driver
+		Token string `json:"token"`
+	}
+	requesterCreated struct {
+		*fleet.Requester
+		Token string `json:"token"`
+	}
+)
+
+type coordinatorRequest struct {
+	Name string `json:"name"`
+}
+
+func (c *coordinatorRequest) Validate() error { return fleet.ValidName("name", c.Name) }
+
+func (s *Server) handleCoordinatorCreate() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		by := principal(r)
+		if err := must(by, heartlink.RoleCoordinator); err != nil {
+			s.error(w, r, err)
+			return
+		}
+		var req coordinatorRequest
+		if err := s.decodeValid(w, r, &req); err != nil {
+			s.error(w, r, err)
+			return
+		}
+		c, tok, err := s.cfg.Fleet.CreateCoordinator(r.Context(), by, req.Name)
+		if err != nil {
+			s.error(w, r, err)
+			return
+		}
+		s.json(w, http.StatusCreated, coordinatorCreated{c, tok})
+	})
+}
+
+func (s *Server) handleDriverCreate() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		by := principal(r)
+		if err := must(by, heartlink.RoleCoordinator); err != nil {
+			s.error(w, r, err)
+			return
+		}
+		var req fleet.DriverRegistration
+		if err := s.decodeValid(w, r, &req); err != nil {
+			s.error(w, r, err)
+			return
+		}
+		d, tok, err := s.cfg.Fleet.CreateDriver(r.Context(), by, req)
+		if err != nil {
+			s.error(w, r, err)
+			return
+		}
+		s.json(w, http.StatusCreated, driverCreated{d, tok})
+	})
+}
+
+func (s *Server) handleDriverList() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := must(principal(r), heartlink.RoleCoordinator); err != nil {
+			s.error(w, r, err)
+			return
+		}
+		ds, err := s.cfg.Fleet.Drivers(r.Context())
+		if err != nil {
+			s.error(w, r, err)
+			return
+		}
+		s.json(w, http.StatusOK, map[string]any{"drivers": nonNil(ds)})
+	})
+}
+
+func (s *Server) handleDriverGet() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		by, id := principal(r), r.PathValue("id")
+		if !by.Is(heartlink.RoleCoordinator) && !(by.Is(heartlink.RoleDriver) && by.ID == id) {
+			s.error(w, r, heartlink.Errorf(heartlink.EForbidden, "only coordinators and the driver may see a driver"))
+			return
+		}
+		s.driver(w, r, id)
+	})
+}
+
+func (s *Server) handleDriverMe() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		by := principal(r)
+		if err := must(by, heartlink.RoleDriver); err != nil {
+			s.error(w, r, err)
+			return
+		}
+		s.driver(w, r, by.ID)
+	})
+}
+
+func (s *Server) driver(w http.ResponseWriter, r *http.Request, id string) {
+	d, err := s.cfg.Fleet.Driver(r.Context(), id)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	s.json(w, http.StatusOK, d)
+}
+
+func (s *Server) handlePresence() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		by := principal(r)
+		if err := must(by, heartlink.RoleDriver); err != nil {
+			s.error(w, r, err)
+			return
+		}
+		var req fleet.PresenceUpdate
+		if err := s.decodeValid(w, r, &req); err != nil {
+			s.error(w, r, err)
+			return
+		}
+		d, err := s.cfg.Fleet.SetPresence(r.Context(), by.ID, req)
+		if err != nil {
+			s.error(w, r, err)
+			return
+		}
+		s.json(w, http.StatusOK, d)
+	})
+}
+
+func (s *Server) handleRequesterCreate() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		by := principal(r)
+		if err := must(by, heartlink.RoleCoordinator); err != nil {
+			s.error(w, r, err)
+			return
+		}
+		var req fleet.RequesterRegistration
+		if err := s.decodeValid(w, r, &req); err != nil {
+			s.error(w, r, err)
+			return
+		}
+		q, tok, err := s.cfg.Fleet.CreateRequester(r.Context(), by, req)
+		if err != nil {
+			s.error(w, r, err)
+			return
+		}
+		s.json(w, http.StatusCreated, requesterCreated{q, tok})
+	})
+}
+
+func (s *Server) handleRequesterList() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := must(principal(r), heartlink.RoleCoordinator); err != nil {
+			s.error(w, r, err)
+			return
+		}
+		qs, err := s.cfg.Fleet.Requesters(r.Context())
+		if err != nil {
+			s.error(w, r, err)
+			return
+		}
+		s.json(w, http.StatusOK, map[string]any{"requesters": nonNil(qs)})
+	})
+}
+
+func (s *Server) handleRequesterMe() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		by := principal(r)
+		if err := must(by, heartlink.RoleRequester); err != nil {
+			s.error(w, r, err)
+			return
+		}
+		q, err := s.cfg.Fleet.Requester(r.Context(), by.ID)
+		if err != nil {
+			s.error(w, r, err)
+			return
+		}
+		s.json(w, http.StatusOK, q)
+	})
+}
+
+// nonNil makes an empty list encode as [] rather than null.
+func nonNil[T any](v []T) []T {
+	if v == nil {
+		return []T{}
+	}
+	return v
+}

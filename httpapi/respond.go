@@ -1,0 +1,69 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"net/http"
+
+	"github.com/heartlink/heartlink"
+)
+
+// StatusOf maps an error code to its HTTP status: the one place that does.
+func StatusOf(code string) int {
+	switch code {
+	case heartlink.EBadRequest:
+		return http.StatusBadRequest
+	case heartlink.EInvalid:
+		return http.StatusUnprocessableEntity
+	case heartlink.EUnauthorized:
+		return http.StatusUnauthorized
+	case heartlink.EForbidden:
+		return http.StatusForbidden
+	case heartlink.ENotFound:
+		return http.StatusNotFound
+	case heartlink.EMethod:
+		return http.StatusMethodNotAllowed
+	case heartlink.EConflict, heartlink.ETaken, heartlink.EClash:
+		return http.StatusConflict
+	case heartlink.ETooLarge:
+		return http.StatusRequestEntityTooLarge
+	case heartlink.ERateLimited:
+		return http.StatusTooManyRequests
+	case heartlink.EUnavailable:
+		return http.StatusServiceUnavailable
+	}
+	return http.StatusInternalServerError
+}
+
+// ErrorBody is the JSON body of every error response.
+type ErrorBody struct {
+	Error ErrorDetail `json:"error"`
+}
+
+// ErrorDetail is what went wrong: a code to branch on, a message to show,
+// and the request field at fault when there is one.
+type ErrorDetail struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+	Field   string `json:"field,omitempty"`
+}
+
+// error writes err as JSON. Internal errors are logged once, here, and
+// users see only "internal error".
+func (s *Server) error(w http.ResponseWriter, r *http.Request, err error) {
+	code := heartlink.ErrorCode(err)
+	if code == heartlink.EInternal {
+		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	}
+	s.json(w, StatusOf(code), ErrorBody{ErrorDetail{
+		Code: code, Message: heartlink.ErrorMessage(err), Field: heartlink.ErrorField(err),
+	}})
+}
+
+func (s *Server) json(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	if err := json.NewEncoder(w).Encode(v); err != nil {
+		s.log.Debug("write response", "err", err)
+	}
+}

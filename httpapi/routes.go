@@ -1,0 +1,42 @@
+package httpapi
+
+import "net/http"
+
+type route struct {
+	method, pattern string
+	handler         http.Handler
+}
+
+// routes lists every endpoint. openapi.json documents each of them; a test
+// keeps the two in step.
+func (s *Server) routes() []route {
+	return []route{
+		{"GET", "/healthz", s.handleHealthz()},
+		{"GET", "/readyz", s.handleReadyz()},
+		{"GET", "/metrics", s.handleMetrics()},
+		{"GET", "/api/v1/openapi.json", handleOpenAPI()},
+
+		{"POST", "/api/v1/coordinators", s.auth(s.handleCoordinatorCreate())},
+		{"POST", "/api/v1/drivers", s.auth(s.handleDriverCreate())},
+		{"GET", "/api/v1/drivers", s.auth(s.handleDriverList())},
+		{"GET", "/api/v1/drivers/me", s.auth(s.handleDriverMe())},
+		{"GET", "/api/v1/drivers/{id}", s.auth(s.handleDriverGet())},
+		{"POST", "/api/v1/drivers/me/presence", s.auth(s.handlePresence())},
+		{"GET", "/api/v1/drivers/me/offers", s.auth(s.handleOffers())},
+		{"POST", "/api/v1/requesters", s.auth(s.handleRequesterCreate())},
+		{"GET", "/api/v1/requesters", s.auth(s.handleRequesterList())},
+		{"GET", "/api/v1/requesters/me", s.auth(s.handleRequesterMe())},
+
+		{"POST", "/api/v1/trips", s.auth(s.handleTripCreate())},
+		{"GET", "/api/v1/trips", s.auth(s.handleTripList())},
+		{"GET", "/api/v1/trips/{id}", s.auth(s.handleTripGet())},
+		{"POST", "/api/v1/trips/{id}/accept", s.auth(s.handleAccept())},
+		{"POST", "/api/v1/trips/{id}/decline", s.auth(s.handleDecline())},
+		{"POST", "/api/v1/trips/{id}/progress", s.auth(s.handleProgress())},
+		{"POST", "/api/v1/trips/{id}/release", s.auth(s.handleRelease())},
+		{"POST", "/api/v1/trips/{id}/cancel", s.auth(s.handleCancel())},
+		{"POST", "/api/v1/trips/{id}/assign", s.auth(s.handleAssign())},
+		{"POST", "/api/v1/trips/{id}/requeue", s.auth(s.handleRequeue())},
+		{"GET", "/api/v1/trips/{id}/events", s.auth(s.handleEvents())},
+	}
+}

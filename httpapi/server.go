@@ -1,0 +1,106 @@
+// Package httpapi serves Heart-Link's JSON API over HTTP: routes, request
+// decoding and validation, authentication, rate limits, the error mapping
+// and metrics. It speaks the domain's types and knows nothing of Redis.
+package httpapi
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/heartlink/heartlink"
+	"github.com/heartlink/heartlink/dispatch"
+	"github.com/heartlink/heartlink/fleet"
+)
+
+// Limiter allows or refuses one more request for a key under a limit.
+type Limiter interface {
+	// Allow reports whether a request for key is allowed at rate per
+	// second with the given burst; when not, how long until one would be.
+	Allow(ctx context.Context, key string, rate, burst int) (ok bool, retryAfter time.Duration, err error)
+}
+
+// Limits are per-second request rates with bursts. A zero Rate switches
+// that limit off.
+type Limits struct {
+	PerAddress      int // before authentication, per client address
+	PerAddressBurst int
+	PerToken        int // after authentication, per caller
+	PerTokenBurst   int
+}
+
+// Config is what NewServer needs.
+type Config struct {
+	Fleet    fleet.Service
+	Dispatch dispatch.Service
+	Policy   dispatch.Policy
+	Limiter  Limiter
+	Limits   Limits
+	// Ready reports whether the store is reachable, for /readyz.
+	Ready  func(context.Context) error
+	Clock  heartlink.Clock
+	Logger *slog.Logger
+	// Metrics serves /metrics; nil serves nothing there.
+	Metrics http.Handler
+	// MaxBody caps request bodies in bytes; zero means 64 KiB.
+	MaxBody int64
+}
+
+// Server is the HTTP API.
+type Server struct {
+	cfg     Config
+	log     *slog.Logger
+	mux     *http.ServeMux
+	metrics *httpMetrics
+}
+
+// NewServer returns the API as an http.Handler.
+func NewServer(cfg Config) *Server {
+	if cfg.Clock == nil {
+		cfg.Clock = heartlink.SystemClock{}
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.MaxBody == 0 {
+		cfg.MaxBody = 64 << 10
+	}
+	s := &Server{cfg: cfg, log: cfg.Logger, mux: http.NewServeMux(), metrics: newHTTPMetrics()}
+	for _, rt := range s.routes() {
+		s.mux.Handle(rt.method+" "+rt.pattern, s.instrument(rt.pattern, rt.handler))
+	}
+	return s
+}
+
+// ServeHTTP answers routes it knows and, as JSON errors, those it does not.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if _, pattern := s.mux.Handler(r); pattern == "" {
+		s.unrouted(w, r)
+		return
+	}
+	s.mux.ServeHTTP(w, r)
+}
+
+// unrouted turns the mux's plain-text 404 and 405 into the JSON error body.
+func (s *Server) unrouted(w http.ResponseWriter, r *http.Request) {
+	h, _ := s.mux.Handler(r)
+	rec := &statusRecorder{header: http.Header{}}
+	h.ServeHTTP(rec, r)
+	if rec.status == http.StatusMethodNotAllowed {
+		w.Header().Set("Allow", rec.header.Get("Allow"))
+		s.error(w, r, heartlink.Errorf(heartlink.EMethod, "%s is not allowed here", r.Method))
+		return
+	}
+	s.error(w, r, heartlink.Errorf(heartlink.ENotFound, "no such endpoint: %s", r.URL.Path))
+}
+
+// statusRecorder keeps only the status and headers written to it.
+type statusRecorder struct {
+	header http.Header
+	status int
+}
+
+func (w *statusRecorder) Header() http.Header         { return w.header }
+func (w *statusRecorder) Write(b []byte) (int, error) { return len(b), nil }
+func (w *statusRecorder) WriteHeader(code int)        { w.status = code }

@@ -1,0 +1,214 @@
+package httpapi
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/heartlink/heartlink"
+	"github.com/heartlink/heartlink/dispatch"
+)
+
+// view renders t as the caller may see it.
+func (s *Server) view(r *http.Request, t *dispatch.Trip) dispatch.View {
+	a := s.cfg.Policy.AccessFor(t, principal(r), false, s.cfg.Clock.Now())
+	if a == dispatch.NoAccess {
+		a = dispatch.Redacted
+	}
+	return dispatch.ViewOf(t, a)
+}
+
+func (s *Server) handleTripCreate() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		by := principal(r)
+		if err := must(by, heartlink.RoleRequester, heartlink.RoleCoordinator); err != nil {
+			s.error(w, r, err)
+			return
+		}
+		var req dispatch.Request
+		if err := s.decode(w, r, &req); err != nil {
+			s.error(w, r, err)
+			return
+		}
+		t, err := s.cfg.Dispatch.Request(r.Context(), by, req)
+		if err != nil {
+			s.error(w, r, err)
+			return
+		}
+		w.Header().Set("Location", "/api/v1/trips/"+t.ID)
+		s.json(w, http.StatusCreated, s.view(r, t))
+	})
+}
+
+func (s *Server) handleTripGet() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		t, a, err := s.cfg.Dispatch.Trip(r.Context(), principal(r), r.PathValue("id"))
+		if err != nil {
+			s.error(w, r, err)
+			return
+		}
+		s.json(w, http.StatusOK, dispatch.ViewOf(t, a))
+	})
+}
+
+func (s *Server) handleTripList() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		var f dispatch.Filter
+		switch st := q.Get("status"); {
+		case st == "open":
+			f.Open = true
+		case st == "":
+		case dispatch.Status(st).Valid():
+			f.Status = dispatch.Status(st)
+		default:
+			s.error(w, r, heartlink.FieldError(heartlink.EInvalid, "status", "unknown status %q", st))
+			return
+		}
+		if l := q.Get("limit"); l != "" {
+			n, err := strconv.Atoi(l)
+			if err != nil || n < 1 || n > 500 {
+				s.error(w, r, heartlink.FieldError(heartlink.EInvalid, "limit", "limit must be 1 to 500"))
+				return
+			}
+			f.Limit = n
+		}
+		ts, err := s.cfg.Dispatch.Trips(r.Context(), principal(r), f)
+		if err != nil {
+			s.error(w, r, err)
+			return
+		}
+		out := make([]dispatch.View, len(ts))
+		for i, t := range ts {
+			out[i] = s.view(r, t)
+		}
+		s.json(w, http.StatusOK, map[string]any{"trips": out})
+	})
+}
+
+func (s *Server) handleOffers() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		os, err := s.cfg.Dispatch.Offers(r.Context(), principal(r))
+		if err != nil {
+			s.error(w, r, err)
+			return
+		}
+		s.json(w, http.StatusOK, map[string]any{"offers": nonNil(os)})
+	})
+}
+
+// tripAction answers a change of one trip with the trip as it now is.
+func (s *Server) tripAction(do func(r *http.Request, by heartlink.Principal, id string) (*dispatch.Trip, error)) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		t, err := do(r, principal(r), r.PathValue("id"))
+		if err != nil {
+			s.error(w, r, err)
+			return
+		}
+		s.json(w, http.StatusOK, s.view(r, t))
+	})
+}
+
+func (s *Server) handleAccept() http.Handler {
+	return s.tripAction(func(r *http.Request, by heartlink.Principal, id string) (*dispatch.Trip, error) {
+		return s.cfg.Dispatch.Accept(r.Context(), by, id)
+	})
+}
+
+func (s *Server) handleDecline() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := r.PathValue("id")
+		if err := s.cfg.Dispatch.Decline(r.Context(), principal(r), id); err != nil {
+			s.error(w, r, err)
+			return
+		}
+		s.json(w, http.StatusOK, map[string]any{"trip_id": id, "declined": true})
+	})
+}
+
+type progressRequest struct {
+	Step dispatch.Step `json:"step"`
+}
+
+func (p *progressRequest) Validate() error {
+	if _, ok := dispatch.StepTransition(p.Step); !ok {
+		return heartlink.FieldError(heartlink.EInvalid, "step", "step must be arrived, picked_up or completed")
+	}
+	return nil
+}
+
+func (s *Server) handleProgress() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var req progressRequest
+		if err := s.decodeValid(w, r, &req); err != nil {
+			s.error(w, r, err)
+			return
+		}
+		t, err := s.cfg.Dispatch.Progress(r.Context(), principal(r), r.PathValue("id"), req.Step)
+		if err != nil {
+			s.error(w, r, err)
+			return
+		}
+		s.json(w, http.StatusOK, s.view(r, t))
+	})
+}
+
+func (s *Server) handleRelease() http.Handler {
+	return s.tripAction(func(r *http.Request, by heartlink.Principal, id string) (*dispatch.Trip, error) {
+		return s.cfg.Dispatch.Release(r.Context(), by, id)
+	})
+}
+
+func (s *Server) handleCancel() http.Handler {
+	return s.tripAction(func(r *http.Request, by heartlink.Principal, id string) (*dispatch.Trip, error) {
+		return s.cfg.Dispatch.Cancel(r.Context(), by, id)
+	})
+}
+
+func (s *Server) handleRequeue() http.Handler {
+	return s.tripAction(func(r *http.Request, by heartlink.Principal, id string) (*dispatch.Trip, error) {
+		return s.cfg.Dispatch.Requeue(r.Context(), by, id)
+	})
+}
+
+type assignRequest struct {
+	DriverID string `json:"driver_id"`
+}
+
+func (a *assignRequest) Validate() error {
+	if a.DriverID == "" {
+		return heartlink.FieldError(heartlink.EInvalid, "driver_id", "driver_id is required")
+	}
+	return nil
+}
+
+func (s *Server) handleAssign() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		by := principal(r)
+		if err := must(by, heartlink.RoleCoordinator); err != nil {
+			s.error(w, r, err)
+			return
+		}
+		var req assignRequest
+		if err := s.decodeValid(w, r, &req); err != nil {
+			s.error(w, r, err)
+			return
+		}
+		t, err := s.cfg.Dispatch.Assign(r.Context(), by, r.PathValue("id"), req.DriverID)
+		if err != nil {
+			s.error(w, r, err)
+			return
+		}
+		s.json(w, http.StatusOK, s.view(r, t))
+	})
+}
+
+func (s *Server) handleEvents() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		es, err := s.cfg.Dispatch.Events(r.Context(), principal(r), r.PathValue("id"))
+		if err != nil {
+			s.error(w, r, err)
+			return
+		}
+		s.json(w, http.StatusOK, map[string]any{"events": nonNil(es)})
+	})
+}

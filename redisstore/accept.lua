@@ -1,0 +1,54 @@
+-- accept.lua: give a trip to one driver, the one atomic step behind an
+-- accepted offer, a claim from the open list and an assignment by hand.
+-- Exactly one driver ever wins: the trip must still be open (and, for an
+-- offer, the driver's offer still live), and the trip's span must not
+-- overlap any span the driver already holds. Returns the trip as it now is.
+--
+-- KEYS[1] trip  [2] trip offers  [3] driver offers  [4] driver spans
+--     [5] deadlines  [6] audit  [7] open trips  [8] queue  [9] driver trips
+-- ARGV[1] trip id  [2] driver id  [3] now ms  [4] mode: offer | claim | assign
+--     [5] expected version (claim, assign)  [6] actor  [7] longest span ms
+local id, d, now, mode = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4]
+local st = redis.call('HMGET', KEYS[1], 'status', 'version', 'driver', 'span_s', 'span_e', 'pickup')
+if not st[1] then return {'missing'} end
+local status, version = st[1], st[2]
+local open = status == 'queued' or status == 'offered' or status == 'unassigned'
+
+if not open then
+  if st[3] == d and (status == 'assigned' or status == 'arrived' or status == 'picked_up') then
+    return {'mine', version, '', unpack(redis.call('HGETALL', KEYS[1]))}
+  end
+  if st[3] and st[3] ~= '' then return {'taken', status} end
+  return {'closed', status}
+end
+if mode == 'offer' then
+  local exp = redis.call('HGET', KEYS[2], d)
+  if not exp or tonumber(exp) <= now then return {'no_offer', status} end
+elseif version ~= ARGV[5] then
+  return {'stale', status}
+end
+
+-- Spans are scored by start and named "end:trip"; only those starting
+-- within the longest span before this one can reach into it.
+local s_start, s_end = tonumber(st[4]), st[5]
+local from = '(' .. tostring(s_start - tonumber(ARGV[7]))
+for _, m in ipairs(redis.call('ZRANGEBYSCORE', KEYS[4], from, '(' .. s_end)) do
+  local e, other = string.match(m, '^(%d+):(.+)$')
+  if tonumber(e) > s_start then return {'clash', other} end
+end
+
+local v = tonumber(version) + 1
+redis.call('HSET', KEYS[1], 'status', 'assigned', 'driver', d, 'version', v, 'updated', ARGV[3])
+redis.call('ZADD', KEYS[4], st[4], s_end .. ':' .. id)
+redis.call('ZADD', KEYS[9], st[6], id)
+local withdrawn = withdraw(KEYS[2], KEYS[5], id)
+redis.call('ZREM', KEYS[3], id)
+redis.call('ZREM', KEYS[7], id)
+redis.call('ZREM', KEYS[8], id)
+local action = ({offer = 'accepted', claim = 'claimed', assign = 'assigned'})[mode]
+audit(KEYS[6], ARGV[3], ARGV[6], action, status, 'assigned', d)
+local others = {}
+for _, w in ipairs(withdrawn) do
+  if w ~= d then table.insert(others, w) end
+end
+return {'ok', tostring(v), table.concat(others, ','), unpack(redis.call('HGETALL', KEYS[1]))}

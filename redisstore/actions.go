@@ -1,0 +1,269 @@
+package redisstore
+
+import (
+	"context"
+	"strconv"
+	"strings"
+
+	"github.com/heartlink/heartlink"
+	"github.com/heartlink/heartlink/dispatch"
+)
+
+// maxRetries bounds how often a change read at a version that moved on is
+// read and tried again before the caller is told to retry.
+const maxRetries = 5
+
+func mustDriver(by heartlink.Principal) error {
+	if !by.Is(heartlink.RoleDriver) {
+		return heartlink.Errorf(heartlink.EForbidden, "only drivers may do this")
+	}
+	return nil
+}
+
+// Accept gives the trip to the driver by: their live offer of it in one
+// round trip, or else a claim of an open trip they are eligible for.
+func (s *Store) Accept(ctx context.Context, by heartlink.Principal, tripID string) (*dispatch.Trip, error) {
+	if err := mustDriver(by); err != nil {
+		return nil, err
+	}
+	t, res, err := s.accept(ctx, tripID, by.ID, "offer", 0, by.String())
+	if err != nil || res != "no_offer" {
+		return t, err
+	}
+	return s.claim(ctx, by, tripID, by.ID, "claim")
+}
+
+// Assign gives a trip to a named driver by hand. The driver must fit the
+// trip (seats, wheelchair, minors) and be free, but need not be online.
+func (s *Store) Assign(ctx context.Context, by heartlink.Principal, tripID, driverID string) (*dispatch.Trip, error) {
+	if err := mustCoordinator(by); err != nil {
+		return nil, err
+	}
+	if driverID == "" {
+		return nil, heartlink.FieldError(heartlink.EInvalid, "driver_id", "driver_id is required")
+	}
+	return s.claim(ctx, by, tripID, driverID, "assign")
+}
+
+// claim checks eligibility against the trip as read, then takes it at that
+// version, reading again if it changed in between.
+func (s *Store) claim(ctx context.Context, by heartlink.Principal, tripID, driverID, mode string) (*dispatch.Trip, error) {
+	for range maxRetries {
+		t, err := s.load(ctx, tripID)
+		if err != nil {
+			return nil, err
+		}
+		c, err := s.candidate(ctx, driverID, &t.Span)
+		if err != nil {
+			if heartlink.ErrorCode(err) == heartlink.ENotFound && mode == "assign" {
+				return nil, heartlink.FieldError(heartlink.EInvalid, "driver_id", "no driver %q", driverID)
+			}
+			return nil, err
+		}
+		switch why := s.policy.CheckVehicle(t, c); why {
+		case dispatch.Eligible:
+		case dispatch.ScheduleClash:
+			return nil, heartlink.Errorf(heartlink.EClash, "the trip overlaps a trip the driver already holds")
+		default:
+			if mode == "assign" {
+				return nil, heartlink.FieldError(heartlink.EInvalid, "driver_id", "this driver cannot take the trip: %s", why)
+			}
+			return nil, heartlink.Errorf(heartlink.EForbidden, "you cannot take this trip: %s", why)
+		}
+		t, res, err := s.accept(ctx, tripID, driverID, mode, t.Version, by.String())
+		if err != nil || res != "stale" {
+			return t, err
+		}
+	}
+	return nil, heartlink.Errorf(heartlink.EConflict, "the trip is changing fast; try again")
+}
+
+// accept runs accept.lua and turns its answer into a trip or an error.
+// "no_offer" and "stale" come back as res with no error, for the caller.
+func (s *Store) accept(ctx context.Context, tripID, driverID, mode string, version int64, actor string) (*dispatch.Trip, string, error) {
+	now := s.now()
+	keys := []string{
+		s.keys.trip(tripID), s.keys.tripOffers(tripID), s.keys.driverOffers(driverID),
+		s.keys.driverSpans(driverID), s.keys.deadlines(), s.keys.tripAudit(tripID),
+		s.keys.open(), s.keys.queue(), s.keys.driverTrips(driverID),
+	}
+	res, err := acceptScript.Run(ctx, s.rdb, keys, tripID, driverID, ms(now), mode, version,
+		actor, dispatch.MaxSpan.Milliseconds()).StringSlice()
+	if err != nil {
+		return nil, "", wrap(err, "accept")
+	}
+	switch res[0] {
+	case "ok", "mine":
+		h := make(map[string]string, (len(res)-3)/2)
+		for i := 3; i+1 < len(res); i += 2 {
+			h[res[i]] = res[i+1]
+		}
+		t, err := decodeTrip(h)
+		if err != nil {
+			return nil, "", wrap(err, "decode trip")
+		}
+		if res[0] == "ok" {
+			s.count(func(st *Stats) { st.Accepted++ })
+		}
+		return t, res[0], nil
+	case "missing":
+		return nil, "", heartlink.Errorf(heartlink.ENotFound, "no trip %q", tripID)
+	case "taken":
+		return nil, "", heartlink.Errorf(heartlink.ETaken, "another driver has this trip")
+	case "closed":
+		return nil, "", heartlink.Errorf(heartlink.EConflict, "the trip is %s", res[1])
+	case "clash":
+		return nil, "", heartlink.Errorf(heartlink.EClash, "the trip overlaps trip %s, which the driver already holds", res[1])
+	}
+	return nil, res[0], nil
+}
+
+// Decline turns down the driver's live offer; when it was the last one
+// outstanding, the trip is offered to the next candidates at once.
+func (s *Store) Decline(ctx context.Context, by heartlink.Principal, tripID string) error {
+	if err := mustDriver(by); err != nil {
+		return err
+	}
+	res, err := s.answer(ctx, tripID, by.ID, dispatch.ActDeclined, by.String(), s.now())
+	if err != nil {
+		return err
+	}
+	switch res {
+	case "no_offer":
+		if _, err := s.load(ctx, tripID); err != nil {
+			return err
+		}
+		return heartlink.Errorf(heartlink.EConflict, "you have no open offer of this trip")
+	case "requeued":
+		s.count(func(st *Stats) { st.Declined++ })
+		if err := s.redispatch(ctx, tripID); err != nil {
+			// Leased in the queue: a worker will pick it up.
+			s.log.Error("dispatch after decline", "trip", tripID, "err", err)
+		}
+	default:
+		s.count(func(st *Stats) { st.Declined++ })
+	}
+	return nil
+}
+
+func (s *Store) answer(ctx context.Context, tripID, driverID string, a dispatch.Action, actor string, now interface{ UnixMilli() int64 }) (string, error) {
+	keys := []string{
+		s.keys.trip(tripID), s.keys.tripOffers(tripID), s.keys.driverOffers(driverID),
+		s.keys.deadlines(), s.keys.tripAudit(tripID), s.keys.queue(),
+	}
+	res, err := answerScript.Run(ctx, s.rdb, keys, tripID, driverID, now.UnixMilli(), string(a), actor,
+		now.UnixMilli()+s.policy.Lease.Milliseconds()).StringSlice()
+	if err != nil {
+		return "", wrap(err, "answer offer")
+	}
+	return res[0], nil
+}
+
+// Progress records the next step of an assigned trip, by its driver.
+func (s *Store) Progress(ctx context.Context, by heartlink.Principal, tripID string, step dispatch.Step) (*dispatch.Trip, error) {
+	if err := mustDriver(by); err != nil {
+		return nil, err
+	}
+	tr, ok := dispatch.StepTransition(step)
+	if !ok {
+		return nil, heartlink.FieldError(heartlink.EInvalid, "step", "step must be arrived, picked_up or completed")
+	}
+	return s.transition(ctx, by, tripID, tr)
+}
+
+// Release drops the driver by out of a trip they accepted; it goes back to
+// the queue with its deadline intact and is offered to others at once.
+func (s *Store) Release(ctx context.Context, by heartlink.Principal, tripID string) (*dispatch.Trip, error) {
+	if err := mustDriver(by); err != nil {
+		return nil, err
+	}
+	return s.transition(ctx, by, tripID, dispatch.TReleased)
+}
+
+// Cancel calls a trip off, by its requester or a coordinator.
+func (s *Store) Cancel(ctx context.Context, by heartlink.Principal, tripID string) (*dispatch.Trip, error) {
+	if !by.Is(heartlink.RoleCoordinator) && !by.Is(heartlink.RoleRequester) {
+		return nil, heartlink.Errorf(heartlink.EForbidden, "only its requester or a coordinator may cancel a trip")
+	}
+	return s.transition(ctx, by, tripID, dispatch.TCancelled)
+}
+
+// Requeue puts an unassigned trip back in the queue for a fresh search.
+func (s *Store) Requeue(ctx context.Context, by heartlink.Principal, tripID string) (*dispatch.Trip, error) {
+	if err := mustCoordinator(by); err != nil {
+		return nil, err
+	}
+	return s.transition(ctx, by, tripID, dispatch.TRequeued)
+}
+
+// transition applies tr to the trip as read, at the version read.
+func (s *Store) transition(ctx context.Context, by heartlink.Principal, tripID string, tr dispatch.Transition) (*dispatch.Trip, error) {
+	for range maxRetries {
+		t, err := s.load(ctx, tripID)
+		if err != nil {
+			return nil, err
+		}
+		switch {
+		case tr.ByDriver && t.DriverID != by.ID:
+			return nil, heartlink.Errorf(heartlink.EForbidden, "this trip is not yours")
+		case by.Is(heartlink.RoleRequester) && t.RequesterID != by.ID:
+			return nil, heartlink.Errorf(heartlink.EForbidden, "this trip is not yours")
+		case !tr.Allowed(t.Status):
+			return nil, heartlink.Errorf(heartlink.EConflict, "a trip that is %s cannot be %s", t.Status, tr.Action)
+		}
+		now := s.now()
+		flags := ""
+		driver := t.DriverID
+		if tr.Frees && driver != "" {
+			flags += "f"
+		}
+		if tr.Requeue {
+			flags += "qo"
+			if tr.Action == dispatch.ActRequeued {
+				flags += "t" // a fresh search: everyone may be offered it again
+			} else if driver != "" {
+				flags += "a" // whoever dropped out is not asked again
+			}
+		}
+		if tr.To.Ended() {
+			flags += "e"
+		}
+		spanMember := strconv.FormatInt(ms(t.Span.End), 10) + ":" + t.ID
+		keys := []string{
+			s.keys.trip(t.ID), s.keys.tripAudit(t.ID), s.keys.driverSpans(driver), s.keys.open(),
+			s.keys.queue(), s.keys.driverTrips(driver), s.keys.tripOffers(t.ID), s.keys.deadlines(),
+			s.keys.tripTried(t.ID),
+		}
+		res, err := transitionScript.Run(ctx, s.rdb, keys, t.ID, t.Version, ms(now), by.String(),
+			string(tr.Action), string(t.Status), string(tr.To), driver, flags, spanMember,
+			ms(now.Add(s.policy.Lease)), ms(t.ArriveBy)).StringSlice()
+		if err != nil {
+			return nil, wrap(err, "transition")
+		}
+		switch res[0] {
+		case "missing":
+			return nil, heartlink.Errorf(heartlink.ENotFound, "no trip %q", tripID)
+		case "stale":
+			continue
+		}
+		t.Status = tr.To
+		t.Version, _ = strconv.ParseInt(res[1], 10, 64)
+		t.UpdatedAt = now
+		if strings.Contains(flags, "f") {
+			t.DriverID = ""
+		}
+		if tr.To.Ended() {
+			t.EndedAt = now
+		}
+		if tr.Requeue {
+			if err := s.redispatch(ctx, t.ID); err != nil {
+				s.log.Error("dispatch after "+string(tr.Action), "trip", t.ID, "err", err)
+			}
+			if fresh, err := s.load(ctx, t.ID); err == nil {
+				t = fresh
+			}
+		}
+		return t, nil
+	}
+	return nil, heartlink.Errorf(heartlink.EConflict, "the trip is changing fast; try again")
+}

@@ -1,0 +1,289 @@
+package redisstore
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/heartlink/heartlink"
+	"github.com/heartlink/heartlink/dispatch"
+	"github.com/heartlink/heartlink/fleet"
+)
+
+// search queues, on p, the geo search for drivers around t's pickup: live
+// positions for pickups within the live window, homes for later ones. One
+// search at the largest radius serves every widening step of Rank.
+func (s *Store) search(ctx context.Context, p redis.Pipeliner, t *dispatch.Trip, now time.Time) *redis.GeoSearchLocationCmd {
+	index := s.keys.geoHome()
+	if s.policy.UsesLiveLocation(t, now) {
+		index = s.keys.geoLive()
+	}
+	return p.GeoSearchLocation(ctx, index, &redis.GeoSearchLocationQuery{
+		GeoSearchQuery: redis.GeoSearchQuery{
+			Longitude: t.Pickup.Lng, Latitude: t.Pickup.Lat,
+			Radius: s.policy.RadiusMaxKm, RadiusUnit: "km",
+			Sort: "ASC", Count: s.policy.SearchLimit,
+		},
+		WithDist: true,
+	})
+}
+
+// candidateReads are the pipelined reads behind one Candidate.
+type candidateReads struct {
+	attrs  *redis.SliceCmd
+	spans  *redis.ZSliceCmd
+	recent *redis.IntCmd
+}
+
+func (s *Store) readCandidate(ctx context.Context, p redis.Pipeliner, id string, span *dispatch.Span, now time.Time) candidateReads {
+	// Spans that could overlap: those starting before the trip's span ends
+	// and, as no span is longer than MaxSpan, not long before it starts.
+	start, stop := "-inf", "+inf"
+	if span != nil {
+		start = "(" + strconv.FormatInt(ms(span.Start.Add(-dispatch.MaxSpan)), 10)
+		stop = "(" + strconv.FormatInt(ms(span.End), 10)
+	}
+	return candidateReads{
+		attrs: p.HMGet(ctx, s.keys.driver(id), "status", "seen", "seats", "wc", "vm"),
+		spans: p.ZRangeArgsWithScores(ctx, redis.ZRangeArgs{Key: s.keys.driverSpans(id), Start: start, Stop: stop, ByScore: true}),
+		recent: p.ZCount(ctx, s.keys.driverSpans(id),
+			strconv.FormatInt(ms(now.Add(-s.policy.LoadWindow)), 10), "+inf"),
+	}
+}
+
+func (r candidateReads) candidate(id string, dist float64) (dispatch.Candidate, bool) {
+	v := r.attrs.Val()
+	if len(v) < 5 || v[0] == nil {
+		return dispatch.Candidate{}, false
+	}
+	c := dispatch.Candidate{DriverID: id, DistanceKm: dist, Status: fleet.Presence(str(v[0]))}
+	seen, _ := strconv.ParseInt(str(v[1]), 10, 64)
+	c.SeenAt = fromMs(seen)
+	c.Seats, _ = strconv.Atoi(str(v[2]))
+	c.Wheelchair = str(v[3]) == "1"
+	c.VerifiedMinors = str(v[4]) == "1"
+	for _, z := range r.spans.Val() {
+		end, _, _ := strings.Cut(z.Member.(string), ":")
+		e, _ := strconv.ParseInt(end, 10, 64)
+		c.Spans = append(c.Spans, dispatch.Span{Start: fromMs(int64(z.Score)), End: fromMs(e)})
+	}
+	c.RecentTrips = int(r.recent.Val())
+	return c, true
+}
+
+// candidate reads one driver as a candidate, with all their spans.
+func (s *Store) candidate(ctx context.Context, id string, span *dispatch.Span) (*dispatch.Candidate, error) {
+	var r candidateReads
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		r = s.readCandidate(ctx, p, id, span, s.now())
+		return nil
+	})
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return nil, wrap(err, "read driver")
+	}
+	c, ok := r.candidate(id, 0)
+	if !ok {
+		return nil, heartlink.Errorf(heartlink.ENotFound, "no driver %q", id)
+	}
+	return &c, nil
+}
+
+func spansNear(spans []dispatch.Span, span dispatch.Span) []dispatch.Span {
+	var out []dispatch.Span
+	for _, sp := range spans {
+		if sp.Overlaps(span) {
+			out = append(out, sp)
+		}
+	}
+	return out
+}
+
+// offer ranks the drivers found and offers t to the best, in two round
+// trips: one to read the candidates, one script to make the offers. With
+// nobody to offer to, t stays queued for a later search while there is
+// time and nobody has been tried yet, and becomes unassigned otherwise.
+func (s *Store) offer(ctx context.Context, t *dispatch.Trip, found []redis.GeoLocation, tried map[string]bool, now time.Time) error {
+	reads := make([]candidateReads, len(found))
+	if len(found) > 0 {
+		_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+			for i, g := range found {
+				reads[i] = s.readCandidate(ctx, p, g.Name, &t.Span, now)
+			}
+			return nil
+		})
+		if err != nil && !errors.Is(err, redis.Nil) {
+			return wrap(err, "read candidates")
+		}
+	}
+	cands := make([]dispatch.Candidate, 0, len(found))
+	for i, g := range found {
+		if c, ok := reads[i].candidate(g.Name, g.Dist); ok {
+			cands = append(cands, c)
+		}
+	}
+	picked := s.policy.Rank(t, cands, tried, now)
+
+	mode := "offer"
+	if len(picked) == 0 {
+		mode = "unassign"
+		if len(tried) == 0 && now.Add(s.policy.RetryAfter).Before(t.PickupAt) {
+			mode = "retry"
+		}
+	}
+	exp := now.Add(s.policy.OfferTTL)
+	keys := []string{
+		s.keys.trip(t.ID), s.keys.tripOffers(t.ID), s.keys.tripTried(t.ID), s.keys.queue(),
+		s.keys.deadlines(), s.keys.tripAudit(t.ID),
+	}
+	args := []any{t.ID, t.Version, ms(now), ms(exp), mode, ms(now.Add(s.policy.RetryAfter))}
+	for _, c := range picked {
+		keys = append(keys, s.keys.driverOffers(c.DriverID))
+		args = append(args, c.DriverID)
+	}
+	res, err := offerScript.Run(ctx, s.rdb, keys, args...).StringSlice()
+	if err != nil {
+		return wrap(err, "offer")
+	}
+	switch res[0] {
+	case "offered":
+		t.Status = dispatch.Offered
+		t.Version, _ = strconv.ParseInt(res[1], 10, 64)
+		s.count(func(st *Stats) { st.Offered += int64(len(picked)) })
+	case "unassigned":
+		t.Status = dispatch.Unassigned
+		t.Version, _ = strconv.ParseInt(res[1], 10, 64)
+		s.count(func(st *Stats) { st.Unassigned++ })
+	}
+	// "stale": another dispatcher or a change got there first; nothing to do.
+	return nil
+}
+
+// redispatch reads a queued trip afresh and offers it to the next
+// candidates, skipping those already tried.
+func (s *Store) redispatch(ctx context.Context, id string) error {
+	var h *redis.MapStringStringCmd
+	var tried *redis.StringSliceCmd
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		h = p.HGetAll(ctx, s.keys.trip(id))
+		tried = p.SMembers(ctx, s.keys.tripTried(id))
+		return nil
+	})
+	if err != nil {
+		return wrap(err, "redispatch")
+	}
+	if len(h.Val()) == 0 {
+		s.rdb.ZRem(ctx, s.keys.queue(), id)
+		return nil
+	}
+	t, err := decodeTrip(h.Val())
+	if err != nil {
+		return wrap(err, "decode trip")
+	}
+	if t.Status != dispatch.Queued {
+		// A stale queue entry: the trip moved on without it.
+		s.rdb.ZRem(ctx, s.keys.queue(), id)
+		return nil
+	}
+	now := s.now()
+	var search *redis.GeoSearchLocationCmd
+	if _, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		search = s.search(ctx, p, t, now)
+		return nil
+	}); err != nil {
+		return wrap(err, "search")
+	}
+	seen := make(map[string]bool, len(tried.Val()))
+	for _, d := range tried.Val() {
+		seen[d] = true
+	}
+	return s.offer(ctx, t, search.Val(), seen, now)
+}
+
+// nudge wakes the background workers without waiting.
+func (s *Store) nudge() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Run works the assignment queue and offer expiries until ctx ends. Any
+// number of instances may run it: leases and atomic expiry make each piece
+// of work happen once.
+func (s *Store) Run(ctx context.Context, tick time.Duration) error {
+	t := time.NewTicker(tick)
+	defer t.Stop()
+	for {
+		if err := s.Work(ctx); err != nil && ctx.Err() == nil {
+			s.log.Warn("dispatch worker", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		case <-s.wake:
+		}
+	}
+}
+
+// Work does one round of background work: expire due offers, moving each
+// trip on to its next candidates, then dispatch due trips in the queue.
+func (s *Store) Work(ctx context.Context) error {
+	if err := s.expireDue(ctx); err != nil {
+		return err
+	}
+	return s.workQueue(ctx)
+}
+
+func (s *Store) expireDue(ctx context.Context) error {
+	now := s.now()
+	due, err := s.rdb.ZRangeArgs(ctx, redis.ZRangeArgs{
+		Key: s.keys.deadlines(), Start: "-inf", Stop: strconv.FormatInt(ms(now), 10),
+		ByScore: true, Count: 200,
+	}).Result()
+	if err != nil {
+		return wrap(err, "due offers")
+	}
+	var errs []error
+	for _, m := range due {
+		tripID, driverID, ok := strings.Cut(m, "|")
+		if !ok {
+			s.rdb.ZRem(ctx, s.keys.deadlines(), m)
+			continue
+		}
+		res, err := s.answer(ctx, tripID, driverID, dispatch.ActExpired, "system", now)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if res != "gone" {
+			s.count(func(st *Stats) { st.Expired++ })
+		}
+		if res == "requeued" {
+			if err := s.redispatch(ctx, tripID); err != nil {
+				errs = append(errs, err)
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (s *Store) workQueue(ctx context.Context) error {
+	now := s.now()
+	ids, err := leaseScript.Run(ctx, s.rdb, []string{s.keys.queue()},
+		ms(now), ms(now.Add(s.policy.Lease)), 50).StringSlice()
+	if err != nil {
+		return wrap(err, "lease queue")
+	}
+	var errs []error
+	for _, id := range ids {
+		if err := s.redispatch(ctx, id); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,38 @@
+package redisstore
+
+// keys names every key of the store. All share the hash tag {prefix}, so
+// that every script's keys live in one Redis Cluster slot: one fleet (a
+// city) is one slot, and a province shards by running a prefix per city.
+type keys struct{ p string }
+
+func newKeys(prefix string) keys {
+	if prefix == "" {
+		prefix = "hl"
+	}
+	return keys{p: "{" + prefix + "}:"}
+}
+
+func (k keys) trip(id string) string         { return k.p + "trip:" + id }
+func (k keys) tripOffers(id string) string   { return k.p + "trip:" + id + ":offers" }
+func (k keys) tripTried(id string) string    { return k.p + "trip:" + id + ":tried" }
+func (k keys) tripAudit(id string) string    { return k.p + "trip:" + id + ":audit" }
+func (k keys) driver(id string) string       { return k.p + "driver:" + id }
+func (k keys) driverOffers(id string) string { return k.p + "driver:" + id + ":offers" }
+func (k keys) driverSpans(id string) string  { return k.p + "driver:" + id + ":spans" }
+func (k keys) driverTrips(id string) string  { return k.p + "driver:" + id + ":trips" }
+func (k keys) requester(id string) string    { return k.p + "requester:" + id }
+func (k keys) reqTrips(id string) string     { return k.p + "requester:" + id + ":trips" }
+func (k keys) coordinator(id string) string  { return k.p + "coordinator:" + id }
+func (k keys) token(hash string) string      { return k.p + "token:" + hash }
+func (k keys) rate(who string) string        { return k.p + "rate:" + who }
+
+func (k keys) drivers() string      { return k.p + "drivers" }
+func (k keys) requesters() string   { return k.p + "requesters" }
+func (k keys) coordinators() string { return k.p + "coordinators" }
+func (k keys) geoLive() string      { return k.p + "geo:live" }
+func (k keys) geoHome() string      { return k.p + "geo:home" }
+func (k keys) trips() string        { return k.p + "trips" }
+func (k keys) open() string         { return k.p + "trips:open" }
+func (k keys) queue() string        { return k.p + "queue" }
+func (k keys) deadlines() string    { return k.p + "offers:deadlines" }
+func (k keys) admin() string        { return k.p + "admin" }

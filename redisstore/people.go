@@ -1,0 +1,300 @@
+package redisstore
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"strconv"
+	"strings"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/heartlink/heartlink"
+	"github.com/heartlink/heartlink/fleet"
+)
+
+// hashToken is how tokens are stored: only their SHA-256, so that a copy of
+// the database holds no usable credential. Tokens carry 256 random bits, so
+// a fast hash is enough; there is nothing to brute-force.
+func hashToken(token string) string {
+	h := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(h[:])
+}
+
+func mustCoordinator(by heartlink.Principal) error {
+	if !by.Is(heartlink.RoleCoordinator) {
+		return heartlink.Errorf(heartlink.EForbidden, "only coordinators may do this")
+	}
+	return nil
+}
+
+// Authenticate returns the caller behind token.
+func (s *Store) Authenticate(ctx context.Context, token string) (heartlink.Principal, error) {
+	if token == "" {
+		return heartlink.Principal{}, heartlink.Errorf(heartlink.EUnauthorized, "a bearer token is required")
+	}
+	v, err := s.rdb.Get(ctx, s.keys.token(hashToken(token))).Result()
+	if errors.Is(err, redis.Nil) {
+		return heartlink.Principal{}, heartlink.Errorf(heartlink.EUnauthorized, "the token is not valid")
+	}
+	if err != nil {
+		return heartlink.Principal{}, wrap(err, "authenticate")
+	}
+	role, id, _ := strings.Cut(v, ":")
+	return heartlink.Principal{Role: heartlink.Role(role), ID: id}, nil
+}
+
+// EnsureAdmin makes sure the first coordinator exists. With a token given it
+// is (re)bound to that token; without one, a token is generated the first
+// time only and returned so the caller can print it once.
+func (s *Store) EnsureAdmin(ctx context.Context, token string) (id string, generated string, err error) {
+	id = "crd_admin"
+	if token != "" {
+		c := fleet.Coordinator{ID: id, Name: "Administrator", CreatedAt: s.now()}
+		if err := s.saveCoordinator(ctx, c, token, false); err != nil {
+			return "", "", err
+		}
+		return id, "", nil
+	}
+	// Only the first start of a fresh store generates a token: SETNX decides.
+	ok, err := s.rdb.SetNX(ctx, s.keys.admin(), id, 0).Result()
+	if err != nil {
+		return "", "", wrap(err, "ensure admin")
+	}
+	if !ok {
+		return id, "", nil
+	}
+	tok := newToken()
+	c := fleet.Coordinator{ID: id, Name: "Administrator", CreatedAt: s.now()}
+	if err := s.saveCoordinator(ctx, c, tok, true); err != nil {
+		return "", "", err
+	}
+	return id, tok, nil
+}
+
+func (s *Store) saveCoordinator(ctx context.Context, c fleet.Coordinator, token string, fresh bool) error {
+	b, _ := json.Marshal(c)
+	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		if fresh {
+			p.Set(ctx, s.keys.coordinator(c.ID), b, 0)
+		} else {
+			p.SetNX(ctx, s.keys.coordinator(c.ID), b, 0)
+		}
+		p.ZAdd(ctx, s.keys.coordinators(), redis.Z{Score: float64(ms(c.CreatedAt)), Member: c.ID})
+		p.Set(ctx, s.keys.token(hashToken(token)), string(heartlink.RoleCoordinator)+":"+c.ID, 0)
+		return nil
+	})
+	return wrap(err, "save coordinator")
+}
+
+// CreateCoordinator registers another coordinator.
+func (s *Store) CreateCoordinator(ctx context.Context, by heartlink.Principal, name string) (*fleet.Coordinator, string, error) {
+	if err := mustCoordinator(by); err != nil {
+		return nil, "", err
+	}
+	if err := fleet.ValidName("name", name); err != nil {
+		return nil, "", err
+	}
+	c := fleet.Coordinator{ID: newID("crd"), Name: strings.TrimSpace(name), CreatedAt: s.now()}
+	tok := newToken()
+	if err := s.saveCoordinator(ctx, c, tok, true); err != nil {
+		return nil, "", err
+	}
+	return &c, tok, nil
+}
+
+// CreateDriver registers a driver.
+func (s *Store) CreateDriver(ctx context.Context, by heartlink.Principal, r fleet.DriverRegistration) (*fleet.Driver, string, error) {
+	if err := mustCoordinator(by); err != nil {
+		return nil, "", err
+	}
+	if err := r.Validate(); err != nil {
+		return nil, "", err
+	}
+	d := &fleet.Driver{
+		ID:             newID("drv"),
+		Name:           strings.TrimSpace(r.Name),
+		Phone:          strings.TrimSpace(r.Phone),
+		Vehicle:        *r.Vehicle,
+		VerifiedMinors: r.VerifiedMinors,
+		Home:           *r.Home,
+		Status:         fleet.Offline,
+		CreatedAt:      s.now(),
+	}
+	d.Vehicle.Plate = strings.TrimSpace(d.Vehicle.Plate)
+	tok := newToken()
+	profile, _ := json.Marshal(d)
+	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.HSet(ctx, s.keys.driver(d.ID),
+			"profile", profile, "status", string(fleet.Offline),
+			"seats", d.Vehicle.Seats, "wc", boolInt(d.Vehicle.Wheelchair), "vm", boolInt(d.VerifiedMinors))
+		p.ZAdd(ctx, s.keys.drivers(), redis.Z{Score: float64(ms(d.CreatedAt)), Member: d.ID})
+		p.GeoAdd(ctx, s.keys.geoHome(), &redis.GeoLocation{Name: d.ID, Longitude: d.Home.Lng, Latitude: d.Home.Lat})
+		p.Set(ctx, s.keys.token(hashToken(tok)), string(heartlink.RoleDriver)+":"+d.ID, 0)
+		return nil
+	})
+	if err != nil {
+		return nil, "", wrap(err, "create driver")
+	}
+	return d, tok, nil
+}
+
+// driverFields are the hash fields read back into a fleet.Driver.
+var driverFields = []string{"profile", "status", "lat", "lng", "seen"}
+
+func decodeDriver(id string, v []any) (*fleet.Driver, error) {
+	if v[0] == nil {
+		return nil, heartlink.Errorf(heartlink.ENotFound, "no driver %q", id)
+	}
+	var d fleet.Driver
+	if err := json.Unmarshal([]byte(v[0].(string)), &d); err != nil {
+		return nil, err
+	}
+	d.Status = fleet.Presence(str(v[1]))
+	if d.Status == fleet.Online {
+		lat, _ := strconv.ParseFloat(str(v[2]), 64)
+		lng, _ := strconv.ParseFloat(str(v[3]), 64)
+		d.Location = &heartlink.Point{Lat: lat, Lng: lng}
+	}
+	seen, _ := strconv.ParseInt(str(v[4]), 10, 64)
+	d.SeenAt = fromMs(seen)
+	return &d, nil
+}
+
+// Driver returns a driver by id.
+func (s *Store) Driver(ctx context.Context, id string) (*fleet.Driver, error) {
+	v, err := s.rdb.HMGet(ctx, s.keys.driver(id), driverFields...).Result()
+	if err != nil {
+		return nil, wrap(err, "driver")
+	}
+	d, err := decodeDriver(id, v)
+	return d, wrap(err, "driver")
+}
+
+// Drivers lists every driver, oldest first.
+func (s *Store) Drivers(ctx context.Context) ([]*fleet.Driver, error) {
+	ids, err := s.rdb.ZRange(ctx, s.keys.drivers(), 0, -1).Result()
+	if err != nil {
+		return nil, wrap(err, "drivers")
+	}
+	cmds := make([]*redis.SliceCmd, len(ids))
+	_, err = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, id := range ids {
+			cmds[i] = p.HMGet(ctx, s.keys.driver(id), driverFields...)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, wrap(err, "drivers")
+	}
+	out := make([]*fleet.Driver, 0, len(ids))
+	for i, id := range ids {
+		d, err := decodeDriver(id, cmds[i].Val())
+		if err != nil {
+			continue
+		}
+		out = append(out, d)
+	}
+	return out, nil
+}
+
+// SetPresence puts a driver online at a location, moving them in the geo
+// index dispatch searches, or takes them offline.
+func (s *Store) SetPresence(ctx context.Context, driverID string, u fleet.PresenceUpdate) (*fleet.Driver, error) {
+	if err := u.Validate(); err != nil {
+		return nil, err
+	}
+	now := s.now()
+	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		k := s.keys.driver(driverID)
+		if u.Status == fleet.Online {
+			p.HSet(ctx, k, "status", string(fleet.Online), "lat", u.Location.Lat, "lng", u.Location.Lng, "seen", ms(now))
+			p.GeoAdd(ctx, s.keys.geoLive(), &redis.GeoLocation{Name: driverID, Longitude: u.Location.Lng, Latitude: u.Location.Lat})
+		} else {
+			p.HSet(ctx, k, "status", string(fleet.Offline), "seen", ms(now))
+			p.ZRem(ctx, s.keys.geoLive(), driverID)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, wrap(err, "set presence")
+	}
+	if u.Status == fleet.Online {
+		s.nudge() // queued trips may now find a driver
+	}
+	return s.Driver(ctx, driverID)
+}
+
+// CreateRequester registers a school, community or care station.
+func (s *Store) CreateRequester(ctx context.Context, by heartlink.Principal, r fleet.RequesterRegistration) (*fleet.Requester, string, error) {
+	if err := mustCoordinator(by); err != nil {
+		return nil, "", err
+	}
+	if err := r.Validate(); err != nil {
+		return nil, "", err
+	}
+	q := &fleet.Requester{ID: newID("req"), Name: strings.TrimSpace(r.Name), Kind: r.Kind, Phone: strings.TrimSpace(r.Phone), CreatedAt: s.now()}
+	tok := newToken()
+	b, _ := json.Marshal(q)
+	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.Set(ctx, s.keys.requester(q.ID), b, 0)
+		p.ZAdd(ctx, s.keys.requesters(), redis.Z{Score: float64(ms(q.CreatedAt)), Member: q.ID})
+		p.Set(ctx, s.keys.token(hashToken(tok)), string(heartlink.RoleRequester)+":"+q.ID, 0)
+		return nil
+	})
+	if err != nil {
+		return nil, "", wrap(err, "create requester")
+	}
+	return q, tok, nil
+}
+
+// Requester returns a requester by id.
+func (s *Store) Requester(ctx context.Context, id string) (*fleet.Requester, error) {
+	b, err := s.rdb.Get(ctx, s.keys.requester(id)).Bytes()
+	if errors.Is(err, redis.Nil) {
+		return nil, heartlink.Errorf(heartlink.ENotFound, "no requester %q", id)
+	}
+	if err != nil {
+		return nil, wrap(err, "requester")
+	}
+	var q fleet.Requester
+	return &q, wrap(json.Unmarshal(b, &q), "requester")
+}
+
+// Requesters lists every requester, oldest first.
+func (s *Store) Requesters(ctx context.Context) ([]*fleet.Requester, error) {
+	ids, err := s.rdb.ZRange(ctx, s.keys.requesters(), 0, -1).Result()
+	if err != nil || len(ids) == 0 {
+		return nil, wrap(err, "requesters")
+	}
+	ks := make([]string, len(ids))
+	for i, id := range ids {
+		ks[i] = s.keys.requester(id)
+	}
+	vals, err := s.rdb.MGet(ctx, ks...).Result()
+	if err != nil {
+		return nil, wrap(err, "requesters")
+	}
+	out := make([]*fleet.Requester, 0, len(vals))
+	for _, v := range vals {
+		var q fleet.Requester
+		if v != nil && json.Unmarshal([]byte(v.(string)), &q) == nil {
+			out = append(out, &q)
+		}
+	}
+	return out, nil
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func str(v any) string {
+	s, _ := v.(string)
+	return s
+}

@@ -1,0 +1,44 @@
+-- transition.lua: a change of status that the caller has checked against
+-- the trip at a version it read (progress, release, cancel, requeue). It
+-- applies only if the trip is still at that version, so a change made in
+-- between makes the caller read again, never lost or doubled.
+--
+-- KEYS[1] trip  [2] audit  [3] driver spans  [4] open trips  [5] queue
+--     [6] driver trips  [7] trip offers  [8] deadlines  [9] trip tried
+-- ARGV[1] trip id  [2] expected version  [3] now ms  [4] actor  [5] action
+--     [6] from  [7] to  [8] driver (or '')  [9] flags: any of
+--     f = free the driver's span, q = requeue, e = ended, o = open,
+--     t = forget who was tried, a = add the driver to those tried
+--     [10] span member  [11] queue at ms  [12] arrive_by ms
+local id, now = ARGV[1], ARGV[3]
+local st = redis.call('HMGET', KEYS[1], 'status', 'version')
+if not st[1] then return {'missing'} end
+if st[2] ~= ARGV[2] then return {'stale', st[1]} end
+local flags = ARGV[9]
+local v = tonumber(st[2]) + 1
+
+redis.call('HSET', KEYS[1], 'status', ARGV[7], 'version', v, 'updated', now)
+local withdrawn = {}
+if st[1] == 'offered' then withdrawn = withdraw(KEYS[7], KEYS[8], id) end
+if string.find(flags, 'f', 1, true) then
+  redis.call('ZREM', KEYS[3], ARGV[10])
+  redis.call('ZREM', KEYS[6], id)
+  redis.call('HSET', KEYS[1], 'driver', '')
+end
+if string.find(flags, 't', 1, true) then redis.call('DEL', KEYS[9]) end
+if string.find(flags, 'a', 1, true) then redis.call('SADD', KEYS[9], ARGV[8]) end
+if string.find(flags, 'q', 1, true) then
+  redis.call('ZADD', KEYS[5], ARGV[11], id)
+else
+  redis.call('ZREM', KEYS[5], id)
+end
+if string.find(flags, 'o', 1, true) then
+  redis.call('ZADD', KEYS[4], ARGV[12], id)
+else
+  redis.call('ZREM', KEYS[4], id)
+end
+if string.find(flags, 'e', 1, true) then redis.call('HSET', KEYS[1], 'ended', now) end
+audit(KEYS[2], now, ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8] ~= '' and ARGV[8] or nil)
+local out = {'ok', tostring(v)}
+for _, w in ipairs(withdrawn) do table.insert(out, w) end
+return out

@@ -1,0 +1,354 @@
+package redisstore
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strconv"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/heartlink/heartlink"
+	"github.com/heartlink/heartlink/dispatch"
+)
+
+// tripData is the part of a trip fixed at request time, stored as one JSON
+// field. What changes (status, driver, version, times) has fields of its
+// own so that scripts can check and set it without decoding JSON.
+type tripData struct {
+	ID          string           `json:"id"`
+	Kind        dispatch.Kind    `json:"kind"`
+	RequesterID string           `json:"requester_id,omitempty"`
+	CreatedBy   string           `json:"created_by"`
+	Pickup      dispatch.Place   `json:"pickup"`
+	Dropoff     dispatch.Place   `json:"dropoff"`
+	Riders      []dispatch.Rider `json:"riders"`
+	Wheelchair  bool             `json:"wheelchair,omitempty"`
+	PickupAfter time.Time        `json:"pickup_after,omitzero"`
+	ArriveBy    time.Time        `json:"arrive_by"`
+	PickupAt    time.Time        `json:"pickup_at"`
+	Span        dispatch.Span    `json:"span"`
+	CreatedAt   time.Time        `json:"created_at"`
+}
+
+func encodeTrip(t *dispatch.Trip) []any {
+	d := tripData{
+		ID: t.ID, Kind: t.Kind, RequesterID: t.RequesterID, CreatedBy: t.CreatedBy,
+		Pickup: t.Pickup, Dropoff: t.Dropoff, Riders: t.Riders, Wheelchair: t.Wheelchair,
+		PickupAfter: t.PickupAfter, ArriveBy: t.ArriveBy, PickupAt: t.PickupAt, Span: t.Span,
+		CreatedAt: t.CreatedAt,
+	}
+	b, _ := json.Marshal(d)
+	// The span and pickup are repeated as plain fields for accept.lua.
+	return []any{"data", b, "status", string(t.Status), "driver", t.DriverID,
+		"version", t.Version, "updated", ms(t.UpdatedAt),
+		"span_s", ms(t.Span.Start), "span_e", ms(t.Span.End), "pickup", ms(t.PickupAt)}
+}
+
+// decodeTrip builds a trip from its hash, as HGETALL returns it.
+func decodeTrip(h map[string]string) (*dispatch.Trip, error) {
+	var d tripData
+	if err := json.Unmarshal([]byte(h["data"]), &d); err != nil {
+		return nil, err
+	}
+	t := &dispatch.Trip{
+		ID: d.ID, Kind: d.Kind, RequesterID: d.RequesterID, CreatedBy: d.CreatedBy,
+		Pickup: d.Pickup, Dropoff: d.Dropoff, Riders: d.Riders, Wheelchair: d.Wheelchair,
+		PickupAfter: d.PickupAfter, ArriveBy: d.ArriveBy, PickupAt: d.PickupAt, Span: d.Span,
+		CreatedAt: d.CreatedAt,
+		Status:    dispatch.Status(h["status"]),
+		DriverID:  h["driver"],
+	}
+	t.Version, _ = strconv.ParseInt(h["version"], 10, 64)
+	u, _ := strconv.ParseInt(h["updated"], 10, 64)
+	t.UpdatedAt = fromMs(u)
+	e, _ := strconv.ParseInt(h["ended"], 10, 64)
+	t.EndedAt = fromMs(e)
+	return t, nil
+}
+
+// load reads a trip; a missing trip is ENotFound.
+func (s *Store) load(ctx context.Context, id string) (*dispatch.Trip, error) {
+	h, err := s.rdb.HGetAll(ctx, s.keys.trip(id)).Result()
+	if err != nil {
+		return nil, wrap(err, "load trip")
+	}
+	if len(h) == 0 {
+		return nil, heartlink.Errorf(heartlink.ENotFound, "no trip %q", id)
+	}
+	t, err := decodeTrip(h)
+	return t, wrap(err, "decode trip")
+}
+
+// loadMany reads trips by id in one round trip, skipping missing ones.
+func (s *Store) loadMany(ctx context.Context, ids []string) ([]*dispatch.Trip, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	cmds := make([]*redis.MapStringStringCmd, len(ids))
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, id := range ids {
+			cmds[i] = p.HGetAll(ctx, s.keys.trip(id))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, wrap(err, "load trips")
+	}
+	out := make([]*dispatch.Trip, 0, len(ids))
+	for _, c := range cmds {
+		if len(c.Val()) == 0 {
+			continue
+		}
+		t, err := decodeTrip(c.Val())
+		if err != nil {
+			return nil, wrap(err, "decode trip")
+		}
+		out = append(out, t)
+	}
+	return out, nil
+}
+
+// Request books a trip: it is stored, queued and, in the same round trip,
+// drivers near its pickup are searched; then the best are offered it.
+// Three round trips in all.
+func (s *Store) Request(ctx context.Context, by heartlink.Principal, r dispatch.Request) (*dispatch.Trip, error) {
+	now := s.now()
+	requester := ""
+	switch by.Role {
+	case heartlink.RoleRequester:
+		if r.RequesterID != "" && r.RequesterID != by.ID {
+			return nil, heartlink.FieldError(heartlink.EForbidden, "requester_id", "a requester books only for itself")
+		}
+		requester = by.ID
+	case heartlink.RoleCoordinator:
+		requester = r.RequesterID
+	default:
+		return nil, heartlink.Errorf(heartlink.EForbidden, "only requesters and coordinators may request trips")
+	}
+	if err := r.Validate(now); err != nil {
+		return nil, err
+	}
+	if by.Is(heartlink.RoleCoordinator) && requester != "" {
+		if _, err := s.Requester(ctx, requester); err != nil {
+			if heartlink.ErrorCode(err) == heartlink.ENotFound {
+				return nil, heartlink.FieldError(heartlink.EInvalid, "requester_id", "no requester %q", requester)
+			}
+			return nil, err
+		}
+	}
+	t := r.Trip(s.policy, newID("trp"), by, requester, now)
+
+	var search *redis.GeoSearchLocationCmd
+	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		k := s.keys.trip(t.ID)
+		p.HSet(ctx, k, encodeTrip(t)...)
+		p.RPush(ctx, s.keys.tripAudit(t.ID), auditJSON(now, by.String(), dispatch.ActRequested, "", dispatch.Queued, ""))
+		p.ZAdd(ctx, s.keys.trips(), redis.Z{Score: float64(ms(now)), Member: t.ID})
+		p.ZAdd(ctx, s.keys.open(), redis.Z{Score: float64(ms(t.ArriveBy)), Member: t.ID})
+		// Leased to this request; if this instance dies before offering,
+		// another instance's queue worker takes the trip when the lease ends.
+		p.ZAdd(ctx, s.keys.queue(), redis.Z{Score: float64(ms(now.Add(s.policy.Lease))), Member: t.ID})
+		if requester != "" {
+			p.ZAdd(ctx, s.keys.reqTrips(requester), redis.Z{Score: float64(ms(now)), Member: t.ID})
+		}
+		search = s.search(ctx, p, t, now)
+		return nil
+	})
+	if err != nil {
+		return nil, wrap(err, "request trip")
+	}
+	if err := s.offer(ctx, t, search.Val(), nil, now); err != nil {
+		// The trip is stored and queued: the queue worker will retry.
+		s.log.Error("dispatch after request", "trip", t.ID, "err", err)
+	}
+	return t, nil
+}
+
+func auditJSON(at time.Time, actor string, a dispatch.Action, from, to dispatch.Status, driver string) []byte {
+	b, _ := json.Marshal(auditEntry{ms(at), actor, a, from, to, driver})
+	return b
+}
+
+// auditEntry is an audit trail entry as stored; lib.lua writes the same.
+type auditEntry struct {
+	At     int64           `json:"at,string"`
+	Actor  string          `json:"actor"`
+	Action dispatch.Action `json:"action"`
+	From   dispatch.Status `json:"from,omitempty"`
+	To     dispatch.Status `json:"to"`
+	Driver string          `json:"driver_id,omitempty"`
+}
+
+// Trip returns a trip that by may see.
+func (s *Store) Trip(ctx context.Context, by heartlink.Principal, id string) (*dispatch.Trip, dispatch.Access, error) {
+	t, err := s.load(ctx, id)
+	if err != nil {
+		return nil, dispatch.NoAccess, err
+	}
+	offered := false
+	if by.Is(heartlink.RoleDriver) && t.DriverID != by.ID {
+		offered, err = s.hasLiveOffer(ctx, id, by.ID)
+		if err != nil {
+			return nil, dispatch.NoAccess, err
+		}
+	}
+	a := s.policy.AccessFor(t, by, offered, s.now())
+	if a == dispatch.NoAccess {
+		return nil, a, heartlink.Errorf(heartlink.EForbidden, "this trip is not yours")
+	}
+	return t, a, nil
+}
+
+func (s *Store) hasLiveOffer(ctx context.Context, tripID, driverID string) (bool, error) {
+	exp, err := s.rdb.HGet(ctx, s.keys.tripOffers(tripID), driverID).Int64()
+	if errors.Is(err, redis.Nil) {
+		return false, nil
+	}
+	if err != nil {
+		return false, wrap(err, "offer")
+	}
+	return exp > ms(s.now()), nil
+}
+
+// Trips lists the trips by may see that match f, newest first; drivers see
+// their own trips, or with f.Open the open trips they may claim.
+func (s *Store) Trips(ctx context.Context, by heartlink.Principal, f dispatch.Filter) ([]*dispatch.Trip, error) {
+	limit := f.Limit
+	if limit <= 0 || limit > 500 {
+		limit = 500
+	}
+	var index string
+	switch {
+	case f.Open:
+		index = s.keys.open()
+	case by.Is(heartlink.RoleCoordinator):
+		index = s.keys.trips()
+	case by.Is(heartlink.RoleRequester):
+		index = s.keys.reqTrips(by.ID)
+	case by.Is(heartlink.RoleDriver):
+		index = s.keys.driverTrips(by.ID)
+	default:
+		return nil, heartlink.Errorf(heartlink.EForbidden, "unknown role")
+	}
+	var ids []string
+	var err error
+	if f.Open {
+		ids, err = s.rdb.ZRange(ctx, index, 0, int64(limit)-1).Result() // soonest deadline first
+	} else {
+		ids, err = s.rdb.ZRevRange(ctx, index, 0, int64(limit)-1).Result()
+	}
+	if err != nil {
+		return nil, wrap(err, "list trips")
+	}
+	trips, err := s.loadMany(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	var c *dispatch.Candidate
+	if f.Open && by.Is(heartlink.RoleDriver) {
+		if c, err = s.candidate(ctx, by.ID, nil); err != nil {
+			return nil, err
+		}
+	}
+	now := s.now()
+	out := trips[:0]
+	for _, t := range trips {
+		switch {
+		case f.Status != "" && t.Status != f.Status:
+			continue
+		case f.Open && !t.Open():
+			continue
+		case by.Is(heartlink.RoleRequester) && t.RequesterID != by.ID:
+			continue
+		case c != nil:
+			cc := *c
+			cc.Spans = spansNear(c.Spans, t.Span)
+			if s.policy.CheckVehicle(t, &cc) != dispatch.Eligible {
+				continue
+			}
+		case by.Is(heartlink.RoleDriver) && s.policy.AccessFor(t, by, false, now) == dispatch.NoAccess:
+			continue
+		}
+		out = append(out, t)
+	}
+	return out, nil
+}
+
+// Offers lists the live offers to the driver by, soonest expiry first.
+func (s *Store) Offers(ctx context.Context, by heartlink.Principal) ([]dispatch.Offer, error) {
+	if !by.Is(heartlink.RoleDriver) {
+		return nil, heartlink.Errorf(heartlink.EForbidden, "only drivers have offers")
+	}
+	now := ms(s.now())
+	k := s.keys.driverOffers(by.ID)
+	zs, err := s.rdb.ZRangeArgsWithScores(ctx, redis.ZRangeArgs{Key: k, Start: "(" + strconv.FormatInt(now, 10), Stop: "+inf", ByScore: true}).Result()
+	if err != nil {
+		return nil, wrap(err, "offers")
+	}
+	ids := make([]string, len(zs))
+	live := make([]*redis.StringCmd, len(zs))
+	var trips []*redis.MapStringStringCmd
+	_, err = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		// The index is cleaned lazily: drop what has expired, and below
+		// check each entry against the trip's own record of its offers.
+		p.ZRemRangeByScore(ctx, k, "-inf", strconv.FormatInt(now, 10))
+		for i, z := range zs {
+			ids[i] = z.Member.(string)
+			live[i] = p.HGet(ctx, s.keys.tripOffers(ids[i]), by.ID)
+			trips = append(trips, p.HGetAll(ctx, s.keys.trip(ids[i])))
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return nil, wrap(err, "offers")
+	}
+	out := []dispatch.Offer{}
+	var stale []any
+	for i := range zs {
+		exp, err := live[i].Int64()
+		if err != nil || exp <= now || len(trips[i].Val()) == 0 {
+			stale = append(stale, ids[i])
+			continue
+		}
+		t, err := decodeTrip(trips[i].Val())
+		if err != nil {
+			return nil, wrap(err, "decode trip")
+		}
+		out = append(out, dispatch.OfferOf(t, fromMs(exp)))
+	}
+	if len(stale) > 0 {
+		s.rdb.ZRem(ctx, k, stale...)
+	}
+	return out, nil
+}
+
+// Events returns a trip's audit trail; coordinators only.
+func (s *Store) Events(ctx context.Context, by heartlink.Principal, tripID string) ([]dispatch.Event, error) {
+	if err := mustCoordinator(by); err != nil {
+		return nil, err
+	}
+	var n *redis.IntCmd
+	var list *redis.StringSliceCmd
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		n = p.Exists(ctx, s.keys.trip(tripID))
+		list = p.LRange(ctx, s.keys.tripAudit(tripID), 0, -1)
+		return nil
+	})
+	if err != nil {
+		return nil, wrap(err, "events")
+	}
+	if n.Val() == 0 {
+		return nil, heartlink.Errorf(heartlink.ENotFound, "no trip %q", tripID)
+	}
+	out := make([]dispatch.Event, 0, len(list.Val()))
+	for _, raw := range list.Val() {
+		var e auditEntry
+		if err := json.Unmarshal([]byte(raw), &e); err != nil {
+			return nil, wrap(err, "decode event")
+		}
+		out = append(out, dispatch.Event{At: fromMs(e.At), Actor: e.Actor, Action: e.Action, From: e.From, To: e.To, Driver: e.Driver})
+	}
+	return out, nil
+}
