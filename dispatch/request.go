@@ -11,13 +11,13 @@ import (
 
 // Request is what a requester or coordinator supplies to book a trip.
 type Request struct {
-	Kind        Kind       `json:"kind"`
-	Pickup      *Place     `json:"pickup"`
-	Dropoff     *Place     `json:"dropoff"`
-	Riders      []Rider    `json:"riders"`
+	Kind        Kind                 `json:"kind"`
+	Pickup      *Place               `json:"pickup"`
+	Dropoff     *Place               `json:"dropoff"`
+	Riders      []Rider              `json:"riders"`
 	PickupAfter *heartlink.Timestamp `json:"pickup_after"`
 	ArriveBy    *heartlink.Timestamp `json:"arrive_by"`
-	Wheelchair  bool       `json:"wheelchair"`
+	Wheelchair  bool                 `json:"wheelchair"`
 	// RequesterID books the trip on behalf of a requester; coordinators only.
 	RequesterID string `json:"requester_id"`
 }
@@ -97,8 +97,8 @@ func (r *Request) Trip(p Policy, id string, by heartlink.Principal, requesterID 
 		Riders:      make([]Rider, len(r.Riders)),
 		Wheelchair:  r.Wheelchair,
 		ArriveBy:    r.ArriveBy.UTC().Truncate(time.Second),
-		CreatedAt:   now.UTC(),
-		UpdatedAt:   now.UTC(),
+		CreatedAt:   now.UTC().Truncate(time.Millisecond),
+		UpdatedAt:   now.UTC().Truncate(time.Millisecond),
 		Version:     1,
 	}
 	for i, rd := range r.Riders {

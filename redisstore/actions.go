@@ -4,6 +4,7 @@ import (
 	"context"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/heartlink/heartlink"
 	"github.com/heartlink/heartlink/dispatch"
@@ -146,7 +147,7 @@ func (s *Store) Decline(ctx context.Context, by heartlink.Principal, tripID stri
 	return nil
 }
 
-func (s *Store) answer(ctx context.Context, tripID, driverID string, a dispatch.Action, actor string, now interface{ UnixMilli() int64 }) (string, error) {
+func (s *Store) answer(ctx context.Context, tripID, driverID string, a dispatch.Action, actor string, now time.Time) (string, error) {
 	keys := []string{
 		s.keys.trip(tripID), s.keys.tripOffers(tripID), s.keys.driverOffers(driverID),
 		s.keys.deadlines(), s.keys.tripAudit(tripID), s.keys.queue(),

@@ -1,0 +1,118 @@
+package dispatch
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/heartlink/heartlink"
+)
+
+var now = time.Date(2027, 6, 7, 6, 0, 0, 0, time.UTC)
+
+func ts(t time.Time) *heartlink.Timestamp { return &heartlink.Timestamp{Time: t} }
+
+func validRequest() Request {
+	return Request{
+		Kind:     ExamEscort,
+		Pickup:   &Place{Lat: 28.27, Lng: 117.06, Address: "12 Shengli Rd"},
+		Dropoff:  &Place{Lat: 28.2602, Lng: 117.0693, Address: "No.1 Middle School"},
+		Riders:   []Rider{{Name: "Li Ming", Phone: "13900000002"}},
+		ArriveBy: ts(now.Add(2 * time.Hour)),
+	}
+}
+
+func TestRequestValidate(t *testing.T) {
+	tests := []struct {
+		name  string
+		edit  func(r *Request)
+		field string // "" means valid
+	}{
+		{"valid", func(r *Request) {}, ""},
+		{"unknown kind", func(r *Request) { r.Kind = "taxi" }, "kind"},
+		{"no pickup", func(r *Request) { r.Pickup = nil }, "pickup"},
+		{"pickup lat out of range", func(r *Request) { r.Pickup.Lat = 91 }, "pickup.lat"},
+		{"dropoff lng out of range", func(r *Request) { r.Dropoff.Lng = -181 }, "dropoff.lng"},
+		{"pickup without address", func(r *Request) { r.Pickup.Address = "  " }, "pickup.address"},
+		{"dropoff too far", func(r *Request) { r.Dropoff.Lat = 31.23; r.Dropoff.Lng = 121.47 }, "dropoff"},
+		{"no riders", func(r *Request) { r.Riders = nil }, "riders"},
+		{"nine riders", func(r *Request) { r.Riders = make([]Rider, 9) }, "riders"},
+		{"rider without name", func(r *Request) { r.Riders[0].Name = "" }, "riders[0].name"},
+		{"rider with bad phone", func(r *Request) { r.Riders[0].Phone = "call me" }, "riders[0].phone"},
+		{"no arrive_by", func(r *Request) { r.ArriveBy = nil }, "arrive_by"},
+		{"arrive_by in the past", func(r *Request) { r.ArriveBy = ts(now.Add(-time.Minute)) }, "arrive_by"},
+		{"arrive_by in two years", func(r *Request) { r.ArriveBy = ts(now.AddDate(2, 0, 0)) }, "arrive_by"},
+		{"pickup_after after arrive_by", func(r *Request) { r.PickupAfter = ts(now.Add(3 * time.Hour)) }, "pickup_after"},
+		{"pickup_after before arrive_by", func(r *Request) { r.PickupAfter = ts(now.Add(time.Hour)) }, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := validRequest()
+			tt.edit(&r)
+			err := r.Validate(now)
+			if tt.field == "" {
+				assert.NoError(t, err)
+				return
+			}
+			require.Error(t, err)
+			assert.Equal(t, heartlink.EInvalid, heartlink.ErrorCode(err))
+			assert.Equal(t, tt.field, heartlink.ErrorField(err), "field named by %v", err)
+		})
+	}
+}
+
+func TestPlanSpan(t *testing.T) {
+	p := DefaultPolicy()
+	r := validRequest()
+	trip := r.Trip(p, "trp_1", heartlink.Principal{Role: heartlink.RoleRequester, ID: "req_1"}, "req_1", now)
+	ride := p.Travel.Duration(r.Pickup.Point(), r.Dropoff.Point())
+	require.Greater(t, ride, time.Duration(0))
+	// Just in time: picked up so as to arrive by arrive_by.
+	assert.Equal(t, r.ArriveBy.Add(-ride).Truncate(time.Second), trip.PickupAt)
+	assert.Equal(t, trip.PickupAt.Add(-p.Buffer), trip.Span.Start)
+	assert.Equal(t, trip.PickupAt.Add(ride+p.Buffer), trip.Span.End)
+	assert.Equal(t, Queued, trip.Status)
+	assert.Equal(t, "Li Ming", trip.Riders[0].Name)
+
+	// An as-soon-as-possible trip is never planned in the past.
+	r.ArriveBy = ts(now.Add(time.Minute))
+	trip = r.Trip(p, "trp_2", heartlink.Principal{}, "", now)
+	assert.Equal(t, now, trip.PickupAt)
+
+	// A given pickup_after is the pickup.
+	r.ArriveBy, r.PickupAfter = ts(now.Add(3*time.Hour)), ts(now.Add(time.Hour))
+	trip = r.Trip(p, "trp_3", heartlink.Principal{}, "", now)
+	assert.Equal(t, now.Add(time.Hour), trip.PickupAt)
+}
+
+func TestTravelDuration(t *testing.T) {
+	m := Travel{Detour: 1.3, SpeedKmh: 25}
+	a := heartlink.Point{Lat: 28.2602, Lng: 117.0693}
+	b := heartlink.Point{Lat: 28.2602 + 0.09, Lng: 117.0693} // about 10 km north
+	km := heartlink.DistanceKm(a, b)
+	assert.InDelta(t, 10.0, km, 0.05)
+	want := time.Duration(km*1.3/25*3600) * time.Second
+	assert.InDelta(t, want.Seconds(), m.Duration(a, b).Seconds(), 1)
+	assert.Zero(t, m.Duration(a, a))
+}
+
+func TestSpanOverlaps(t *testing.T) {
+	at := func(h int) time.Time { return now.Add(time.Duration(h) * time.Hour) }
+	s := Span{at(1), at(2)}
+	tests := []struct {
+		o    Span
+		want bool
+	}{
+		{Span{at(0), at(1)}, false}, // touching ends do not overlap
+		{Span{at(2), at(3)}, false},
+		{Span{at(0), at(3)}, true},
+		{Span{at(1), at(2)}, true},
+	}
+	for _, tt := range tests {
+		if got := s.Overlaps(tt.o); got != tt.want {
+			t.Errorf("%v.Overlaps(%v) = %v; want %v", s, tt.o, got, tt.want)
+		}
+	}
+}

@@ -1,0 +1,71 @@
+package dispatch
+
+import (
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/heartlink/heartlink"
+)
+
+func TestAccessFor(t *testing.T) {
+	p := DefaultPolicy()
+	coord := heartlink.Principal{Role: heartlink.RoleCoordinator, ID: "crd_1"}
+	owner := heartlink.Principal{Role: heartlink.RoleRequester, ID: "req_1"}
+	other := heartlink.Principal{Role: heartlink.RoleRequester, ID: "req_2"}
+	driver := heartlink.Principal{Role: heartlink.RoleDriver, ID: "drv_1"}
+	stranger := heartlink.Principal{Role: heartlink.RoleDriver, ID: "drv_2"}
+
+	tests := []struct {
+		name    string
+		by      heartlink.Principal
+		status  Status
+		driver  string
+		offered bool
+		ended   time.Duration // how long ago the trip ended
+		want    Access
+	}{
+		{"coordinator", coord, Assigned, "drv_1", false, 0, Full},
+		{"its requester", owner, Queued, "", false, 0, Full},
+		{"another requester", other, Queued, "", false, 0, NoAccess},
+		{"assigned driver", driver, Assigned, "drv_1", false, 0, Full},
+		{"driver shortly after", driver, Completed, "drv_1", false, time.Hour, Full},
+		{"driver long after", driver, Completed, "drv_1", false, 3 * time.Hour, Redacted},
+		{"driver with an offer", stranger, Offered, "", true, 0, Redacted},
+		{"driver browsing open trips", stranger, Queued, "", false, 0, Redacted},
+		{"driver of someone else's trip", stranger, Assigned, "drv_1", false, 0, NoAccess},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			trip := examTrip(p)
+			trip.Status, trip.DriverID = tt.status, tt.driver
+			if tt.status.Ended() {
+				trip.EndedAt = now.Add(-tt.ended)
+			}
+			if got := p.AccessFor(trip, tt.by, tt.offered, now); got != tt.want {
+				t.Errorf("AccessFor(%s) = %v; want %v", tt.by, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestRedactedViewHoldsNoPersonalData(t *testing.T) {
+	trip := examTrip(DefaultPolicy())
+	trip.Pickup.Lat, trip.Pickup.Lng = 28.27345, 117.06123
+	for name, v := range map[string]any{
+		"view":  ViewOf(trip, Redacted),
+		"offer": OfferOf(trip, now.Add(30*time.Second)),
+	} {
+		b, err := json.Marshal(v)
+		require.NoError(t, err)
+		for _, secret := range []string{"Li Ming", "13900000002", "12 Shengli Rd", "No.1 Middle School", "req_1", "28.27345", "117.06123", "117.0693"} {
+			assert.NotContains(t, string(b), secret, "%s leaks %q: %s", name, secret, b)
+		}
+	}
+	full, _ := json.Marshal(ViewOf(trip, Full))
+	assert.Contains(t, string(full), "13900000002")
+	assert.Contains(t, string(full), "12 Shengli Rd")
+}

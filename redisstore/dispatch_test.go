@@ -1,0 +1,289 @@
+package redisstore
+
+import (
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/heartlink/heartlink"
+	"github.com/heartlink/heartlink/dispatch"
+	"github.com/heartlink/heartlink/fleet"
+	"github.com/heartlink/heartlink/internal/redistest"
+)
+
+func TestRequestOffersTheNearestEligibleDriver(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b redistest.Backend) {
+		f := newFixture(t, b, nil)
+		far := f.driver(near(5))
+		notVerified := f.driver(near(0.2), unverified)
+		nearest := f.driver(near(1))
+		trip := f.request(f.requester(), time.Hour)
+
+		assert.Equal(t, dispatch.Offered, trip.Status)
+		assert.Equal(t, []string{trip.ID}, f.offers(nearest))
+		assert.Empty(t, f.offers(far))
+		assert.Empty(t, f.offers(notVerified), "a student offered to a driver not verified for minors")
+		assert.Equal(t, []string{"requested queued", "offered offered"}, f.actions(trip.ID))
+	})
+}
+
+func TestAcceptRaceHasOneWinner(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b redistest.Backend) {
+		const n = 50
+		f := newFixture(t, b, func(p *dispatch.Policy) { p.OffersAtOnce = n })
+		drivers := make([]heartlink.Principal, n)
+		for i := range drivers {
+			drivers[i] = f.driver(near(float64(i) / 10))
+		}
+		trip := f.request(f.requester(), time.Hour)
+
+		var wg sync.WaitGroup
+		results := make([]error, n)
+		for i, d := range drivers {
+			wg.Go(func() {
+				_, results[i] = f.store().Accept(f.ctx, d, trip.ID)
+			})
+		}
+		wg.Wait()
+		winners, taken := 0, 0
+		winner := ""
+		for i, err := range results {
+			switch heartlink.ErrorCode(err) {
+			case "":
+				winners++
+				winner = drivers[i].ID
+			case heartlink.ETaken:
+				taken++
+			default:
+				t.Errorf("driver %d: %v", i, err)
+			}
+		}
+		assert.Equal(t, 1, winners)
+		assert.Equal(t, n-1, taken)
+		got := f.trip(trip.ID)
+		assert.Equal(t, dispatch.Assigned, got.Status)
+		assert.Equal(t, winner, got.DriverID)
+		for _, d := range drivers {
+			assert.Empty(t, f.offers(d), "offers are withdrawn once the trip is taken")
+		}
+	})
+}
+
+func TestOneDriverCannotHoldOverlappingTrips(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b redistest.Backend) {
+		f := newFixture(t, b, nil)
+		school := f.requester()
+		d := f.driver(near(0.5))
+		// Ten trips for the same morning, all overlapping; the driver claims
+		// all of them at once from ten clients.
+		var trips []*dispatch.Trip
+		for i := range 10 {
+			trips = append(trips, f.request(school, time.Hour+time.Duration(i)*time.Minute))
+		}
+		var wg sync.WaitGroup
+		errs := make([]error, len(trips))
+		for i, tr := range trips {
+			wg.Go(func() { _, errs[i] = f.store().Accept(f.ctx, d, tr.ID) })
+		}
+		wg.Wait()
+		held := 0
+		for i, err := range errs {
+			if err == nil {
+				held++
+				continue
+			}
+			assert.Equal(t, heartlink.EClash, heartlink.ErrorCode(err), "trip %d: %v", i, err)
+		}
+		assert.Equal(t, 1, held, "a driver holds exactly one of overlapping trips")
+	})
+}
+
+func TestDeclineAndExpiryMoveTheOfferOn(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b redistest.Backend) {
+		f := newFixture(t, b, nil)
+		first := f.driver(near(0.5))
+		second := f.driver(near(1.5))
+		third := f.driver(near(2.5))
+		trip := f.request(f.requester(), time.Hour)
+		require.Equal(t, []string{trip.ID}, f.offers(first))
+
+		require.NoError(t, f.s.Decline(f.ctx, first, trip.ID))
+		assert.Empty(t, f.offers(first))
+		assert.Equal(t, []string{trip.ID}, f.offers(second), "declined: next candidate")
+
+		// The second offer expires unanswered; any instance's worker moves it on.
+		f.clock.Advance(f.pol.OfferTTL + time.Millisecond)
+		require.NoError(t, f.store().Work(f.ctx))
+		assert.Equal(t, []string{trip.ID}, f.offers(third), "expired: next candidate")
+		assert.Equal(t, dispatch.Offered, f.trip(trip.ID).Status)
+
+		f.clock.Advance(f.pol.OfferTTL + time.Millisecond)
+		require.NoError(t, f.s.Work(f.ctx))
+		assert.Equal(t, dispatch.Unassigned, f.trip(trip.ID).Status, "nobody left to ask")
+		assert.Equal(t, []string{
+			"requested queued", "offered offered",
+			"declined offered", "requeued queued", "offered offered",
+			"expired offered", "requeued queued", "offered offered",
+			"expired offered", "requeued queued", "unassigned unassigned",
+		}, f.actions(trip.ID))
+
+		// A late answer finds nothing to accept or decline.
+		_, err := f.s.Accept(f.ctx, first, trip.ID)
+		assert.NoError(t, err, "an unassigned trip is open: the driver may still claim it")
+	})
+}
+
+func TestExpiryIsHandledOnceAcrossInstances(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b redistest.Backend) {
+		f := newFixture(t, b, nil)
+		f.driver(near(0.5))
+		second := f.driver(near(1.5))
+		trip := f.request(f.requester(), time.Hour)
+		f.clock.Advance(f.pol.OfferTTL + time.Millisecond)
+
+		var wg sync.WaitGroup
+		for range 5 {
+			wg.Go(func() { assert.NoError(t, f.store().Work(f.ctx)) })
+		}
+		wg.Wait()
+		assert.Equal(t, []string{trip.ID}, f.offers(second))
+		expired := 0
+		for _, a := range f.actions(trip.ID) {
+			if a == "expired offered" {
+				expired++
+			}
+		}
+		assert.Equal(t, 1, expired, "five workers, one expiry")
+	})
+}
+
+func TestReleasePutsTheTripBackWithItsDeadline(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b redistest.Backend) {
+		f := newFixture(t, b, nil)
+		first := f.driver(near(0.5))
+		second := f.driver(near(1.5))
+		trip := f.request(f.requester(), time.Hour)
+		_, err := f.s.Accept(f.ctx, first, trip.ID)
+		require.NoError(t, err)
+
+		got, err := f.s.Release(f.ctx, first, trip.ID)
+		require.NoError(t, err)
+		assert.Equal(t, dispatch.Offered, got.Status)
+		assert.Equal(t, trip.ArriveBy, got.ArriveBy)
+		assert.Equal(t, []string{trip.ID}, f.offers(second))
+		assert.Empty(t, f.offers(first), "whoever dropped out is not asked again")
+
+		// The first driver's time is free again.
+		other := f.request(f.requester(), time.Hour)
+		_, err = f.s.Accept(f.ctx, first, other.ID)
+		assert.NoError(t, err)
+	})
+}
+
+func TestCancelWithdrawsOffersAndFreesTheDriver(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b redistest.Backend) {
+		f := newFixture(t, b, nil)
+		d := f.driver(near(0.5))
+		school := f.requester()
+		trip := f.request(school, time.Hour)
+		require.Equal(t, []string{trip.ID}, f.offers(d))
+
+		_, err := f.s.Cancel(f.ctx, f.requester(), trip.ID)
+		assert.Equal(t, heartlink.EForbidden, heartlink.ErrorCode(err), "another school cannot cancel it")
+		got, err := f.s.Cancel(f.ctx, school, trip.ID)
+		require.NoError(t, err)
+		assert.Equal(t, dispatch.Cancelled, got.Status)
+		assert.Empty(t, f.offers(d))
+		_, err = f.s.Accept(f.ctx, d, trip.ID)
+		assert.Equal(t, heartlink.EConflict, heartlink.ErrorCode(err))
+		_, err = f.s.Cancel(f.ctx, school, trip.ID)
+		assert.Equal(t, heartlink.EConflict, heartlink.ErrorCode(err), "cancelling twice")
+	})
+}
+
+func TestProgressInOrderByItsDriverOnly(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b redistest.Backend) {
+		f := newFixture(t, b, nil)
+		d := f.driver(near(0.5))
+		other := f.driver(near(9))
+		trip := f.request(f.requester(), time.Hour)
+		_, err := f.s.Accept(f.ctx, d, trip.ID)
+		require.NoError(t, err)
+
+		_, err = f.s.Progress(f.ctx, other, trip.ID, dispatch.StepArrived)
+		assert.Equal(t, heartlink.EForbidden, heartlink.ErrorCode(err))
+		_, err = f.s.Progress(f.ctx, d, trip.ID, dispatch.StepPickedUp)
+		assert.Equal(t, heartlink.EConflict, heartlink.ErrorCode(err), "picked up before arriving")
+		for _, step := range []dispatch.Step{dispatch.StepArrived, dispatch.StepPickedUp, dispatch.StepCompleted} {
+			got, err := f.s.Progress(f.ctx, d, trip.ID, step)
+			require.NoError(t, err, "step %s", step)
+			assert.Equal(t, dispatch.Status(step), got.Status)
+		}
+		_, err = f.s.Release(f.ctx, d, trip.ID)
+		assert.Equal(t, heartlink.EConflict, heartlink.ErrorCode(err), "release after completion")
+	})
+}
+
+func TestNobodyOnlineKeepsTheTripQueuedUntilSomeoneIs(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b redistest.Backend) {
+		f := newFixture(t, b, nil)
+		trip := f.request(f.requester(), 3*time.Hour)
+		assert.Equal(t, dispatch.Queued, trip.Status, "nobody to ask yet, and hours to go")
+
+		d := f.driver(near(0.5))
+		f.clock.Advance(f.pol.RetryAfter)
+		require.NoError(t, f.s.Work(f.ctx))
+		assert.Equal(t, []string{trip.ID}, f.offers(d))
+	})
+}
+
+func TestAssignByHand(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b redistest.Backend) {
+		f := newFixture(t, b, nil)
+		trip := f.request(f.requester(), 3*time.Hour)
+		d, _, err := f.s.CreateDriver(f.ctx, coordinator, fleet.DriverRegistration{Name: "Offline", Phone: "13800000009",
+			Vehicle: &fleet.Vehicle{Plate: "A1", Seats: 4}, VerifiedMinors: true, Home: &centre})
+		require.NoError(t, err)
+		nv, _, err := f.s.CreateDriver(f.ctx, coordinator, fleet.DriverRegistration{Name: "Unverified", Phone: "13800000008",
+			Vehicle: &fleet.Vehicle{Plate: "A2", Seats: 4}, Home: &centre})
+		require.NoError(t, err)
+
+		_, err = f.s.Assign(f.ctx, coordinator, trip.ID, nv.ID)
+		assert.Equal(t, heartlink.EInvalid, heartlink.ErrorCode(err), "a student assigned to an unverified driver")
+		_, err = f.s.Assign(f.ctx, heartlink.Principal{Role: heartlink.RoleRequester, ID: trip.RequesterID}, trip.ID, d.ID)
+		assert.Equal(t, heartlink.EForbidden, heartlink.ErrorCode(err))
+		got, err := f.s.Assign(f.ctx, coordinator, trip.ID, d.ID)
+		require.NoError(t, err)
+		assert.Equal(t, dispatch.Assigned, got.Status)
+		assert.Equal(t, d.ID, got.DriverID)
+		assert.Contains(t, f.actions(trip.ID), "assigned assigned")
+	})
+}
+
+func TestALostDispatcherIsReplacedAfterItsLease(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b redistest.Backend) {
+		f := newFixture(t, b, nil)
+		school := f.requester()
+		// The instance that took the request died before offering: the trip
+		// is stored and leased in the queue, and no offer exists.
+		req := f.tripRequest(time.Hour)
+		trip := req.Trip(f.pol, newID("trp"), school, school.ID, f.clock.Now())
+		_, err := f.rdb.TxPipelined(f.ctx, func(p redisPipeliner) error {
+			p.HSet(f.ctx, f.s.keys.trip(trip.ID), encodeTrip(trip)...)
+			p.ZAdd(f.ctx, f.s.keys.open(), zmember(ms(trip.ArriveBy), trip.ID))
+			p.ZAdd(f.ctx, f.s.keys.queue(), zmember(ms(f.clock.Now().Add(f.pol.Lease)), trip.ID))
+			return nil
+		})
+		require.NoError(t, err)
+		d := f.driver(near(0.5))
+
+		require.NoError(t, f.store().Work(f.ctx))
+		assert.Empty(t, f.offers(d), "still leased to the lost instance")
+		f.clock.Advance(f.pol.Lease)
+		require.NoError(t, f.store().Work(f.ctx))
+		assert.Equal(t, []string{trip.ID}, f.offers(d))
+	})
+}
