@@ -34,7 +34,8 @@ type Policy struct {
 	// OffersAtOnce is how many candidates are offered a trip at the same time.
 	OffersAtOnce int
 	// The candidate search starts at RadiusStartKm around the pickup and
-	// doubles up to RadiusMaxKm; SearchLimit caps drivers considered.
+	// doubles up to RadiusMaxKm. SearchLimit drivers nearest the pickup are
+	// read first; more only when none of them can take the trip.
 	RadiusStartKm float64
 	RadiusMaxKm   float64
 	SearchLimit   int
@@ -71,7 +72,7 @@ func DefaultPolicy() Policy {
 		OffersAtOnce:  1,
 		RadiusStartKm: 3,
 		RadiusMaxKm:   25,
-		SearchLimit:   100,
+		SearchLimit:   30,
 		Buffer:        15 * time.Minute,
 		LiveWindow:    time.Hour,
 		FairnessKm:    2,

@@ -54,7 +54,7 @@ func (s *Store) claim(ctx context.Context, by heartlink.Principal, tripID, drive
 		if err != nil {
 			return nil, err
 		}
-		c, err := s.candidate(ctx, driverID, &t.Span)
+		c, err := s.candidate(ctx, driverID)
 		if err != nil {
 			if heartlink.ErrorCode(err) == heartlink.ENotFound && mode == "assign" {
 				return nil, heartlink.FieldError(heartlink.EInvalid, "driver_id", "no driver %q", driverID)

@@ -287,3 +287,15 @@ func TestALostDispatcherIsReplacedAfterItsLease(t *testing.T) {
 		assert.Equal(t, []string{trip.ID}, f.offers(d))
 	})
 }
+
+func TestSearchReachesPastNearbyDriversWhoCannotTakeIt(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b redistest.Backend) {
+		f := newFixture(t, b, func(p *dispatch.Policy) { p.SearchLimit = 5 })
+		for i := range 12 {
+			f.driver(near(0.1+float64(i)*0.05), unverified)
+		}
+		verified := f.driver(near(4))
+		trip := f.request(f.requester(), time.Hour)
+		assert.Equal(t, []string{trip.ID}, f.offers(verified), "the nearest twelve may not carry minors")
+	})
+}

@@ -14,10 +14,11 @@ import (
 	"github.com/heartlink/heartlink/fleet"
 )
 
-// search queues, on p, the geo search for drivers around t's pickup: live
-// positions for pickups within the live window, homes for later ones. One
-// search at the largest radius serves every widening step of Rank.
-func (s *Store) search(ctx context.Context, p redis.Pipeliner, t *dispatch.Trip, now time.Time) *redis.GeoSearchLocationCmd {
+// search queues, on p, the geo search for the count drivers nearest to t's
+// pickup: live positions for pickups within the live window, homes for
+// later ones. One search at the largest radius serves every widening step
+// of Rank.
+func (s *Store) search(ctx context.Context, p redis.Pipeliner, t *dispatch.Trip, count int, now time.Time) *redis.GeoSearchLocationCmd {
 	index := s.keys.geoHome()
 	if s.policy.UsesLiveLocation(t, now) {
 		index = s.keys.geoLive()
@@ -26,36 +27,32 @@ func (s *Store) search(ctx context.Context, p redis.Pipeliner, t *dispatch.Trip,
 		GeoSearchQuery: redis.GeoSearchQuery{
 			Longitude: t.Pickup.Lng, Latitude: t.Pickup.Lat,
 			Radius: s.policy.RadiusMaxKm, RadiusUnit: "km",
-			Sort: "ASC", Count: s.policy.SearchLimit,
+			Sort: "ASC", Count: count,
 		},
 		WithDist: true,
 	})
 }
 
-// candidateReads are the pipelined reads behind one Candidate.
+// candidateReads are the pipelined reads behind one Candidate: two
+// commands, the driver's attributes and their spans from the start of the
+// load window on. LoadWindow is longer than MaxSpan, so those spans hold
+// every one that could overlap a trip that has not yet started, and their
+// number is the driver's recent load.
 type candidateReads struct {
-	attrs  *redis.SliceCmd
-	spans  *redis.ZSliceCmd
-	recent *redis.IntCmd
+	attrs *redis.SliceCmd
+	spans *redis.ZSliceCmd
 }
 
-func (s *Store) readCandidate(ctx context.Context, p redis.Pipeliner, id string, span *dispatch.Span, now time.Time) candidateReads {
-	// Spans that could overlap: those starting before the trip's span ends
-	// and, as no span is longer than MaxSpan, not long before it starts.
-	start, stop := "-inf", "+inf"
-	if span != nil {
-		start = "(" + strconv.FormatInt(ms(span.Start.Add(-dispatch.MaxSpan)), 10)
-		stop = "(" + strconv.FormatInt(ms(span.End), 10)
-	}
+func (s *Store) readCandidate(ctx context.Context, p redis.Pipeliner, id string, now time.Time) candidateReads {
+	from := now.Add(-max(s.policy.LoadWindow, dispatch.MaxSpan))
 	return candidateReads{
 		attrs: p.HMGet(ctx, s.keys.driver(id), "status", "seen", "seats", "wc", "vm"),
-		spans: p.ZRangeArgsWithScores(ctx, redis.ZRangeArgs{Key: s.keys.driverSpans(id), Start: start, Stop: stop, ByScore: true}),
-		recent: p.ZCount(ctx, s.keys.driverSpans(id),
-			strconv.FormatInt(ms(now.Add(-s.policy.LoadWindow)), 10), "+inf"),
+		spans: p.ZRangeArgsWithScores(ctx, redis.ZRangeArgs{Key: s.keys.driverSpans(id),
+			Start: strconv.FormatInt(ms(from), 10), Stop: "+inf", ByScore: true}),
 	}
 }
 
-func (r candidateReads) candidate(id string, dist float64) (dispatch.Candidate, bool) {
+func (r candidateReads) candidate(id string, dist float64, loadFrom time.Time) (dispatch.Candidate, bool) {
 	v := r.attrs.Val()
 	if len(v) < 5 || v[0] == nil {
 		return dispatch.Candidate{}, false
@@ -69,63 +66,65 @@ func (r candidateReads) candidate(id string, dist float64) (dispatch.Candidate, 
 	for _, z := range r.spans.Val() {
 		end, _, _ := strings.Cut(z.Member.(string), ":")
 		e, _ := strconv.ParseInt(end, 10, 64)
-		c.Spans = append(c.Spans, dispatch.Span{Start: fromMs(int64(z.Score)), End: fromMs(e)})
+		sp := dispatch.Span{Start: fromMs(int64(z.Score)), End: fromMs(e)}
+		c.Spans = append(c.Spans, sp)
+		if !sp.Start.Before(loadFrom) {
+			c.RecentTrips++
+		}
 	}
-	c.RecentTrips = int(r.recent.Val())
 	return c, true
 }
 
 // candidate reads one driver as a candidate, with all their spans.
-func (s *Store) candidate(ctx context.Context, id string, span *dispatch.Span) (*dispatch.Candidate, error) {
+func (s *Store) candidate(ctx context.Context, id string) (*dispatch.Candidate, error) {
+	now := s.now()
 	var r candidateReads
 	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		r = s.readCandidate(ctx, p, id, span, s.now())
+		r = s.readCandidate(ctx, p, id, now)
 		return nil
 	})
 	if err != nil && !errors.Is(err, redis.Nil) {
 		return nil, wrap(err, "read driver")
 	}
-	c, ok := r.candidate(id, 0)
+	c, ok := r.candidate(id, 0, now.Add(-s.policy.LoadWindow))
 	if !ok {
 		return nil, heartlink.Errorf(heartlink.ENotFound, "no driver %q", id)
 	}
 	return &c, nil
 }
 
-func spansNear(spans []dispatch.Span, span dispatch.Span) []dispatch.Span {
-	var out []dispatch.Span
-	for _, sp := range spans {
-		if sp.Overlaps(span) {
-			out = append(out, sp)
-		}
-	}
-	return out
-}
+// maxSearch bounds how many drivers one dispatch reads when the nearest
+// ones cannot take the trip.
+const maxSearch = 2000
 
 // offer ranks the drivers found and offers t to the best, in two round
-// trips: one to read the candidates, one script to make the offers. With
-// nobody to offer to, t stays queued for a later search while there is
-// time and nobody has been tried yet, and becomes unassigned otherwise.
+// trips: one to read the candidates, one script to make the offers. Only
+// when none of the SearchLimit nearest can take the trip is a wider set
+// searched and read. With nobody to offer to, t stays queued for a later
+// search while there is time and nobody has been tried yet, and becomes
+// unassigned otherwise.
 func (s *Store) offer(ctx context.Context, t *dispatch.Trip, found []redis.GeoLocation, tried map[string]bool, now time.Time) error {
-	reads := make([]candidateReads, len(found))
-	if len(found) > 0 {
-		_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-			for i, g := range found {
-				reads[i] = s.readCandidate(ctx, p, g.Name, &t.Span, now)
-			}
+	count := s.policy.SearchLimit
+	var picked []dispatch.Candidate
+	for {
+		cands, err := s.readCandidates(ctx, found, now)
+		if err != nil {
+			return err
+		}
+		picked = s.policy.Rank(t, cands, tried, now)
+		if len(picked) >= s.policy.OffersAtOnce || len(found) < count || count >= maxSearch {
+			break
+		}
+		count = min(count*4, maxSearch)
+		var search *redis.GeoSearchLocationCmd
+		if _, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+			search = s.search(ctx, p, t, count, now)
 			return nil
-		})
-		if err != nil && !errors.Is(err, redis.Nil) {
-			return wrap(err, "read candidates")
+		}); err != nil {
+			return wrap(err, "search")
 		}
+		found = search.Val()
 	}
-	cands := make([]dispatch.Candidate, 0, len(found))
-	for i, g := range found {
-		if c, ok := reads[i].candidate(g.Name, g.Dist); ok {
-			cands = append(cands, c)
-		}
-	}
-	picked := s.policy.Rank(t, cands, tried, now)
 
 	mode := "offer"
 	if len(picked) == 0 {
@@ -162,6 +161,31 @@ func (s *Store) offer(ctx context.Context, t *dispatch.Trip, found []redis.GeoLo
 	return nil
 }
 
+// readCandidates reads the drivers found, in one round trip.
+func (s *Store) readCandidates(ctx context.Context, found []redis.GeoLocation, now time.Time) ([]dispatch.Candidate, error) {
+	if len(found) == 0 {
+		return nil, nil
+	}
+	reads := make([]candidateReads, len(found))
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, g := range found {
+			reads[i] = s.readCandidate(ctx, p, g.Name, now)
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return nil, wrap(err, "read candidates")
+	}
+	cands := make([]dispatch.Candidate, 0, len(found))
+	loadFrom := now.Add(-s.policy.LoadWindow)
+	for i, g := range found {
+		if c, ok := reads[i].candidate(g.Name, g.Dist, loadFrom); ok {
+			cands = append(cands, c)
+		}
+	}
+	return cands, nil
+}
+
 // redispatch reads a queued trip afresh and offers it to the next
 // candidates, skipping those already tried.
 func (s *Store) redispatch(ctx context.Context, id string) error {
@@ -191,7 +215,7 @@ func (s *Store) redispatch(ctx context.Context, id string) error {
 	now := s.now()
 	var search *redis.GeoSearchLocationCmd
 	if _, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		search = s.search(ctx, p, t, now)
+		search = s.search(ctx, p, t, s.policy.SearchLimit, now)
 		return nil
 	}); err != nil {
 		return wrap(err, "search")

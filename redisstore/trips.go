@@ -153,7 +153,7 @@ func (s *Store) Request(ctx context.Context, by heartlink.Principal, r dispatch.
 		if requester != "" {
 			p.ZAdd(ctx, s.keys.reqTrips(requester), redis.Z{Score: float64(ms(now)), Member: t.ID})
 		}
-		search = s.search(ctx, p, t, now)
+		search = s.search(ctx, p, t, s.policy.SearchLimit, now)
 		return nil
 	})
 	if err != nil {
@@ -248,7 +248,7 @@ func (s *Store) Trips(ctx context.Context, by heartlink.Principal, f dispatch.Fi
 	}
 	var c *dispatch.Candidate
 	if f.Open && by.Is(heartlink.RoleDriver) {
-		if c, err = s.candidate(ctx, by.ID, nil); err != nil {
+		if c, err = s.candidate(ctx, by.ID); err != nil {
 			return nil, err
 		}
 	}
@@ -262,12 +262,8 @@ func (s *Store) Trips(ctx context.Context, by heartlink.Principal, f dispatch.Fi
 			continue
 		case by.Is(heartlink.RoleRequester) && t.RequesterID != by.ID:
 			continue
-		case c != nil:
-			cc := *c
-			cc.Spans = spansNear(c.Spans, t.Span)
-			if s.policy.CheckVehicle(t, &cc) != dispatch.Eligible {
-				continue
-			}
+		case c != nil && s.policy.CheckVehicle(t, c) != dispatch.Eligible:
+			continue
 		case by.Is(heartlink.RoleDriver) && s.policy.AccessFor(t, by, false, now) == dispatch.NoAccess:
 			continue
 		}

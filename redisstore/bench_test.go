@@ -1,0 +1,122 @@
+package redisstore
+
+import (
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/heartlink/heartlink"
+	"github.com/heartlink/heartlink/dispatch"
+	"github.com/heartlink/heartlink/fleet"
+	"github.com/heartlink/heartlink/internal/redistest"
+)
+
+// The benchmarks run against real Redis only: the figures in
+// docs/PERFORMANCE.md are for a local Redis server.
+var realRedis = redistest.Backend{Name: "redis", New: redistest.Client}
+
+// reportLatency adds p50, p99 and max of the samples to the benchmark.
+func reportLatency(b *testing.B, samples []time.Duration) {
+	slices.Sort(samples)
+	at := func(q float64) float64 {
+		return float64(samples[min(len(samples)-1, int(q*float64(len(samples))))].Microseconds()) / 1000
+	}
+	b.ReportMetric(at(0.50), "p50-ms")
+	b.ReportMetric(at(0.99), "p99-ms")
+	b.ReportMetric(float64(samples[len(samples)-1].Microseconds())/1000, "max-ms")
+}
+
+// cityOfDrivers puts n drivers online, spread over about 10 km around the
+// centre.
+func cityOfDrivers(b *testing.B, f *fixture, n int) {
+	for i := range n {
+		p := heartlink.Point{Lat: centre.Lat + float64(i%40-20)*0.0045, Lng: centre.Lng + float64(i/40-n/80)*0.005}
+		f.driver(p)
+	}
+}
+
+// benchRequest books trips from points across the city; each request
+// stores the trip and ends with offers stored for the best drivers.
+func benchRequest(b *testing.B, pace time.Duration) {
+	f := newFixture(b, realRedis, nil)
+	f.clock.t = time.Now()
+	cityOfDrivers(b, f, 1000)
+	school := f.requester()
+	reqs := make([]dispatch.Request, b.N)
+	for i := range reqs {
+		reqs[i] = f.tripRequest(time.Hour)
+		reqs[i].Pickup.Lat += float64(i%20-10) * 0.004
+		reqs[i].Pickup.Lng += float64(i%17-8) * 0.004
+	}
+	samples := make([]time.Duration, 0, b.N)
+	var tick <-chan time.Time
+	if pace > 0 {
+		t := time.NewTicker(pace)
+		defer t.Stop()
+		tick = t.C
+	}
+	rt0 := f.rt.n.Load()
+	b.ResetTimer()
+	for i := range b.N {
+		if tick != nil {
+			<-tick
+		}
+		start := time.Now()
+		trip, err := f.s.Request(f.ctx, school, reqs[i])
+		samples = append(samples, time.Since(start))
+		if err != nil || trip.Status != dispatch.Offered {
+			b.Fatalf("request %d: status %v, err %v", i, trip.Status, err)
+		}
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(f.rt.n.Load()-rt0)/float64(b.N), "roundtrips/op")
+	reportLatency(b, samples)
+}
+
+// BenchmarkRequest: request → offers stored, back to back.
+func BenchmarkRequest(b *testing.B) { benchRequest(b, 0) }
+
+// BenchmarkRequestAt100PerSecond: request → offers stored, one trip every
+// 10 ms as on a busy exam morning. Run with -benchtime 1000x (10 s).
+func BenchmarkRequestAt100PerSecond(b *testing.B) { benchRequest(b, 10*time.Millisecond) }
+
+// BenchmarkAccept: a driver accepts the trip offered to them.
+func BenchmarkAccept(b *testing.B) {
+	f := newFixture(b, realRedis, nil)
+	f.clock.t = time.Now()
+	school := f.requester()
+	type pair struct {
+		driver heartlink.Principal
+		trip   string
+	}
+	pairs := make([]pair, b.N)
+	for i := range pairs {
+		// Alone online when its trip is requested, so it gets the offer.
+		p := heartlink.Point{Lat: centre.Lat + float64(i%100)*0.001, Lng: centre.Lng + float64(i/100%100)*0.001}
+		d := f.driver(p)
+		r := f.tripRequest(time.Hour)
+		r.Pickup.Lat, r.Pickup.Lng = p.Lat, p.Lng
+		trip, err := f.s.Request(f.ctx, school, r)
+		require.NoError(b, err)
+		require.Equal(b, dispatch.Offered, trip.Status)
+		_, err = f.s.SetPresence(f.ctx, d.ID, fleet.PresenceUpdate{Status: fleet.Offline})
+		require.NoError(b, err)
+		pairs[i] = pair{d, trip.ID}
+	}
+	samples := make([]time.Duration, 0, b.N)
+	rt0 := f.rt.n.Load()
+	b.ResetTimer()
+	for _, p := range pairs {
+		start := time.Now()
+		trip, err := f.s.Accept(f.ctx, p.driver, p.trip)
+		samples = append(samples, time.Since(start))
+		if err != nil || trip.DriverID != p.driver.ID {
+			b.Fatalf("accept %s: %v", p.trip, err)
+		}
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(f.rt.n.Load()-rt0)/float64(b.N), "roundtrips/op")
+	reportLatency(b, samples)
+}
