@@ -1,7 +1,10 @@
 package heartlink
 
 import (
+	"bytes"
+	"encoding/json"
 	"math"
+	"reflect"
 )
 
 // earthRadiusKm is the mean Earth radius used by every distance in the
@@ -35,4 +38,51 @@ func DistanceKm(a, b Point) float64 {
 // "approximate area" that a driver sees before accepting a trip.
 func (p Point) Approximate() Point {
 	return Point{Lat: math.Round(p.Lat*100) / 100, Lng: math.Round(p.Lng*100) / 100}
+}
+
+// UnmarshalJSON reads {"lat": …, "lng": …}, both required: a missing
+// coordinate is an error, not the Gulf of Guinea.
+func (p *Point) UnmarshalJSON(b []byte) error {
+	var v struct {
+		Lat *float64 `json:"lat"`
+		Lng *float64 `json:"lng"`
+	}
+	if err := StrictJSON(b, &v); err != nil {
+		return err
+	}
+	if err := requireCoords(v.Lat, v.Lng); err != nil {
+		return err
+	}
+	p.Lat, p.Lng = *v.Lat, *v.Lng
+	return nil
+}
+
+// ErrMissing is the Value of the *json.UnmarshalTypeError reported for a
+// required field that is absent; decoders turn it into "X is required".
+const ErrMissing = "nothing"
+
+func requireCoords(lat, lng *float64) error {
+	missing := func(f string) error {
+		return &json.UnmarshalTypeError{Value: ErrMissing, Type: reflect.TypeOf(0.0), Field: f}
+	}
+	if lat == nil {
+		return missing("lat")
+	}
+	if lng == nil {
+		return missing("lng")
+	}
+	return nil
+}
+
+// RequireCoords reports a missing lat or lng the way Point does, for other
+// types that hold coordinates.
+func RequireCoords(lat, lng *float64) error { return requireCoords(lat, lng) }
+
+// StrictJSON decodes b into v refusing unknown fields, for UnmarshalJSON
+// methods: a custom unmarshaler does not inherit the outer decoder's
+// DisallowUnknownFields.
+func StrictJSON(b []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	return dec.Decode(v)
 }

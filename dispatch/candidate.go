@@ -37,8 +37,8 @@ const (
 	AlreadyTried  Reason = "already offered"
 )
 
-// Check returns why c may not take t at time now under p, or Eligible. It
-// holds for offers, claims and assignment by hand alike.
+// Check returns why c may not take t at time now under p, or Eligible:
+// the rule for offers, which go only to drivers online now.
 func (p Policy) Check(t *Trip, c *Candidate, now time.Time) Reason {
 	if c.Status != fleet.Online || now.Sub(c.SeenAt) > p.PresenceTTL {
 		return NotOnline
@@ -46,8 +46,10 @@ func (p Policy) Check(t *Trip, c *Candidate, now time.Time) Reason {
 	return p.CheckVehicle(t, c)
 }
 
-// CheckVehicle checks the car, verification and schedule, not presence: a
-// coordinator may assign a trip to a driver who is offline now.
+// CheckVehicle checks the car, verification and schedule, not presence. It
+// is the rule for claims and assignment by hand: a volunteer may claim
+// next week's trip from the open list while offline, and a coordinator may
+// assign a trip to a driver who is offline now.
 func (p Policy) CheckVehicle(t *Trip, c *Candidate) Reason {
 	if c.Seats < t.Seats() {
 		return TooFewSeats

@@ -81,3 +81,20 @@ func (t *Trip) MinorsRide() bool { return t.Kind == ExamEscort }
 
 // Open reports whether a driver may still take the trip.
 func (t *Trip) Open() bool { return t.Status.Open() }
+
+// UnmarshalJSON reads a place; lat and lng are required.
+func (p *Place) UnmarshalJSON(b []byte) error {
+	var v struct {
+		Lat     *float64 `json:"lat"`
+		Lng     *float64 `json:"lng"`
+		Address string   `json:"address"`
+	}
+	if err := heartlink.StrictJSON(b, &v); err != nil {
+		return err
+	}
+	if err := heartlink.RequireCoords(v.Lat, v.Lng); err != nil {
+		return err
+	}
+	*p = Place{Lat: *v.Lat, Lng: *v.Lng, Address: v.Address}
+	return nil
+}

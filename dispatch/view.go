@@ -104,7 +104,6 @@ type Offer struct {
 	PickupAfter *time.Time `json:"pickup_after,omitempty"`
 	PickupAt    time.Time  `json:"pickup_at"`
 	ArriveBy    time.Time  `json:"arrive_by"`
-	DistanceKm  float64    `json:"distance_km,omitempty"`
 }
 
 // OfferOf renders the offer of t expiring at exp.

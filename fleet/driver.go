@@ -3,6 +3,7 @@ package fleet
 import (
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/heartlink/heartlink"
 )
@@ -60,7 +61,7 @@ func (r *DriverRegistration) Validate() error {
 	if r.Vehicle == nil {
 		return heartlink.FieldError(heartlink.EInvalid, "vehicle", "vehicle is required")
 	}
-	if p := strings.TrimSpace(r.Vehicle.Plate); p == "" || len(p) > 16 {
+	if p := strings.TrimSpace(r.Vehicle.Plate); p == "" || utf8.RuneCountInString(p) > 16 {
 		return heartlink.FieldError(heartlink.EInvalid, "vehicle.plate", "plate must be 1 to 16 characters")
 	}
 	if r.Vehicle.Seats < 1 || r.Vehicle.Seats > MaxSeats {
@@ -81,9 +82,7 @@ func (u *PresenceUpdate) Validate() error {
 	case Online:
 		return ValidPoint("location", u.Location)
 	case Offline:
-		if u.Location != nil {
-			return ValidPoint("location", u.Location)
-		}
+		u.Location = nil // where an offline driver is, nobody needs to know
 		return nil
 	}
 	return heartlink.FieldError(heartlink.EInvalid, "status", "status must be online or offline")

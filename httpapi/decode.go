@@ -54,6 +54,8 @@ func decodeError(err error) error {
 		return heartlink.Errorf(heartlink.EBadRequest, "a JSON body is required")
 	case errors.As(err, &syntax), errors.Is(err, io.ErrUnexpectedEOF):
 		return heartlink.Errorf(heartlink.EBadRequest, "the body is not valid JSON")
+	case errors.As(err, &typ) && typ.Value == heartlink.ErrMissing:
+		return heartlink.FieldError(heartlink.EInvalid, typ.Field, "%s is required", typ.Field)
 	case errors.As(err, &typ):
 		if typ.Field == "" {
 			return heartlink.Errorf(heartlink.EBadRequest, "the body must be a JSON object")

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"encoding/json"
+	"mime"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
@@ -94,7 +95,9 @@ func TestOpenAPIServedAtItsRoute(t *testing.T) {
 	rec := httptest.NewRecorder()
 	NewServer(Config{}).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/api/v1/openapi.json", nil))
 	require.Equal(t, http.StatusOK, rec.Code)
-	assert.Equal(t, "application/json", rec.Header().Get("Content-Type"))
+	mt, _, err := mime.ParseMediaType(rec.Header().Get("Content-Type"))
+	require.NoError(t, err)
+	assert.Equal(t, "application/json", mt)
 	assert.JSONEq(t, string(openapiJSON), rec.Body.String())
 }
 

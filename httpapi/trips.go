@@ -138,6 +138,10 @@ func (p *progressRequest) Validate() error {
 
 func (s *Server) handleProgress() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := must(principal(r), heartlink.RoleDriver); err != nil {
+			s.error(w, r, err)
+			return
+		}
 		var req progressRequest
 		if err := s.decodeValid(w, r, &req); err != nil {
 			s.error(w, r, err)

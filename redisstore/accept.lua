@@ -18,7 +18,8 @@ if not open then
   if st[3] == d and (status == 'assigned' or status == 'arrived' or status == 'picked_up') then
     return {'mine', version, '', unpack(redis.call('HGETALL', KEYS[1]))}
   end
-  if st[3] and st[3] ~= '' then return {'taken', status} end
+  local active = status == 'assigned' or status == 'arrived' or status == 'picked_up'
+  if active and st[3] ~= d then return {'taken', status} end
   return {'closed', status}
 end
 if mode == 'offer' then

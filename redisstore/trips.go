@@ -232,45 +232,65 @@ func (s *Store) Trips(ctx context.Context, by heartlink.Principal, f dispatch.Fi
 	default:
 		return nil, heartlink.Errorf(heartlink.EForbidden, "unknown role")
 	}
-	var ids []string
-	var err error
-	if f.Open {
-		ids, err = s.rdb.ZRange(ctx, index, 0, int64(limit)-1).Result() // soonest deadline first
-	} else {
-		ids, err = s.rdb.ZRevRange(ctx, index, 0, int64(limit)-1).Result()
-	}
-	if err != nil {
-		return nil, wrap(err, "list trips")
-	}
-	trips, err := s.loadMany(ctx, ids)
-	if err != nil {
-		return nil, err
-	}
 	var c *dispatch.Candidate
 	if f.Open && by.Is(heartlink.RoleDriver) {
+		var err error
 		if c, err = s.candidate(ctx, by.ID); err != nil {
 			return nil, err
 		}
 	}
 	now := s.now()
-	out := trips[:0]
-	for _, t := range trips {
+	keep := func(t *dispatch.Trip) bool {
 		switch {
 		case f.Status != "" && t.Status != f.Status:
-			continue
+			return false
 		case f.Open && !t.Open():
-			continue
+			return false
 		case by.Is(heartlink.RoleRequester) && t.RequesterID != by.ID:
-			continue
+			return false
 		case c != nil && s.policy.CheckVehicle(t, c) != dispatch.Eligible:
-			continue
+			return false
 		case by.Is(heartlink.RoleDriver) && s.policy.AccessFor(t, by, false, now) == dispatch.NoAccess:
-			continue
+			return false
 		}
-		out = append(out, t)
+		return true
+	}
+	// Filters apply after reading, so read page after page until the limit
+	// is filled, the index ends, or listScanMax trips have been looked at.
+	out := []*dispatch.Trip{}
+	for start := int64(0); len(out) < limit && start < listScanMax; start += listPage {
+		var ids []string
+		var err error
+		if f.Open {
+			ids, err = s.rdb.ZRange(ctx, index, start, start+listPage-1).Result() // soonest deadline first
+		} else {
+			ids, err = s.rdb.ZRevRange(ctx, index, start, start+listPage-1).Result() // newest first
+		}
+		if err != nil {
+			return nil, wrap(err, "list trips")
+		}
+		trips, err := s.loadMany(ctx, ids)
+		if err != nil {
+			return nil, err
+		}
+		for _, t := range trips {
+			if len(out) < limit && keep(t) {
+				out = append(out, t)
+			}
+		}
+		if int64(len(ids)) < listPage {
+			break
+		}
 	}
 	return out, nil
 }
+
+// Listing reads trips listPage at a time and looks at no more than
+// listScanMax for one answer.
+const (
+	listPage    = 200
+	listScanMax = 10000
+)
 
 // Offers lists the live offers to the driver by, soonest expiry first.
 func (s *Store) Offers(ctx context.Context, by heartlink.Principal) ([]dispatch.Offer, error) {
