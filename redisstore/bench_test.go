@@ -120,3 +120,24 @@ func BenchmarkAccept(b *testing.B) {
 	b.ReportMetric(float64(f.rt.n.Load()-rt0)/float64(b.N), "roundtrips/op")
 	reportLatency(b, samples)
 }
+
+// BenchmarkPingAt100PerSecond is the floor under the paced figures: one
+// PING every 10 ms to the same Redis, no Heart-Link code at all. On a
+// machine whose idle cores sleep, waking up dominates the tail.
+func BenchmarkPingAt100PerSecond(b *testing.B) {
+	f := newFixture(b, realRedis, nil)
+	t := time.NewTicker(10 * time.Millisecond)
+	defer t.Stop()
+	samples := make([]time.Duration, 0, b.N)
+	b.ResetTimer()
+	for range b.N {
+		<-t.C
+		start := time.Now()
+		if err := f.rdb.Ping(f.ctx).Err(); err != nil {
+			b.Fatal(err)
+		}
+		samples = append(samples, time.Since(start))
+	}
+	b.StopTimer()
+	reportLatency(b, samples)
+}
