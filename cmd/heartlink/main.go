@@ -13,6 +13,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/heartlink/heartlink/planner/examday"
 )
 
 func main() {
@@ -27,6 +29,9 @@ func main() {
 // run is the whole program, callable from tests with fake arguments and
 // environment. It returns when ctx is cancelled and everything has stopped.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) > 1 && args[1] == "plan" {
+		return examday.Command(ctx, args[2:], stdout, stderr)
+	}
 	cfg, err := parseConfig(args[1:], getenv, stderr)
 	if err != nil {
 		return err

@@ -1,0 +1,5 @@
+//go:build !race
+
+package examday
+
+const raceEnabled = false
