@@ -6,10 +6,11 @@
 --
 -- KEYS[1] trip  [2] trip offers  [3] driver offers  [4] driver spans
 --     [5] deadlines  [6] audit  [7] open trips  [8] queue  [9] driver trips
+--     [10] events
 -- ARGV[1] trip id  [2] driver id  [3] now ms  [4] mode: offer | claim | assign
 --     [5] expected version (claim, assign)  [6] actor  [7] longest span ms
 local id, d, now, mode = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4]
-local st = redis.call('HMGET', KEYS[1], 'status', 'version', 'driver', 'span_s', 'span_e', 'pickup')
+local st = redis.call('HMGET', KEYS[1], 'status', 'version', 'driver', 'span_s', 'span_e', 'pickup', 'requester')
 if not st[1] then return {'missing'} end
 local status, version = st[1], st[2]
 local open = status == 'queued' or status == 'offered' or status == 'unassigned'
@@ -52,4 +53,7 @@ local others = {}
 for _, w in ipairs(withdrawn) do
   if w ~= d then table.insert(others, w) end
 end
+emit(KEYS[10], 'assigned', 'driver:' .. d, cjson.encode({trip_id = id, version = v}))
+withdrawn_event(KEYS[10], id, others, 'taken')
+trip_event(KEYS[10], id, action, 'assigned', v, st[7], d)
 return {'ok', tostring(v), table.concat(others, ','), unpack(redis.call('HGETALL', KEYS[1]))}

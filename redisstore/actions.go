@@ -86,9 +86,9 @@ func (s *Store) accept(ctx context.Context, tripID, driverID, mode string, versi
 	keys := []string{
 		s.keys.trip(tripID), s.keys.tripOffers(tripID), s.keys.driverOffers(driverID),
 		s.keys.driverSpans(driverID), s.keys.deadlines(), s.keys.tripAudit(tripID),
-		s.keys.open(), s.keys.queue(), s.keys.driverTrips(driverID),
+		s.keys.open(), s.keys.queue(), s.keys.driverTrips(driverID), s.keys.events(),
 	}
-	res, err := acceptScript.Run(ctx, s.rdb, keys, tripID, driverID, ms(now), mode, version,
+	res, err := s.scripts.accept.Run(ctx, s.rdb, keys, tripID, driverID, ms(now), mode, version,
 		actor, dispatch.MaxSpan.Milliseconds()).StringSlice()
 	if err != nil {
 		return nil, "", wrap(err, "accept")
@@ -150,9 +150,9 @@ func (s *Store) Decline(ctx context.Context, by heartlink.Principal, tripID stri
 func (s *Store) answer(ctx context.Context, tripID, driverID string, a dispatch.Action, actor string, now time.Time) (string, error) {
 	keys := []string{
 		s.keys.trip(tripID), s.keys.tripOffers(tripID), s.keys.driverOffers(driverID),
-		s.keys.deadlines(), s.keys.tripAudit(tripID), s.keys.queue(),
+		s.keys.deadlines(), s.keys.tripAudit(tripID), s.keys.queue(), s.keys.events(),
 	}
-	res, err := answerScript.Run(ctx, s.rdb, keys, tripID, driverID, now.UnixMilli(), string(a), actor,
+	res, err := s.scripts.answer.Run(ctx, s.rdb, keys, tripID, driverID, now.UnixMilli(), string(a), actor,
 		now.UnixMilli()+s.policy.Lease.Milliseconds()).StringSlice()
 	if err != nil {
 		return "", wrap(err, "answer offer")
@@ -233,9 +233,9 @@ func (s *Store) transition(ctx context.Context, by heartlink.Principal, tripID s
 		keys := []string{
 			s.keys.trip(t.ID), s.keys.tripAudit(t.ID), s.keys.driverSpans(driver), s.keys.open(),
 			s.keys.queue(), s.keys.driverTrips(driver), s.keys.tripOffers(t.ID), s.keys.deadlines(),
-			s.keys.tripTried(t.ID),
+			s.keys.tripTried(t.ID), s.keys.events(),
 		}
-		res, err := transitionScript.Run(ctx, s.rdb, keys, t.ID, t.Version, ms(now), by.String(),
+		res, err := s.scripts.transition.Run(ctx, s.rdb, keys, t.ID, t.Version, ms(now), by.String(),
 			string(tr.Action), string(t.Status), string(tr.To), driver, flags, spanMember,
 			ms(now.Add(s.policy.Lease)), ms(t.ArriveBy)).StringSlice()
 		if err != nil {

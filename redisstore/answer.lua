@@ -6,13 +6,14 @@
 -- that removes the deadline entry goes on.
 --
 -- KEYS[1] trip  [2] trip offers  [3] driver offers  [4] deadlines  [5] audit
---     [6] queue
+--     [6] queue  [7] events
 -- ARGV[1] trip id  [2] driver id  [3] now ms  [4] action: declined | expired
 --     [5] actor  [6] lease until ms
 local id, d, now, action = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4]
 local member = id .. '|' .. d
 if action == 'expired' then
   if redis.call('ZREM', KEYS[4], member) == 0 then return {'gone'} end
+  withdrawn_event(KEYS[7], id, {d}, 'expired')
 else
   local exp = redis.call('HGET', KEYS[2], d)
   if not exp or tonumber(exp) <= now then return {'no_offer'} end
@@ -21,7 +22,7 @@ end
 redis.call('HDEL', KEYS[2], d)
 redis.call('ZREM', KEYS[3], id)
 
-local st = redis.call('HMGET', KEYS[1], 'status', 'version')
+local st = redis.call('HMGET', KEYS[1], 'status', 'version', 'requester')
 if st[1] ~= 'offered' then return {'done', st[1] or 'missing'} end
 audit(KEYS[5], ARGV[3], ARGV[5], action, 'offered', 'offered', d)
 if redis.call('HLEN', KEYS[2]) > 0 then return {'waiting'} end
@@ -30,4 +31,5 @@ local v = tonumber(st[2]) + 1
 redis.call('HSET', KEYS[1], 'status', 'queued', 'version', v, 'updated', ARGV[3])
 redis.call('ZADD', KEYS[6], ARGV[6], id)
 audit(KEYS[5], ARGV[3], 'system', 'requeued', 'offered', 'queued')
+trip_event(KEYS[7], id, 'requeued', 'queued', v, st[3])
 return {'requeued', tostring(v)}

@@ -2,6 +2,7 @@ package redisstore
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"strconv"
 	"strings"
@@ -136,14 +137,15 @@ func (s *Store) offer(ctx context.Context, t *dispatch.Trip, found []redis.GeoLo
 	exp := now.Add(s.policy.OfferTTL)
 	keys := []string{
 		s.keys.trip(t.ID), s.keys.tripOffers(t.ID), s.keys.tripTried(t.ID), s.keys.queue(),
-		s.keys.deadlines(), s.keys.tripAudit(t.ID),
+		s.keys.deadlines(), s.keys.tripAudit(t.ID), s.keys.events(),
 	}
-	args := []any{t.ID, t.Version, ms(now), ms(exp), mode, ms(now.Add(s.policy.RetryAfter))}
+	offer, _ := json.Marshal(dispatch.OfferOf(t, exp))
+	args := []any{t.ID, t.Version, ms(now), ms(exp), mode, ms(now.Add(s.policy.RetryAfter)), offer}
 	for _, c := range picked {
 		keys = append(keys, s.keys.driverOffers(c.DriverID))
 		args = append(args, c.DriverID)
 	}
-	res, err := offerScript.Run(ctx, s.rdb, keys, args...).StringSlice()
+	res, err := s.scripts.offer.Run(ctx, s.rdb, keys, args...).StringSlice()
 	if err != nil {
 		return wrap(err, "offer")
 	}
@@ -298,7 +300,7 @@ func (s *Store) expireDue(ctx context.Context) error {
 
 func (s *Store) workQueue(ctx context.Context) error {
 	now := s.now()
-	ids, err := leaseScript.Run(ctx, s.rdb, []string{s.keys.queue()},
+	ids, err := s.scripts.lease.Run(ctx, s.rdb, []string{s.keys.queue()},
 		ms(now), ms(now.Add(s.policy.Lease)), 50).StringSlice()
 	if err != nil {
 		return wrap(err, "lease queue")

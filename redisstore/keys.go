@@ -36,3 +36,5 @@ func (k keys) open() string         { return k.p + "trips:open" }
 func (k keys) queue() string        { return k.p + "queue" }
 func (k keys) deadlines() string    { return k.p + "offers:deadlines" }
 func (k keys) admin() string        { return k.p + "admin" }
+func (k keys) events() string       { return k.p + "events" }
+func (k keys) positions() string    { return k.p + "positions" }

@@ -1,5 +1,6 @@
--- Shared helpers, prepended to every script of this package (see scripts.go).
--- Every key a script touches arrives in KEYS and shares the store's hash tag.
+-- Shared helpers, prepended to every script of this package (see scripts.go),
+-- after a line that sets EVENTS_MAXLEN. Every key a script touches arrives in
+-- KEYS and shares the store's hash tag.
 
 -- audit appends one entry to a trip's audit trail. at is the time in
 -- milliseconds as the decimal string the caller passed, kept a string so that
@@ -20,4 +21,30 @@ local function withdraw(offers_key, deadlines_key, trip_id)
   end
   redis.call('DEL', offers_key)
   return drivers
+end
+
+-- emit appends a change to the event stream, which every instance follows to
+-- push it live and from which reconnecting clients resume. to lists the
+-- audiences, space-separated: board, drivers, driver:ID, requester:ID.
+local function emit(key, kind, to, data)
+  redis.call('XADD', key, 'MAXLEN', '~', EVENTS_MAXLEN, '*', 'k', kind, 'to', to, 'd', data)
+end
+
+-- trip_event tells the board, the trip's requester and its driver (if any)
+-- that the trip changed; they read the trip itself as each may see it.
+local function trip_event(key, id, action, status, version, requester, driver)
+  local to = 'board'
+  if requester and requester ~= '' then to = to .. ' requester:' .. requester end
+  if driver and driver ~= '' then to = to .. ' driver:' .. driver else driver = nil end
+  emit(key, 'trip', to, cjson.encode({
+    trip_id = id, action = action, status = status, version = tonumber(version), driver_id = driver,
+  }))
+end
+
+-- withdrawn_event tells drivers that their offers of a trip are gone.
+local function withdrawn_event(key, id, drivers, reason)
+  if #drivers == 0 then return end
+  local to = {}
+  for i, d in ipairs(drivers) do to[i] = 'driver:' .. d end
+  emit(key, 'offer_withdrawn', table.concat(to, ' '), cjson.encode({trip_id = id, reason = reason}))
 end

@@ -4,10 +4,11 @@
 -- dispatchers racing for one trip cannot both offer it.
 --
 -- KEYS[1] trip  [2] trip offers  [3] trip tried  [4] queue  [5] deadlines
---     [6] audit  [7..] each chosen driver's offer index
+--     [6] audit  [7] events  [8..] each chosen driver's offer index
 -- ARGV[1] trip id  [2] expected version  [3] now ms  [4] offer expiry ms
---     [5] mode: offer | retry | unassign  [6] retry at ms  [7..] driver ids
-local st = redis.call('HMGET', KEYS[1], 'status', 'version')
+--     [5] mode: offer | retry | unassign  [6] retry at ms
+--     [7] the offer as drivers see it (JSON)  [8..] driver ids
+local st = redis.call('HMGET', KEYS[1], 'status', 'version', 'requester')
 if not st[1] then return {'missing'} end
 if st[1] ~= 'queued' or st[2] ~= ARGV[2] then return {'stale', st[1]} end
 local id, now, exp, mode = ARGV[1], ARGV[3], ARGV[4], ARGV[5]
@@ -21,17 +22,23 @@ if mode == 'unassign' then
   redis.call('HSET', KEYS[1], 'status', 'unassigned', 'version', v, 'updated', now)
   redis.call('ZREM', KEYS[4], id)
   audit(KEYS[6], now, 'system', 'unassigned', 'queued', 'unassigned')
+  trip_event(KEYS[7], id, 'unassigned', 'unassigned', v, st[3])
+  emit(KEYS[7], 'alert', 'board', cjson.encode({trip_id = id, reason = 'unassigned'}))
   return {'unassigned', tostring(v)}
 end
 
 redis.call('HSET', KEYS[1], 'status', 'offered', 'version', v, 'updated', now)
-for i = 7, #ARGV do
+local to = {}
+for i = 8, #ARGV do
   local d = ARGV[i]
   redis.call('HSET', KEYS[2], d, exp)
   redis.call('SADD', KEYS[3], d)
   redis.call('ZADD', KEYS[i], exp, id)
   redis.call('ZADD', KEYS[5], exp, id .. '|' .. d)
   audit(KEYS[6], now, 'system', 'offered', 'queued', 'offered', d)
+  table.insert(to, 'driver:' .. d)
 end
 redis.call('ZREM', KEYS[4], id)
+emit(KEYS[7], 'offer', table.concat(to, ' '), ARGV[7])
+trip_event(KEYS[7], id, 'offered', 'offered', v, st[3])
 return {'offered', tostring(v)}

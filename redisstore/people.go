@@ -12,6 +12,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/heartlink/heartlink"
+	"github.com/heartlink/heartlink/dispatch"
 	"github.com/heartlink/heartlink/fleet"
 )
 
@@ -209,13 +210,17 @@ func (s *Store) SetPresence(ctx context.Context, driverID string, u fleet.Presen
 	now := s.now()
 	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		k := s.keys.driver(driverID)
+		change := dispatch.DriverChange{DriverID: driverID, Status: string(u.Status)}
 		if u.Status == fleet.Online {
 			p.HSet(ctx, k, "status", string(fleet.Online), "lat", u.Location.Lat, "lng", u.Location.Lng, "seen", ms(now))
 			p.GeoAdd(ctx, s.keys.geoLive(), &redis.GeoLocation{Name: driverID, Longitude: u.Location.Lng, Latitude: u.Location.Lat})
+			change.Lat, change.Lng = u.Location.Lat, u.Location.Lng
 		} else {
 			p.HSet(ctx, k, "status", string(fleet.Offline), "seen", ms(now))
 			p.ZRem(ctx, s.keys.geoLive(), driverID)
 		}
+		data, _ := json.Marshal(change)
+		s.emit(ctx, p, dispatch.ChangeDriver, "board", data)
 		return nil
 	})
 	if err != nil {

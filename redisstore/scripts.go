@@ -2,6 +2,7 @@ package redisstore
 
 import (
 	_ "embed"
+	"strconv"
 
 	"github.com/redis/go-redis/v9"
 )
@@ -19,14 +20,25 @@ var (
 	transitionLua string
 	//go:embed lease.lua
 	leaseLua string
+	//go:embed move.lua
+	moveLua string
 )
 
-// The scripts, each with the shared helpers prepended. Script.Run sends the
-// SHA first and the source only when the server lacks it.
-var (
-	offerScript      = redis.NewScript(libLua + offerLua)
-	acceptScript     = redis.NewScript(libLua + acceptLua)
-	answerScript     = redis.NewScript(libLua + answerLua)
-	transitionScript = redis.NewScript(libLua + transitionLua)
-	leaseScript      = redis.NewScript(leaseLua)
-)
+// scripts are a store's Lua scripts, each with the shared helpers and the
+// event history length prepended. Script.Run sends the SHA first and the
+// source only when the server lacks it.
+type scripts struct {
+	offer, accept, answer, transition, lease, move *redis.Script
+}
+
+func newScripts(historyLen int) scripts {
+	lib := "local EVENTS_MAXLEN = " + strconv.Itoa(historyLen) + "\n" + libLua
+	return scripts{
+		offer:      redis.NewScript(lib + offerLua),
+		accept:     redis.NewScript(lib + acceptLua),
+		answer:     redis.NewScript(lib + answerLua),
+		transition: redis.NewScript(lib + transitionLua),
+		lease:      redis.NewScript(leaseLua),
+		move:       redis.NewScript(moveLua),
+	}
+}

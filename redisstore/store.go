@@ -32,6 +32,8 @@ type Store struct {
 	log    *slog.Logger
 
 	limiter *redis_rate.Limiter
+	scripts scripts
+	history int
 
 	// wake nudges the background workers when work is queued locally.
 	wake chan struct{}
@@ -55,10 +57,17 @@ var (
 // default policy and the key prefix "hl".
 type Options struct {
 	Prefix string
+	// History is how many events the event stream keeps for clients that
+	// reconnect; zero means DefaultHistory.
+	History int
 	Clock  heartlink.Clock
 	Policy *dispatch.Policy
 	Logger *slog.Logger
 }
+
+// DefaultHistory is how many events are kept for resuming clients: at a
+// city's exam-morning peak, some minutes' worth.
+const DefaultHistory = 20000
 
 // New returns a Store over rdb.
 func New(rdb redis.UniversalClient, o Options) *Store {
@@ -70,6 +79,11 @@ func New(rdb redis.UniversalClient, o Options) *Store {
 		limiter: redis_rate.NewLimiter(rdb),
 		wake:    make(chan struct{}, 1),
 	}
+	if o.History <= 0 {
+		o.History = DefaultHistory
+	}
+	s.history = o.History
+	s.scripts = newScripts(o.History)
 	if s.clock == nil {
 		s.clock = heartlink.SystemClock{}
 	}

@@ -5,13 +5,14 @@
 --
 -- KEYS[1] trip  [2] audit  [3] driver spans  [4] open trips  [5] queue
 --     [6] driver trips  [7] trip offers  [8] deadlines  [9] trip tried
+--     [10] events
 -- ARGV[1] trip id  [2] expected version  [3] now ms  [4] actor  [5] action
 --     [6] from  [7] to  [8] driver (or '')  [9] flags: any of
 --     f = free the driver's span, q = requeue, e = ended, o = open,
 --     t = forget who was tried, a = add the driver to those tried
 --     [10] span member  [11] queue at ms  [12] arrive_by ms
 local id, now = ARGV[1], ARGV[3]
-local st = redis.call('HMGET', KEYS[1], 'status', 'version')
+local st = redis.call('HMGET', KEYS[1], 'status', 'version', 'requester')
 if not st[1] then return {'missing'} end
 if st[2] ~= ARGV[2] then return {'stale', st[1]} end
 local flags = ARGV[9]
@@ -39,6 +40,8 @@ else
 end
 if string.find(flags, 'e', 1, true) then redis.call('HSET', KEYS[1], 'ended', now) end
 audit(KEYS[2], now, ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8] ~= '' and ARGV[8] or nil)
+withdrawn_event(KEYS[10], id, withdrawn, ARGV[5] == 'cancelled' and 'cancelled' or 'withdrawn')
+trip_event(KEYS[10], id, ARGV[5], ARGV[7], v, st[3], ARGV[8])
 local out = {'ok', tostring(v)}
 for _, w in ipairs(withdrawn) do table.insert(out, w) end
 return out

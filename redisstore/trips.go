@@ -41,7 +41,7 @@ func encodeTrip(t *dispatch.Trip) []any {
 	}
 	b, _ := json.Marshal(d)
 	// The span and pickup are repeated as plain fields for accept.lua.
-	return []any{"data", b, "status", string(t.Status), "driver", t.DriverID,
+	return []any{"data", b, "status", string(t.Status), "driver", t.DriverID, "requester", t.RequesterID,
 		"version", t.Version, "updated", ms(t.UpdatedAt),
 		"span_s", ms(t.Span.Start), "span_e", ms(t.Span.End), "pickup", ms(t.PickupAt)}
 }
@@ -153,6 +153,7 @@ func (s *Store) Request(ctx context.Context, by heartlink.Principal, r dispatch.
 		if requester != "" {
 			p.ZAdd(ctx, s.keys.reqTrips(requester), redis.Z{Score: float64(ms(now)), Member: t.ID})
 		}
+		s.emitTrip(ctx, p, t, dispatch.ActRequested)
 		search = s.search(ctx, p, t, s.policy.SearchLimit, now)
 		return nil
 	})
