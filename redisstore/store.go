@@ -60,9 +60,9 @@ type Options struct {
 	// History is how many events the event stream keeps for clients that
 	// reconnect; zero means DefaultHistory.
 	History int
-	Clock  heartlink.Clock
-	Policy *dispatch.Policy
-	Logger *slog.Logger
+	Clock   heartlink.Clock
+	Policy  *dispatch.Policy
+	Logger  *slog.Logger
 }
 
 // DefaultHistory is how many events are kept for resuming clients: at a
