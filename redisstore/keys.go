@@ -25,6 +25,8 @@ func (k keys) reqTrips(id string) string     { return k.p + "requester:" + id + 
 func (k keys) coordinator(id string) string  { return k.p + "coordinator:" + id }
 func (k keys) token(hash string) string      { return k.p + "token:" + hash }
 func (k keys) rate(who string) string        { return k.p + "rate:" + who }
+func (k keys) ticket(hash string) string     { return k.p + "ticket:" + hash }
+func (k keys) reply(key string) string       { return k.p + "reply:" + key }
 
 func (k keys) drivers() string      { return k.p + "drivers" }
 func (k keys) requesters() string   { return k.p + "requesters" }

@@ -1,0 +1,78 @@
+package redisstore
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/heartlink/heartlink"
+)
+
+// TicketTTL is how long a websocket ticket may wait to be used.
+const TicketTTL = 30 * time.Second
+
+// IssueTicket returns a one-time ticket that stands for by when opening a
+// websocket from a browser, which cannot set an Authorization header. Only
+// its hash is stored; it works once, within TicketTTL.
+func (s *Store) IssueTicket(ctx context.Context, by heartlink.Principal) (string, time.Time, error) {
+	t := "tk_" + strings.TrimPrefix(newToken(), "hl_")
+	exp := s.now().Add(TicketTTL)
+	if err := s.rdb.Set(ctx, s.keys.ticket(hashToken(t)), by.String(), TicketTTL).Err(); err != nil {
+		return "", time.Time{}, wrap(err, "issue ticket")
+	}
+	return t, exp, nil
+}
+
+// RedeemTicket returns whom a ticket stands for and spends it.
+func (s *Store) RedeemTicket(ctx context.Context, ticket string) (heartlink.Principal, error) {
+	v, err := s.rdb.GetDel(ctx, s.keys.ticket(hashToken(ticket))).Result()
+	if errors.Is(err, redis.Nil) {
+		return heartlink.Principal{}, heartlink.Errorf(heartlink.EUnauthorized, "the ticket is not valid, already used or expired")
+	}
+	if err != nil {
+		return heartlink.Principal{}, wrap(err, "redeem ticket")
+	}
+	role, id, _ := strings.Cut(v, ":")
+	return heartlink.Principal{Role: heartlink.Role(role), ID: id}, nil
+}
+
+// replyTTL is how long the answer to a live request is kept, so that a
+// client repeating a request_id (after a reconnect, say) gets the same
+// answer and the action is not repeated.
+const replyTTL = 10 * time.Minute
+
+// Once runs do at most once for key within replyTTL and returns its answer;
+// a repeat gets the stored answer. A repeat that arrives while the first
+// is still running waits for it, briefly.
+func (s *Store) Once(ctx context.Context, key string, do func() []byte) ([]byte, error) {
+	k := s.keys.reply(key)
+	ok, err := s.rdb.SetNX(ctx, k, "", replyTTL).Result()
+	if err != nil {
+		return nil, wrap(err, "reply")
+	}
+	if ok {
+		answer := do()
+		if err := s.rdb.Set(ctx, k, answer, replyTTL).Err(); err != nil {
+			return nil, wrap(err, "reply")
+		}
+		return answer, nil
+	}
+	for range 50 {
+		v, err := s.rdb.Get(ctx, k).Bytes()
+		if err != nil && !errors.Is(err, redis.Nil) {
+			return nil, wrap(err, "reply")
+		}
+		if len(v) > 0 {
+			return v, nil
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	return nil, heartlink.Errorf(heartlink.EConflict, "the same request is still being answered")
+}
