@@ -39,9 +39,10 @@ const (
 	Full
 )
 
-// AccessFor says how much of t the caller by may see at time now. offered
-// tells whether by holds a live offer for t.
-func (p Policy) AccessFor(t *Trip, by heartlink.Principal, offered bool, now time.Time) Access {
+// AccessFor says how much of t the caller by may see at time now.
+// mayTake tells whether by, a driver, holds a live offer of t or may claim
+// it (it is open and they are eligible): the caller must work that out.
+func (p Policy) AccessFor(t *Trip, by heartlink.Principal, mayTake bool, now time.Time) Access {
 	switch by.Role {
 	case heartlink.RoleCoordinator:
 		return Full
@@ -56,7 +57,7 @@ func (p Policy) AccessFor(t *Trip, by heartlink.Principal, offered bool, now tim
 			}
 			return Full
 		}
-		if offered || t.Open() {
+		if mayTake && t.Open() {
 			return Redacted
 		}
 	}

@@ -35,7 +35,8 @@ func TestAccessFor(t *testing.T) {
 		{"driver shortly after", driver, Completed, "drv_1", false, time.Hour, Full},
 		{"driver long after", driver, Completed, "drv_1", false, 3 * time.Hour, Redacted},
 		{"driver with an offer", stranger, Offered, "", true, 0, Redacted},
-		{"driver browsing open trips", stranger, Queued, "", false, 0, Redacted},
+		{"driver eligible for an open trip", stranger, Queued, "", true, 0, Redacted},
+		{"driver not offered nor eligible", stranger, Queued, "", false, 0, NoAccess},
 		{"driver of someone else's trip", stranger, Assigned, "drv_1", false, 0, NoAccess},
 	}
 	for _, tt := range tests {

@@ -1,7 +1,9 @@
 package httpapi
 
 import (
+	"bytes"
 	"encoding/json"
+	"fmt"
 	"errors"
 	"io"
 	"net/http"
@@ -14,17 +16,26 @@ import (
 // MaxBody bytes, no unknown fields, nothing after it. Every failure is a
 // *heartlink.Error that names the field where it can.
 func (s *Server) decode(w http.ResponseWriter, r *http.Request, v any) error {
-	body := http.MaxBytesReader(w, r.Body, s.cfg.MaxBody)
-	dec := json.NewDecoder(body)
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.MaxBody))
+	if err != nil {
 		return decodeError(err)
 	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		var tooLarge *http.MaxBytesError
-		if errors.As(err, &tooLarge) {
-			return decodeError(err)
+	return decodeBytes(body, v)
+}
+
+// decodeBytes decodes one JSON object from body into v, strictly.
+func decodeBytes(body []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		err = decodeError(err)
+		if e, ok := err.(*heartlink.Error); ok && e.Code == heartlink.EBadRequest && strings.HasPrefix(e.Message, "unknown field") {
+			e.Field = unknownFieldPath(body, v, e.Field)
+			e.Message = fmt.Sprintf("unknown field %q", e.Field)
 		}
+		return err
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return heartlink.Errorf(heartlink.EBadRequest, "the body must hold a single JSON object")
 	}
 	return nil

@@ -8,9 +8,11 @@ import (
 	"github.com/heartlink/heartlink/dispatch"
 )
 
-// view renders t as the caller may see it.
+// view renders t, just listed or changed by the caller, as the caller may
+// see it: a driver who may no longer take it (having released it, say)
+// sees its redacted form.
 func (s *Server) view(r *http.Request, t *dispatch.Trip) dispatch.View {
-	a := s.cfg.Policy.AccessFor(t, principal(r), false, s.cfg.Clock.Now())
+	a := s.cfg.Policy.AccessFor(t, principal(r), true, s.cfg.Clock.Now())
 	if a == dispatch.NoAccess {
 		a = dispatch.Redacted
 	}

@@ -188,18 +188,31 @@ func (s *Store) Trip(ctx context.Context, by heartlink.Principal, id string) (*d
 	if err != nil {
 		return nil, dispatch.NoAccess, err
 	}
-	offered := false
-	if by.Is(heartlink.RoleDriver) && t.DriverID != by.ID {
-		offered, err = s.hasLiveOffer(ctx, id, by.ID)
-		if err != nil {
+	mayTake := false
+	if by.Is(heartlink.RoleDriver) && t.DriverID != by.ID && t.Open() {
+		if mayTake, err = s.mayTake(ctx, t, by.ID); err != nil {
 			return nil, dispatch.NoAccess, err
 		}
 	}
-	a := s.policy.AccessFor(t, by, offered, s.now())
+	a := s.policy.AccessFor(t, by, mayTake, s.now())
 	if a == dispatch.NoAccess {
 		return nil, a, heartlink.Errorf(heartlink.EForbidden, "this trip is not yours")
 	}
 	return t, a, nil
+}
+
+// mayTake reports whether a driver holds a live offer of open trip t or
+// could claim it.
+func (s *Store) mayTake(ctx context.Context, t *dispatch.Trip, driverID string) (bool, error) {
+	offered, err := s.hasLiveOffer(ctx, t.ID, driverID)
+	if err != nil || offered {
+		return offered, err
+	}
+	c, err := s.candidate(ctx, driverID)
+	if err != nil {
+		return false, err
+	}
+	return s.policy.CheckVehicle(t, c) == dispatch.Eligible, nil
 }
 
 func (s *Store) hasLiveOffer(ctx context.Context, tripID, driverID string) (bool, error) {
@@ -249,8 +262,8 @@ func (s *Store) Trips(ctx context.Context, by heartlink.Principal, f dispatch.Fi
 			return false
 		case by.Is(heartlink.RoleRequester) && t.RequesterID != by.ID:
 			return false
-		case c != nil && s.policy.CheckVehicle(t, c) != dispatch.Eligible:
-			return false
+		case c != nil:
+			return s.policy.CheckVehicle(t, c) == dispatch.Eligible
 		case by.Is(heartlink.RoleDriver) && s.policy.AccessFor(t, by, false, now) == dispatch.NoAccess:
 			return false
 		}
