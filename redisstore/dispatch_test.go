@@ -299,3 +299,14 @@ func TestSearchReachesPastNearbyDriversWhoCannotTakeIt(t *testing.T) {
 		assert.Equal(t, []string{trip.ID}, f.offers(verified), "the nearest twelve may not carry minors")
 	})
 }
+
+func TestSearchWidensToTheLargestRadius(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b redistest.Backend) {
+		f := newFixture(t, b, nil)
+		far := f.driver(near(15))
+		tooFar := f.driver(near(40))
+		trip := f.request(f.requester(), time.Hour)
+		assert.Equal(t, []string{trip.ID}, f.offers(far), "15 km is within the 25 km reach")
+		assert.Empty(t, f.offers(tooFar))
+	})
+}

@@ -16,10 +16,11 @@ import (
 )
 
 // search queues, on p, the geo search for the count drivers nearest to t's
-// pickup: live positions for pickups within the live window, homes for
-// later ones. One search at the largest radius serves every widening step
-// of Rank.
-func (s *Store) search(ctx context.Context, p redis.Pipeliner, t *dispatch.Trip, count int, now time.Time) *redis.GeoSearchLocationCmd {
+// pickup within radiusKm: live positions for pickups within the live
+// window, homes for later ones. Redis's cost grows with the area searched,
+// so the first search covers the first widening step of Rank only
+// (firstRadius); offer widens it when that is not enough.
+func (s *Store) search(ctx context.Context, p redis.Pipeliner, t *dispatch.Trip, radiusKm float64, count int, now time.Time) *redis.GeoSearchLocationCmd {
 	index := s.keys.geoHome()
 	if s.policy.UsesLiveLocation(t, now) {
 		index = s.keys.geoLive()
@@ -27,7 +28,7 @@ func (s *Store) search(ctx context.Context, p redis.Pipeliner, t *dispatch.Trip,
 	return p.GeoSearchLocation(ctx, index, &redis.GeoSearchLocationQuery{
 		GeoSearchQuery: redis.GeoSearchQuery{
 			Longitude: t.Pickup.Lng, Latitude: t.Pickup.Lat,
-			Radius: s.policy.RadiusMaxKm, RadiusUnit: "km",
+			Radius: radiusKm, RadiusUnit: "km",
 			Sort: "ASC", Count: count,
 		},
 		WithDist: true,
@@ -94,18 +95,25 @@ func (s *Store) candidate(ctx context.Context, id string) (*dispatch.Candidate, 
 	return &c, nil
 }
 
+// firstRadius is the radius of the first search for a trip's drivers.
+func (s *Store) firstRadius() float64 {
+	return min(s.policy.RadiusMaxKm, s.policy.RadiusStartKm)
+}
+
 // maxSearch bounds how many drivers one dispatch reads when the nearest
 // ones cannot take the trip.
 const maxSearch = 2000
 
-// offer ranks the drivers found and offers t to the best, in two round
-// trips: one to read the candidates, one script to make the offers. Only
-// when none of the SearchLimit nearest can take the trip is a wider set
-// searched and read. With nobody to offer to, t stays queued for a later
+// offer ranks the drivers found (by a search of firstRadius for the
+// SearchLimit nearest) and offers t to the best, in two round trips: one
+// to read the candidates, one script to make the offers. Only when too few
+// of them can take the trip is a larger set searched and read: more of the
+// nearest while the search was cut short by its count, else the whole
+// radius. Rank then picks as it would from every driver in reach. With nobody to offer to, t stays queued for a later
 // search while there is time and nobody has been tried yet, and becomes
 // unassigned otherwise.
 func (s *Store) offer(ctx context.Context, t *dispatch.Trip, found []redis.GeoLocation, tried map[string]bool, now time.Time) error {
-	count := s.policy.SearchLimit
+	radius, count := s.firstRadius(), s.policy.SearchLimit
 	var picked []dispatch.Candidate
 	for {
 		cands, err := s.readCandidates(ctx, found, now)
@@ -113,13 +121,19 @@ func (s *Store) offer(ctx context.Context, t *dispatch.Trip, found []redis.GeoLo
 			return err
 		}
 		picked = s.policy.Rank(t, cands, tried, now)
-		if len(picked) >= s.policy.OffersAtOnce || len(found) < count || count >= maxSearch {
+		if len(picked) >= s.policy.OffersAtOnce {
 			break
 		}
-		count = min(count*4, maxSearch)
+		if len(found) >= count && count < maxSearch {
+			count = min(count*4, maxSearch)
+		} else if radius < s.policy.RadiusMaxKm {
+			radius = s.policy.RadiusMaxKm
+		} else {
+			break
+		}
 		var search *redis.GeoSearchLocationCmd
 		if _, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-			search = s.search(ctx, p, t, count, now)
+			search = s.search(ctx, p, t, radius, count, now)
 			return nil
 		}); err != nil {
 			return wrap(err, "search")
@@ -217,7 +231,7 @@ func (s *Store) redispatch(ctx context.Context, id string) error {
 	now := s.now()
 	var search *redis.GeoSearchLocationCmd
 	if _, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		search = s.search(ctx, p, t, s.policy.SearchLimit, now)
+		search = s.search(ctx, p, t, s.firstRadius(), s.policy.SearchLimit, now)
 		return nil
 	}); err != nil {
 		return wrap(err, "search")
