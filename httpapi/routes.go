@@ -1,6 +1,10 @@
 package httpapi
 
-import "net/http"
+import (
+	"net/http"
+
+	"github.com/heartlink/heartlink"
+)
 
 type route struct {
 	method, pattern string
@@ -38,5 +42,10 @@ func (s *Server) routes() []route {
 		{"POST", "/api/v1/trips/{id}/assign", s.auth(s.handleAssign())},
 		{"POST", "/api/v1/trips/{id}/requeue", s.auth(s.handleRequeue())},
 		{"GET", "/api/v1/trips/{id}/events", s.auth(s.handleEvents())},
+
+		{"POST", "/api/v1/realtime/tickets", s.auth(s.handleTicket())},
+		{"GET", "/ws/driver", s.handleLive(heartlink.RoleDriver)},
+		{"GET", "/ws/board", s.handleLive(heartlink.RoleCoordinator)},
+		{"GET", "/ws/requester", s.handleLive(heartlink.RoleRequester)},
 	}
 }

@@ -45,6 +45,8 @@ type Config struct {
 	Metrics http.Handler
 	// MaxBody caps request bodies in bytes; zero means 64 KiB.
 	MaxBody int64
+	// Live serves the websocket channels; nil switches them off.
+	Live *LiveConfig
 }
 
 // Server is the HTTP API.
@@ -53,6 +55,7 @@ type Server struct {
 	log     *slog.Logger
 	mux     *http.ServeMux
 	metrics *httpMetrics
+	live    *live
 }
 
 // NewServer returns the API as an http.Handler.
@@ -67,6 +70,9 @@ func NewServer(cfg Config) *Server {
 		cfg.MaxBody = 64 << 10
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger, mux: http.NewServeMux(), metrics: newHTTPMetrics()}
+	if cfg.Live != nil {
+		s.live = newLive(s, *cfg.Live)
+	}
 	for _, rt := range s.routes() {
 		s.mux.Handle(rt.method+" "+rt.pattern, s.instrument(rt.pattern, rt.handler))
 	}

@@ -30,7 +30,7 @@ func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 	}
 	defer stopStore()
 
-	store := redisstore.New(rdb, redisstore.Options{Prefix: cfg.Prefix, Policy: &cfg.Policy, Logger: log})
+	store := redisstore.New(rdb, redisstore.Options{Prefix: cfg.Prefix, Policy: &cfg.Policy, Logger: log, History: cfg.History})
 	if err := bootstrapAdmin(ctx, store, cfg, log, stdout); err != nil {
 		return err
 	}
@@ -43,8 +43,15 @@ func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 		Logger:  log,
 		Metrics: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}),
 		MaxBody: cfg.MaxBodySize,
+		Live: &httpapi.LiveConfig{
+			Feed: store, Tickets: store, Replies: store, Mover: store,
+			Origins: cfg.Origins, LocationRate: cfg.LocationRate,
+		},
 	})
 	reg.MustRegister(append(api.Collectors(), storeCollectors(store)...)...)
+	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "heartlink_live_connections", Help: "Open websockets on this instance.",
+	}, func() float64 { return float64(api.LiveConns()) }))
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
 	ln, err := net.Listen("tcp", cfg.Addr)
@@ -63,7 +70,7 @@ func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
-	errc := make(chan error, 2)
+	errc := make(chan error, 3)
 	wg.Go(func() {
 		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
 			errc <- fmt.Errorf("serve: %w", err)
@@ -73,6 +80,12 @@ func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 	wg.Go(func() {
 		if err := store.Run(ctx, cfg.Tick); err != nil {
 			errc <- err
+		}
+	})
+	wg.Go(func() {
+		// Sockets close with "going away" when ctx ends.
+		if err := api.RunLive(ctx); err != nil && ctx.Err() == nil {
+			errc <- fmt.Errorf("live: %w", err)
 		}
 	})
 

@@ -1,0 +1,216 @@
+package httpapi
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/heartlink/heartlink"
+	"github.com/heartlink/heartlink/dispatch"
+	"github.com/heartlink/heartlink/realtime"
+)
+
+// Feed is the stream of changes that every instance follows.
+type Feed interface {
+	LastChange(ctx context.Context) (string, error)
+	Follow(ctx context.Context, after string, fn func([]dispatch.Change)) error
+	History(ctx context.Context, after string, audiences []string, limit int) ([]dispatch.Change, bool, error)
+	FollowPositions(ctx context.Context, fn func(dispatch.DriverChange)) error
+}
+
+// Tickets are one-time credentials for opening a websocket from a browser.
+type Tickets interface {
+	IssueTicket(ctx context.Context, by heartlink.Principal) (string, time.Time, error)
+	RedeemTicket(ctx context.Context, ticket string) (heartlink.Principal, error)
+}
+
+// Replies remembers the answer to each live request, so that a repeated
+// request_id repeats the answer and never the action.
+type Replies interface {
+	Once(ctx context.Context, key string, do func() []byte) ([]byte, error)
+}
+
+// Mover records a driver's position.
+type Mover interface {
+	Move(ctx context.Context, driverID string, p heartlink.Point) error
+}
+
+// LiveConfig is what the websocket endpoints need besides Config.
+type LiveConfig struct {
+	Feed    Feed
+	Tickets Tickets
+	Replies Replies
+	Mover   Mover
+	// Origins are the browser origins allowed besides the server's own,
+	// e.g. "https://board.example.org".
+	Origins []string
+	Conn    realtime.Options
+	// LocationRate is how many location updates per second a driver may
+	// send (burst twice that); zero means 1.
+	LocationRate int
+	// HistoryLimit caps how many missed changes a resuming client is sent
+	// before it gets a snapshot instead; zero means 1000.
+	HistoryLimit int
+}
+
+// system is the principal the live channels read trips as, before
+// rendering each for its audience.
+var system = heartlink.Principal{Role: heartlink.RoleCoordinator, ID: "system"}
+
+// live pushes changes to the connected clients of this instance.
+type live struct {
+	cfg LiveConfig
+	s   *Server
+	hub *realtime.Hub
+	log *slog.Logger
+	// ctx is the life of every socket: cancelled when RunLive ends, which
+	// closes them all with "going away".
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup // the sockets' goroutines
+}
+
+func newLive(s *Server, cfg LiveConfig) *live {
+	ctx, cancel := context.WithCancel(context.Background())
+	return &live{cfg: cfg, s: s, hub: realtime.NewHub(), log: s.log, ctx: ctx, cancel: cancel}
+}
+
+// LiveConns is how many live sockets this instance holds.
+func (s *Server) LiveConns() int {
+	if s.live == nil {
+		return 0
+	}
+	return s.live.hub.Conns()
+}
+
+// RunLive follows the change stream and the positions channel, pushing
+// each change to the clients of this instance it is for, until ctx ends;
+// then it closes every socket with "going away".
+func (s *Server) RunLive(ctx context.Context) error {
+	l := s.live
+	if l == nil {
+		<-ctx.Done()
+		return nil
+	}
+	after, err := l.cfg.Feed.LastChange(ctx)
+	if err != nil {
+		return err
+	}
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		l.cfg.Feed.FollowPositions(ctx, l.position)
+	})
+	err = l.cfg.Feed.Follow(ctx, after, func(cs []dispatch.Change) { l.push(ctx, cs) })
+	wg.Wait()
+	l.hub.CloseAll(1001, "going away")
+	l.cancel()
+	l.wg.Wait()
+	return err
+}
+
+// topic is the hub topic of an audience: the audience itself.
+func topic(audience string) string { return audience }
+
+// push renders each change for each audience that has clients here.
+func (l *live) push(ctx context.Context, cs []dispatch.Change) {
+	for _, c := range cs {
+		var audiences []string
+		for _, a := range c.To {
+			if l.hub.Count(topic(a)) > 0 {
+				audiences = append(audiences, a)
+			}
+		}
+		if len(audiences) == 0 {
+			continue
+		}
+		frames := l.render(ctx, c, audiences)
+		for i, a := range audiences {
+			if frames[i] != nil {
+				l.hub.PublishID(topic(a), c.ID, frames[i])
+			}
+		}
+	}
+}
+
+// render turns one change into a frame for each audience (nil: nothing
+// for that one). Changes that name a trip are rendered from the trip as it
+// is now, as each audience may see it.
+func (l *live) render(ctx context.Context, c dispatch.Change, audiences []string) [][]byte {
+	out := make([][]byte, len(audiences))
+	switch c.Kind {
+	case dispatch.ChangeTrip, dispatch.ChangeAssigned:
+		var ref struct {
+			TripID string `json:"trip_id"`
+		}
+		if json.Unmarshal(c.Data, &ref) != nil {
+			return out
+		}
+		t, _, err := l.s.cfg.Dispatch.Trip(ctx, system, ref.TripID)
+		if err != nil {
+			l.log.Warn("live: read trip", "trip", ref.TripID, "err", err)
+			return out
+		}
+		now := l.s.cfg.Clock.Now()
+		for i, a := range audiences {
+			acc := l.s.cfg.Policy.AccessFor(t, principalOf(a), false, now)
+			if acc == dispatch.NoAccess {
+				continue
+			}
+			out[i], _ = realtime.Encode(c.Kind, c.ID, dispatch.ViewOf(t, acc))
+		}
+	default:
+		// Offers are stored already rendered for drivers; withdrawals,
+		// alerts, presence and announcements hold nothing personal.
+		frame, err := realtime.Encode(c.Kind, c.ID, c.Data)
+		if err != nil {
+			return out
+		}
+		for i := range audiences {
+			out[i] = frame
+		}
+	}
+	return out
+}
+
+// principalOf is who an audience is, for access checks.
+func principalOf(audience string) heartlink.Principal {
+	kind, id, _ := strings.Cut(audience, ":")
+	switch kind {
+	case "driver":
+		return heartlink.Principal{Role: heartlink.RoleDriver, ID: id}
+	case "requester":
+		return heartlink.Principal{Role: heartlink.RoleRequester, ID: id}
+	}
+	return system
+}
+
+// position passes a driver's new position to boards, at most one per
+// driver per CoalesceEvery to each.
+func (l *live) position(p dispatch.DriverChange) {
+	if l.hub.Count(topic("board")) == 0 {
+		return
+	}
+	frame, err := realtime.Encode(dispatch.ChangeDriver, "", p)
+	if err == nil {
+		l.hub.Coalesce(topic("board"), p.DriverID, frame)
+	}
+}
+
+func (s *Server) handleTicket() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.live == nil {
+			s.error(w, r, heartlink.Errorf(heartlink.ENotFound, "live channels are off"))
+			return
+		}
+		t, exp, err := s.live.cfg.Tickets.IssueTicket(r.Context(), principal(r))
+		if err != nil {
+			s.error(w, r, err)
+			return
+		}
+		s.json(w, http.StatusCreated, map[string]any{"ticket": t, "expires_at": exp})
+	})
+}

@@ -1,0 +1,416 @@
+package httpapi
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/heartlink/heartlink"
+	"github.com/heartlink/heartlink/dispatch"
+	"github.com/heartlink/heartlink/fleet"
+	"github.com/heartlink/heartlink/realtime"
+)
+
+// upgrader keeps per-connection memory small: a small read buffer and write
+// buffers shared through a pool, since most sockets idle. It pays off
+// because the handler returns once the socket runs (see handleLive): while
+// a handler runs, net/http keeps buffers of its own alive.
+var upgrader = websocket.Upgrader{
+	ReadBufferSize:  1024,
+	WriteBufferSize: 4096,
+	WriteBufferPool: &sync.Pool{},
+	// Origins are checked by checkOrigin before Upgrade is called.
+	CheckOrigin: func(*http.Request) bool { return true },
+}
+
+// handleLive opens a live channel for callers of role.
+func (s *Server) handleLive(role heartlink.Role) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		l := s.live
+		if l == nil {
+			s.error(w, r, heartlink.Errorf(heartlink.ENotFound, "live channels are off"))
+			return
+		}
+		if !s.allow(w, r, "addr:"+clientAddr(r), s.cfg.Limits.PerAddress, s.cfg.Limits.PerAddressBurst) {
+			return
+		}
+		if !l.checkOrigin(r) {
+			s.error(w, r, heartlink.Errorf(heartlink.EForbidden, "origin %q is not allowed", r.Header.Get("Origin")))
+			return
+		}
+		by, err := l.authenticate(r)
+		if err != nil {
+			s.error(w, r, err)
+			return
+		}
+		if by.Role != role {
+			s.error(w, r, heartlink.Errorf(heartlink.EForbidden, "this channel is for %ss", role))
+			return
+		}
+		after := r.URL.Query().Get("last_event_id")
+		if after != "" && !validEventID(after) {
+			s.error(w, r, heartlink.FieldError(heartlink.EInvalid, "last_event_id", "last_event_id must be an event id such as 1764300000000-0"))
+			return
+		}
+		ws, err := upgrader.Upgrade(w, r, nil)
+		if err != nil {
+			return // the upgrader has answered
+		}
+		c := realtime.NewConn(ws, l.cfg.Conn)
+		sess := &session{l: l, c: c, by: by}
+		if err := sess.start(l.ctx, after); err != nil {
+			l.log.Warn("live: start session", "caller", by.String(), "err", err)
+			c.Close(1011, "could not start; try again")
+		}
+		// The socket runs on a goroutine of its own and the handler
+		// returns, freeing net/http's buffers; RunLive waits for it.
+		l.wg.Go(func() { c.Run(l.ctx, sess.receive) })
+	})
+}
+
+// authenticate accepts a bearer token (programs) or a one-time ticket in
+// the URL (browsers); a long-lived token in a URL is refused.
+func (l *live) authenticate(r *http.Request) (heartlink.Principal, error) {
+	if t := r.URL.Query().Get("ticket"); t != "" {
+		return l.cfg.Tickets.RedeemTicket(r.Context(), t)
+	}
+	if r.URL.Query().Has("token") || r.URL.Query().Has("access_token") {
+		return heartlink.Principal{}, heartlink.Errorf(heartlink.EUnauthorized, "tokens never go in URLs: send Authorization: Bearer, or get a ticket from POST /api/v1/realtime/tickets")
+	}
+	return l.s.cfg.Fleet.Authenticate(r.Context(), BearerToken(r))
+}
+
+// checkOrigin allows programs (no Origin), the server's own pages and the
+// configured origins.
+func (l *live) checkOrigin(r *http.Request) bool {
+	o := r.Header.Get("Origin")
+	if o == "" {
+		return true
+	}
+	u, err := url.Parse(o)
+	if err != nil {
+		return false
+	}
+	if strings.EqualFold(u.Host, r.Host) {
+		return true
+	}
+	for _, a := range l.cfg.Origins {
+		if strings.EqualFold(strings.TrimSuffix(a, "/"), o) {
+			return true
+		}
+	}
+	return false
+}
+
+func validEventID(id string) bool {
+	ms, seq, ok := strings.Cut(id, "-")
+	return ok && ms != "" && seq != "" && len(id) <= 40 &&
+		strings.Trim(ms, "0123456789") == "" && strings.Trim(seq, "0123456789") == ""
+}
+
+// session is one client's live channel.
+type session struct {
+	l  *live
+	c  *realtime.Conn
+	by heartlink.Principal
+}
+
+// audiences are the change audiences the caller belongs to.
+func (s *session) audiences() []string {
+	switch s.by.Role {
+	case heartlink.RoleDriver:
+		return []string{"driver:" + s.by.ID, "drivers"}
+	case heartlink.RoleRequester:
+		return []string{"requester:" + s.by.ID}
+	}
+	return []string{"board"}
+}
+
+// start subscribes the connection and brings it up to date: the changes it
+// missed since after when the stream still holds them all, else a snapshot.
+// Frames published meanwhile are held and follow, without duplicates, so
+// that ids keep increasing.
+func (s *session) start(ctx context.Context, after string) error {
+	s.c.Hold()
+	for _, a := range s.audiences() {
+		s.l.hub.Subscribe(topic(a), s.c)
+	}
+	defer s.c.Release()
+	if after != "" {
+		missed, complete, err := s.l.cfg.Feed.History(ctx, after, s.audiences(), s.l.historyLimit())
+		if err != nil {
+			return err
+		}
+		if complete {
+			for _, ch := range missed {
+				frames := s.l.render(ctx, ch, []string{s.audienceOf(ch)})
+				if frames[0] != nil {
+					s.c.Prime(ch.ID, frames[0])
+				}
+			}
+			return nil
+		}
+	}
+	last, err := s.l.cfg.Feed.LastChange(ctx)
+	if err != nil {
+		return err
+	}
+	snap, err := s.snapshot(ctx)
+	if err != nil {
+		return err
+	}
+	frame, err := realtime.Encode("snapshot", last, snap)
+	if err != nil {
+		return err
+	}
+	s.c.Prime(last, frame)
+	return nil
+}
+
+// audienceOf is which of the caller's audiences a change reached it as.
+func (s *session) audienceOf(c dispatch.Change) string {
+	for _, a := range s.audiences() {
+		if c.For(a) {
+			return a
+		}
+	}
+	return s.audiences()[0]
+}
+
+// snapshot is the caller's whole current picture.
+func (s *session) snapshot(ctx context.Context) (any, error) {
+	d := s.l.s.cfg.Dispatch
+	now := s.l.s.cfg.Clock.Now()
+	views := func(ts []*dispatch.Trip) []dispatch.View {
+		out := make([]dispatch.View, 0, len(ts))
+		for _, t := range ts {
+			if a := s.l.s.cfg.Policy.AccessFor(t, s.by, false, now); a != dispatch.NoAccess {
+				out = append(out, dispatch.ViewOf(t, a))
+			}
+		}
+		return out
+	}
+	switch s.by.Role {
+	case heartlink.RoleDriver:
+		offers, err := d.Offers(ctx, s.by)
+		if err != nil {
+			return nil, err
+		}
+		mine, err := d.Trips(ctx, s.by, dispatch.Filter{Limit: 50})
+		if err != nil {
+			return nil, err
+		}
+		return map[string]any{"offers": nonNil(offers), "trips": views(mine)}, nil
+	case heartlink.RoleRequester:
+		mine, err := d.Trips(ctx, s.by, dispatch.Filter{Limit: 200})
+		if err != nil {
+			return nil, err
+		}
+		return map[string]any{"trips": views(mine)}, nil
+	}
+	return s.l.boardSnapshot(ctx, views)
+}
+
+// boardDriver is a driver on the board.
+type boardDriver struct {
+	DriverID string         `json:"driver_id"`
+	Name     string         `json:"name"`
+	Status   fleet.Presence `json:"status"`
+	Lat      float64        `json:"lat"`
+	Lng      float64        `json:"lng"`
+	Vehicle  fleet.Vehicle  `json:"vehicle"`
+}
+
+// alert is a trip that needs a coordinator.
+type alert struct {
+	TripID string `json:"trip_id"`
+	Reason string `json:"reason"`
+}
+
+// atRisk is how close to its pickup an open trip is raised as at risk.
+const atRisk = 15 * time.Minute
+
+func (l *live) boardSnapshot(ctx context.Context, views func([]*dispatch.Trip) []dispatch.View) (any, error) {
+	drivers, err := l.s.cfg.Fleet.Drivers(ctx)
+	if err != nil {
+		return nil, err
+	}
+	online := []boardDriver{}
+	for _, d := range drivers {
+		if d.Status == fleet.Online && d.Location != nil {
+			online = append(online, boardDriver{d.ID, d.Name, d.Status, d.Location.Lat, d.Location.Lng, d.Vehicle})
+		}
+	}
+	var trips []*dispatch.Trip
+	alerts := []alert{}
+	now := l.s.cfg.Clock.Now()
+	open, err := l.s.cfg.Dispatch.Trips(ctx, system, dispatch.Filter{Open: true, Limit: 500})
+	if err != nil {
+		return nil, err
+	}
+	for _, t := range open {
+		trips = append(trips, t)
+		switch {
+		case t.Status == dispatch.Unassigned:
+			alerts = append(alerts, alert{t.ID, "unassigned"})
+		case t.PickupAt.Sub(now) < atRisk:
+			alerts = append(alerts, alert{t.ID, "at_risk"})
+		}
+	}
+	for _, st := range []dispatch.Status{dispatch.Assigned, dispatch.Arrived, dispatch.PickedUp} {
+		active, err := l.s.cfg.Dispatch.Trips(ctx, system, dispatch.Filter{Status: st, Limit: 500})
+		if err != nil {
+			return nil, err
+		}
+		trips = append(trips, active...)
+	}
+	return map[string]any{"drivers": online, "trips": views(trips), "alerts": alerts}, nil
+}
+
+func (l *live) historyLimit() int {
+	if l.cfg.HistoryLimit > 0 {
+		return l.cfg.HistoryLimit
+	}
+	return 1000
+}
+
+// request is a client's frame: a type, a request_id to answer to, and the
+// fields of that type.
+type request struct {
+	RequestID string           `json:"request_id"`
+	TripID    string           `json:"trip_id"`
+	Lat       *float64         `json:"lat"`
+	Lng       *float64         `json:"lng"`
+	Status    fleet.Presence   `json:"status"`
+	Location  *heartlink.Point `json:"location"`
+}
+
+// receive answers one frame from the client with ack or error. The same
+// rules and errors as the HTTP API apply: the same services do the work.
+func (s *session) receive(ctx context.Context, frame []byte) {
+	msg, err := realtime.Decode(frame)
+	if err != nil {
+		s.c.Send(errorFrame("", heartlink.Errorf(heartlink.EBadRequest, "a frame must be a JSON object with a type")))
+		return
+	}
+	var req request
+	if len(msg.Data) > 0 {
+		if err := heartlink.StrictJSON(msg.Data, &req); err != nil {
+			s.c.Send(errorFrame("", decodeError(err)))
+			return
+		}
+	}
+	if req.RequestID == "" || len(req.RequestID) > 64 {
+		s.c.Send(errorFrame(req.RequestID, heartlink.FieldError(heartlink.EInvalid, "request_id", "every request needs a request_id of 1 to 64 characters")))
+		return
+	}
+	if s.by.Role != heartlink.RoleDriver {
+		s.c.Send(errorFrame(req.RequestID, heartlink.Errorf(heartlink.EForbidden, "this channel only listens")))
+		return
+	}
+	do, ok := s.actions()[msg.Type]
+	if !ok {
+		s.c.Send(errorFrame(req.RequestID, heartlink.FieldError(heartlink.EInvalid, "type", "unknown request type %q", msg.Type)))
+		return
+	}
+	answer, err := s.l.cfg.Replies.Once(ctx, s.by.String()+":"+req.RequestID, func() []byte {
+		data, err := do(ctx, req)
+		if err != nil {
+			return errorFrame(req.RequestID, err)
+		}
+		return ackFrame(req.RequestID, data)
+	})
+	if err != nil {
+		answer = errorFrame(req.RequestID, err)
+	}
+	s.c.Send(answer)
+}
+
+type action func(ctx context.Context, req request) (any, error)
+
+func (s *session) actions() map[string]action {
+	d := s.l.s.cfg.Dispatch
+	view := func(t *dispatch.Trip) any {
+		return dispatch.ViewOf(t, s.l.s.cfg.Policy.AccessFor(t, s.by, false, s.l.s.cfg.Clock.Now()))
+	}
+	needTrip := func(req request) error {
+		if req.TripID == "" {
+			return heartlink.FieldError(heartlink.EInvalid, "trip_id", "trip_id is required")
+		}
+		return nil
+	}
+	return map[string]action{
+		"accept": func(ctx context.Context, req request) (any, error) {
+			if err := needTrip(req); err != nil {
+				return nil, err
+			}
+			t, err := d.Accept(ctx, s.by, req.TripID)
+			if err != nil {
+				return nil, err
+			}
+			return map[string]any{"trip": view(t)}, nil
+		},
+		"decline": func(ctx context.Context, req request) (any, error) {
+			if err := needTrip(req); err != nil {
+				return nil, err
+			}
+			return map[string]any{"trip_id": req.TripID, "declined": true}, d.Decline(ctx, s.by, req.TripID)
+		},
+		"location": func(ctx context.Context, req request) (any, error) {
+			if err := heartlink.RequireCoords(req.Lat, req.Lng); err != nil {
+				return nil, decodeError(err)
+			}
+			if lim := s.l.s.cfg.Limiter; lim != nil {
+				ok, _, err := lim.Allow(ctx, "location:"+s.by.ID, s.l.locationRate(), 2*s.l.locationRate())
+				if err == nil && !ok {
+					return nil, heartlink.Errorf(heartlink.ERateLimited, "too many location updates; at most %d a second", s.l.locationRate())
+				}
+			}
+			return map[string]any{"moved": true}, s.l.cfg.Mover.Move(ctx, s.by.ID, heartlink.Point{Lat: *req.Lat, Lng: *req.Lng})
+		},
+		"presence": func(ctx context.Context, req request) (any, error) {
+			u := fleet.PresenceUpdate{Status: req.Status, Location: req.Location}
+			if err := u.Validate(); err != nil {
+				return nil, err
+			}
+			d, err := s.l.s.cfg.Fleet.SetPresence(ctx, s.by.ID, u)
+			if err != nil {
+				return nil, err
+			}
+			return map[string]any{"status": d.Status}, nil
+		},
+	}
+}
+
+func (l *live) locationRate() int {
+	if l.cfg.LocationRate > 0 {
+		return l.cfg.LocationRate
+	}
+	return 1
+}
+
+// errorFrame is the live channel's error: the same code, message and field
+// as the HTTP API's error body, with the request_id it answers. The one
+// place errors become frames.
+func errorFrame(requestID string, err error) []byte {
+	b, _ := realtime.Encode("error", "", struct {
+		RequestID string `json:"request_id,omitempty"`
+		ErrorDetail
+	}{requestID, ErrorDetail{Code: heartlink.ErrorCode(err), Message: heartlink.ErrorMessage(err), Field: heartlink.ErrorField(err)}})
+	return b
+}
+
+func ackFrame(requestID string, data any) []byte {
+	b, _ := json.Marshal(data)
+	f, _ := realtime.Encode("ack", "", struct {
+		RequestID string          `json:"request_id"`
+		Result    json.RawMessage `json:"result"`
+	}{requestID, b})
+	return f
+}
