@@ -20,6 +20,8 @@ type Feed interface {
 	Follow(ctx context.Context, after string, fn func([]dispatch.Change)) error
 	History(ctx context.Context, after string, audiences []string, limit int) ([]dispatch.Change, bool, error)
 	FollowPositions(ctx context.Context, fn func(dispatch.DriverChange)) error
+	// TripsByID reads trips in one round trip, skipping missing ones.
+	TripsByID(ctx context.Context, ids []string) (map[string]*dispatch.Trip, error)
 }
 
 // Tickets are one-time credentials for opening a websocket from a browser.
@@ -115,8 +117,15 @@ func (s *Server) RunLive(ctx context.Context) error {
 // topic is the hub topic of an audience: the audience itself.
 func topic(audience string) string { return audience }
 
-// push renders each change for each audience that has clients here.
+// push renders each change for each audience that has clients here. The
+// trips that changes name are read in one round trip for the whole batch.
 func (l *live) push(ctx context.Context, cs []dispatch.Change) {
+	type delivery struct {
+		c         dispatch.Change
+		audiences []string
+	}
+	var todo []delivery
+	var ids []string
 	for _, c := range cs {
 		var audiences []string
 		for _, a := range c.To {
@@ -127,31 +136,53 @@ func (l *live) push(ctx context.Context, cs []dispatch.Change) {
 		if len(audiences) == 0 {
 			continue
 		}
-		frames := l.render(ctx, c, audiences)
-		for i, a := range audiences {
+		todo = append(todo, delivery{c, audiences})
+		if id := tripOf(c); id != "" {
+			ids = append(ids, id)
+		}
+	}
+	trips, err := l.trips(ctx, ids)
+	if err != nil {
+		l.log.Warn("live: read trips", "err", err)
+	}
+	for _, d := range todo {
+		frames := l.render(d.c, d.audiences, trips)
+		for i, a := range d.audiences {
 			if frames[i] != nil {
-				l.hub.PublishID(topic(a), c.ID, frames[i])
+				l.hub.PublishID(topic(a), d.c.ID, frames[i])
 			}
 		}
 	}
 }
 
+// tripOf is the trip a change must be rendered from, if any.
+func tripOf(c dispatch.Change) string {
+	if c.Kind != dispatch.ChangeTrip && c.Kind != dispatch.ChangeAssigned {
+		return ""
+	}
+	var ref struct {
+		TripID string `json:"trip_id"`
+	}
+	json.Unmarshal(c.Data, &ref)
+	return ref.TripID
+}
+
+func (l *live) trips(ctx context.Context, ids []string) (map[string]*dispatch.Trip, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	return l.cfg.Feed.TripsByID(ctx, ids)
+}
+
 // render turns one change into a frame for each audience (nil: nothing
 // for that one). Changes that name a trip are rendered from the trip as it
-// is now, as each audience may see it.
-func (l *live) render(ctx context.Context, c dispatch.Change, audiences []string) [][]byte {
+// is now (from trips), as each audience may see it.
+func (l *live) render(c dispatch.Change, audiences []string, trips map[string]*dispatch.Trip) [][]byte {
 	out := make([][]byte, len(audiences))
 	switch c.Kind {
 	case dispatch.ChangeTrip, dispatch.ChangeAssigned:
-		var ref struct {
-			TripID string `json:"trip_id"`
-		}
-		if json.Unmarshal(c.Data, &ref) != nil {
-			return out
-		}
-		t, _, err := l.s.cfg.Dispatch.Trip(ctx, system, ref.TripID)
-		if err != nil {
-			l.log.Warn("live: read trip", "trip", ref.TripID, "err", err)
+		t := trips[tripOf(c)]
+		if t == nil {
 			return out
 		}
 		now := l.s.cfg.Clock.Now()

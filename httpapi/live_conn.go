@@ -148,8 +148,18 @@ func (s *session) start(ctx context.Context, after string) error {
 			return err
 		}
 		if complete {
+			var ids []string
 			for _, ch := range missed {
-				frames := s.l.render(ctx, ch, []string{s.audienceOf(ch)})
+				if id := tripOf(ch); id != "" {
+					ids = append(ids, id)
+				}
+			}
+			trips, err := s.l.trips(ctx, ids)
+			if err != nil {
+				return err
+			}
+			for _, ch := range missed {
+				frames := s.l.render(ch, []string{s.audienceOf(ch)}, trips)
 				if frames[0] != nil {
 					s.c.Prime(ch.ID, frames[0])
 				}

@@ -382,3 +382,16 @@ func (s *Store) Events(ctx context.Context, by heartlink.Principal, tripID strin
 	}
 	return out, nil
 }
+
+// TripsByID reads trips by id in one round trip, skipping missing ones.
+func (s *Store) TripsByID(ctx context.Context, ids []string) (map[string]*dispatch.Trip, error) {
+	ts, err := s.loadMany(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]*dispatch.Trip, len(ts))
+	for _, t := range ts {
+		out[t.ID] = t
+	}
+	return out, nil
+}
