@@ -43,6 +43,14 @@ func (s *Server) routes() []route {
 		{"POST", "/api/v1/trips/{id}/requeue", s.auth(s.handleRequeue())},
 		{"GET", "/api/v1/trips/{id}/events", s.auth(s.handleEvents())},
 
+		{"POST", "/api/v1/campaigns", s.auth(s.needCampaigns(s.handleCampaignCreate()))},
+		{"GET", "/api/v1/campaigns", s.auth(s.needCampaigns(s.handleCampaignList()))},
+		{"GET", "/api/v1/campaigns/{id}", s.auth(s.needCampaigns(s.handleCampaignGet()))},
+		{"PATCH", "/api/v1/campaigns/{id}", s.auth(s.needCampaigns(s.handleCampaignUpdate()))},
+		{"POST", "/api/v1/campaigns/{id}/shifts/{shift}/signup", s.auth(s.needCampaigns(s.handleSignup()))},
+		{"DELETE", "/api/v1/campaigns/{id}/shifts/{shift}/signup", s.auth(s.needCampaigns(s.handleWithdraw()))},
+		{"GET", "/api/v1/drivers/me/signups", s.auth(s.needCampaigns(s.handleMySignups()))},
+
 		{"POST", "/api/v1/realtime/tickets", s.auth(s.handleTicket())},
 		{"GET", "/ws/driver", s.handleLive(heartlink.RoleDriver)},
 		{"GET", "/ws/board", s.handleLive(heartlink.RoleCoordinator)},

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/heartlink/heartlink"
+	"github.com/heartlink/heartlink/campaign"
 	"github.com/heartlink/heartlink/dispatch"
 	"github.com/heartlink/heartlink/fleet"
 )
@@ -47,6 +48,10 @@ type Config struct {
 	MaxBody int64
 	// Live serves the websocket channels; nil switches them off.
 	Live *LiveConfig
+	// Campaigns keeps campaigns and sign-ups; OnCampaign, if set, is
+	// called after one is created or changed (to reschedule its jobs).
+	Campaigns  campaign.Service
+	OnCampaign func()
 }
 
 // Server is the HTTP API.

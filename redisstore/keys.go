@@ -39,4 +39,13 @@ func (k keys) queue() string        { return k.p + "queue" }
 func (k keys) deadlines() string    { return k.p + "offers:deadlines" }
 func (k keys) admin() string        { return k.p + "admin" }
 func (k keys) events() string       { return k.p + "events" }
-func (k keys) positions() string    { return k.p + "positions" }
+func (k keys) campaigns() string    { return k.p + "campaigns" }
+
+func (k keys) campaign(id string) string { return k.p + "campaign:" + id }
+func (k keys) shift(cid, sid string) string {
+	return k.p + "shift:" + cid + ":" + sid
+}
+func (k keys) shiftConfirmed(cid, sid string) string { return k.shift(cid, sid) + ":confirmed" }
+func (k keys) shiftWaiting(cid, sid string) string   { return k.shift(cid, sid) + ":waiting" }
+func (k keys) driverSignups(id string) string        { return k.p + "driver:" + id + ":signups" }
+func (k keys) positions() string                     { return k.p + "positions" }

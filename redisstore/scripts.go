@@ -22,6 +22,10 @@ var (
 	leaseLua string
 	//go:embed move.lua
 	moveLua string
+	//go:embed signup.lua
+	signupLua string
+	//go:embed withdraw.lua
+	withdrawLua string
 )
 
 // scripts are a store's Lua scripts, each with the shared helpers and the
@@ -29,6 +33,7 @@ var (
 // source only when the server lacks it.
 type scripts struct {
 	offer, accept, answer, transition, lease, move *redis.Script
+	signup, withdraw                               *redis.Script
 }
 
 func newScripts(historyLen int) scripts {
@@ -40,5 +45,7 @@ func newScripts(historyLen int) scripts {
 		transition: redis.NewScript(lib + transitionLua),
 		lease:      redis.NewScript(leaseLua),
 		move:       redis.NewScript(moveLua),
+		signup:     redis.NewScript(lib + signupLua),
+		withdraw:   redis.NewScript(lib + withdrawLua),
 	}
 }

@@ -39,10 +39,11 @@ func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 	api := httpapi.NewServer(httpapi.Config{
 		Fleet: store, Dispatch: store, Policy: cfg.Policy,
 		Limiter: store, Limits: cfg.Limits,
-		Ready:   store.Ping,
-		Logger:  log,
-		Metrics: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}),
-		MaxBody: cfg.MaxBodySize,
+		Ready:     store.Ping,
+		Logger:    log,
+		Metrics:   promhttp.HandlerFor(reg, promhttp.HandlerOpts{}),
+		MaxBody:   cfg.MaxBodySize,
+		Campaigns: store,
 		Live: &httpapi.LiveConfig{
 			Feed: store, Tickets: store, Replies: store, Mover: store,
 			Origins: cfg.Origins, LocationRate: cfg.LocationRate,

@@ -1,0 +1,255 @@
+package redisstore
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/heartlink/heartlink"
+	"github.com/heartlink/heartlink/campaign"
+)
+
+var _ campaign.Service = (*Store)(nil)
+
+// CreateCampaign stores a new campaign and its shifts.
+func (s *Store) CreateCampaign(ctx context.Context, by heartlink.Principal, d campaign.Draft) (*campaign.Campaign, error) {
+	if err := mustCoordinator(by); err != nil {
+		return nil, err
+	}
+	now := s.now()
+	if err := d.Validate(now); err != nil {
+		return nil, err
+	}
+	c := d.Campaign(newID("cmp"), newID, now)
+	b, _ := json.Marshal(c)
+	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.Set(ctx, s.keys.campaign(c.ID), b, 0)
+		p.ZAdd(ctx, s.keys.campaigns(), redis.Z{Score: float64(ms(now)), Member: c.ID})
+		for _, sh := range c.Shifts {
+			p.HSet(ctx, s.keys.shift(c.ID, sh.ID), "cars", sh.CarsNeeded)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, wrap(err, "create campaign")
+	}
+	return c, nil
+}
+
+// UpdateCampaign changes a campaign's name, schedules or openness.
+func (s *Store) UpdateCampaign(ctx context.Context, by heartlink.Principal, id string, u campaign.Update) (*campaign.Campaign, error) {
+	if err := mustCoordinator(by); err != nil {
+		return nil, err
+	}
+	k := s.keys.campaign(id)
+	var out *campaign.Campaign
+	// Optimistic: a concurrent update of the same campaign makes this one
+	// read again rather than overwrite it.
+	err := s.rdb.Watch(ctx, func(tx *redis.Tx) error {
+		c, err := s.readCampaign(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if err := u.Apply(c, s.now()); err != nil {
+			return err
+		}
+		b, _ := json.Marshal(c)
+		_, err = tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
+			p.Set(ctx, k, b, 0)
+			return nil
+		})
+		out = c
+		return err
+	}, k)
+	if errors.Is(err, redis.TxFailedErr) {
+		return nil, heartlink.Errorf(heartlink.EConflict, "the campaign changed meanwhile; try again")
+	}
+	return out, wrap(err, "update campaign")
+}
+
+func (s *Store) readCampaign(ctx context.Context, c redis.Cmdable, id string) (*campaign.Campaign, error) {
+	b, err := c.Get(ctx, s.keys.campaign(id)).Bytes()
+	if errors.Is(err, redis.Nil) {
+		return nil, heartlink.Errorf(heartlink.ENotFound, "no campaign %q", id)
+	}
+	if err != nil {
+		return nil, wrap(err, "read campaign")
+	}
+	var cp campaign.Campaign
+	if err := json.Unmarshal(b, &cp); err != nil {
+		return nil, wrap(err, "decode campaign")
+	}
+	return &cp, nil
+}
+
+// Campaign returns a campaign with each shift's fill.
+func (s *Store) Campaign(ctx context.Context, id string) (*campaign.Campaign, map[string]campaign.Fill, error) {
+	c, err := s.readCampaign(ctx, s.rdb, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	fills, err := s.fills(ctx, c)
+	return c, fills, err
+}
+
+func (s *Store) fills(ctx context.Context, c *campaign.Campaign) (map[string]campaign.Fill, error) {
+	conf := make([]*redis.IntCmd, len(c.Shifts))
+	wait := make([]*redis.IntCmd, len(c.Shifts))
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, sh := range c.Shifts {
+			conf[i] = p.ZCard(ctx, s.keys.shiftConfirmed(c.ID, sh.ID))
+			wait[i] = p.ZCard(ctx, s.keys.shiftWaiting(c.ID, sh.ID))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, wrap(err, "shift fill")
+	}
+	out := make(map[string]campaign.Fill, len(c.Shifts))
+	for i, sh := range c.Shifts {
+		out[sh.ID] = campaign.Fill{Confirmed: int(conf[i].Val()), Waiting: int(wait[i].Val())}
+	}
+	return out, nil
+}
+
+// Campaigns lists every campaign, newest first.
+func (s *Store) Campaigns(ctx context.Context) ([]*campaign.Campaign, error) {
+	ids, err := s.rdb.ZRevRange(ctx, s.keys.campaigns(), 0, 499).Result()
+	if err != nil || len(ids) == 0 {
+		return []*campaign.Campaign{}, wrap(err, "campaigns")
+	}
+	ks := make([]string, len(ids))
+	for i, id := range ids {
+		ks[i] = s.keys.campaign(id)
+	}
+	vals, err := s.rdb.MGet(ctx, ks...).Result()
+	if err != nil {
+		return nil, wrap(err, "campaigns")
+	}
+	out := make([]*campaign.Campaign, 0, len(vals))
+	for _, v := range vals {
+		var c campaign.Campaign
+		if v != nil && json.Unmarshal([]byte(v.(string)), &c) == nil {
+			out = append(out, &c)
+		}
+	}
+	return out, nil
+}
+
+// SignUp puts the driver by on a shift: confirmed while it has room, else
+// waiting in arrival order. Outside the sign-up window it is a conflict
+// that says when the window opens.
+func (s *Store) SignUp(ctx context.Context, by heartlink.Principal, campaignID, shiftID string) (campaign.Signup, error) {
+	if err := mustDriver(by); err != nil {
+		return campaign.Signup{}, err
+	}
+	var cp *redis.StringCmd
+	var vm *redis.StringCmd
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		cp = p.Get(ctx, s.keys.campaign(campaignID))
+		vm = p.HGet(ctx, s.keys.driver(by.ID), "vm")
+		return nil
+	})
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return campaign.Signup{}, wrap(err, "sign up")
+	}
+	var c campaign.Campaign
+	if cp.Err() != nil || json.Unmarshal([]byte(cp.Val()), &c) != nil {
+		return campaign.Signup{}, heartlink.Errorf(heartlink.ENotFound, "no campaign %q", campaignID)
+	}
+	sh, ok := c.Shift(shiftID)
+	if !ok {
+		return campaign.Signup{}, heartlink.Errorf(heartlink.ENotFound, "no shift %q in campaign %q", shiftID, campaignID)
+	}
+	now := s.now()
+	if w := c.WindowAt(now); !w.Open {
+		msg := "sign-up is closed"
+		if w.NextOpen != nil {
+			msg += "; it opens at " + w.NextOpen.In(c.Location()).Format(time.RFC3339)
+		}
+		return campaign.Signup{}, heartlink.Errorf(heartlink.EConflict, "%s", msg)
+	}
+	if sh.VerifiedMinors && vm.Val() != "1" {
+		return campaign.Signup{}, heartlink.Errorf(heartlink.EForbidden, "this shift carries minors: only drivers verified for minors may sign up")
+	}
+	res, err := s.scripts.signup.Run(ctx, s.rdb, s.shiftKeys(c.ID, sh.ID, by.ID), by.ID, c.ID+"|"+sh.ID, c.ID, sh.ID).Slice()
+	if err != nil {
+		return campaign.Signup{}, wrap(err, "sign up")
+	}
+	status, _ := res[0].(string)
+	pos, _ := res[1].(int64)
+	if status == "missing" {
+		return campaign.Signup{}, heartlink.Errorf(heartlink.ENotFound, "no shift %q in campaign %q", shiftID, campaignID)
+	}
+	return campaign.Signup{CampaignID: c.ID, ShiftID: sh.ID, Status: campaign.SignupStatus(status), Position: int(pos)}, nil
+}
+
+func (s *Store) shiftKeys(cid, sid, driverID string) []string {
+	return []string{s.keys.shift(cid, sid), s.keys.shiftConfirmed(cid, sid), s.keys.shiftWaiting(cid, sid),
+		s.keys.driverSignups(driverID), s.keys.events()}
+}
+
+// Withdraw takes the driver by off a shift; a confirmed place freed goes
+// to the first driver waiting, who is told live.
+func (s *Store) Withdraw(ctx context.Context, by heartlink.Principal, campaignID, shiftID string) error {
+	if err := mustDriver(by); err != nil {
+		return err
+	}
+	res, err := s.scripts.withdraw.Run(ctx, s.rdb, s.shiftKeys(campaignID, shiftID, by.ID), by.ID,
+		campaignID+"|"+shiftID, campaignID, shiftID).StringSlice()
+	if err != nil {
+		return wrap(err, "withdraw")
+	}
+	if res[0] == "none" {
+		return heartlink.Errorf(heartlink.ENotFound, "you are not signed up for this shift")
+	}
+	return nil
+}
+
+// Signups lists the driver's own sign-ups with their status.
+func (s *Store) Signups(ctx context.Context, by heartlink.Principal) ([]campaign.Signup, error) {
+	if err := mustDriver(by); err != nil {
+		return nil, err
+	}
+	members, err := s.rdb.SMembers(ctx, s.keys.driverSignups(by.ID)).Result()
+	if err != nil {
+		return nil, wrap(err, "signups")
+	}
+	type reads struct {
+		cid, sid string
+		conf     *redis.FloatCmd
+		rank     *redis.IntCmd
+	}
+	rs := make([]reads, 0, len(members))
+	_, err = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for _, m := range members {
+			cid, sid, _ := strings.Cut(m, "|")
+			rs = append(rs, reads{cid, sid, p.ZScore(ctx, s.keys.shiftConfirmed(cid, sid), by.ID),
+				p.ZRank(ctx, s.keys.shiftWaiting(cid, sid), by.ID)})
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return nil, wrap(err, "signups")
+	}
+	out := []campaign.Signup{}
+	for _, r := range rs {
+		switch {
+		case r.conf.Err() == nil:
+			out = append(out, campaign.Signup{CampaignID: r.cid, ShiftID: r.sid, Status: campaign.Confirmed})
+		case r.rank.Err() == nil:
+			out = append(out, campaign.Signup{CampaignID: r.cid, ShiftID: r.sid, Status: campaign.Waiting, Position: int(r.rank.Val()) + 1})
+		}
+	}
+	return out, nil
+}
+
+// Confirmed lists a shift's confirmed drivers, in sign-up order.
+func (s *Store) Confirmed(ctx context.Context, campaignID, shiftID string) ([]string, error) {
+	ids, err := s.rdb.ZRange(ctx, s.keys.shiftConfirmed(campaignID, shiftID), 0, -1).Result()
+	return ids, wrap(err, "confirmed drivers")
+}

@@ -1,0 +1,117 @@
+package redisstore
+
+import (
+	"sort"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/heartlink/heartlink"
+	"github.com/heartlink/heartlink/campaign"
+	"github.com/heartlink/heartlink/internal/redistest"
+)
+
+// gaokao creates a campaign whose sign-up window opens on 20 May at 09:00
+// and closes on 25 May at 21:00, Shanghai time, with one shift on 7 June
+// for cars cars; the clock stands on 21 May, inside the window.
+func (f *fixture) gaokao(cars int, verified bool) *campaign.Campaign {
+	f.tb.Helper()
+	f.clock.t = time.Date(2027, 5, 21, 2, 0, 0, 0, time.UTC) // 10:00 in Shanghai
+	c, err := f.s.CreateCampaign(f.ctx, coordinator, campaign.Draft{
+		Name: "2027 Gaokao Escort", SignupOpens: "0 9 20 5 *", SignupCloses: "0 21 25 5 *",
+		Shifts: []campaign.ShiftDraft{{Date: "2027-06-07", Start: "06:30", End: "09:00",
+			Area: &campaign.Area{Lat: centre.Lat, Lng: centre.Lng, RadiusKm: 10}, CarsNeeded: cars, VerifiedMinors: verified}},
+	})
+	require.NoError(f.tb, err)
+	return c
+}
+
+func TestSignupRushNeverOverfills(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b redistest.Backend) {
+		const drivers, places = 1000, 100
+		f := newFixture(t, b, nil)
+		c := f.gaokao(places, false)
+		shift := c.Shifts[0].ID
+		ds := make([]heartlink.Principal, drivers)
+		for i := range ds {
+			ds[i] = f.driver(near(float64(i%50) / 10))
+		}
+		results := make([]campaign.Signup, drivers)
+		var wg sync.WaitGroup
+		for i, d := range ds {
+			wg.Go(func() {
+				var err error
+				results[i], err = f.s.SignUp(f.ctx, d, c.ID, shift)
+				assert.NoError(t, err)
+			})
+		}
+		wg.Wait()
+
+		confirmed, positions := 0, []int{}
+		for _, r := range results {
+			switch r.Status {
+			case campaign.Confirmed:
+				confirmed++
+			case campaign.Waiting:
+				positions = append(positions, r.Position)
+			}
+		}
+		assert.Equal(t, places, confirmed)
+		require.Len(t, positions, drivers-places)
+		sort.Ints(positions)
+		for i, p := range positions {
+			require.Equal(t, i+1, p, "waiting positions are 1..900, each once")
+		}
+		_, fills, err := f.s.Campaign(f.ctx, c.ID)
+		require.NoError(t, err)
+		assert.Equal(t, campaign.Fill{Confirmed: places, Waiting: drivers - places}, fills[shift])
+	})
+}
+
+func TestWithdrawPromotesTheFirstWaiting(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b redistest.Backend) {
+		f := newFixture(t, b, nil)
+		c := f.gaokao(1, false)
+		shift := c.Shifts[0].ID
+		first, second, third := f.driver(near(1)), f.driver(near(2)), f.driver(near(3))
+		for _, d := range []heartlink.Principal{first, second, third} {
+			_, err := f.s.SignUp(f.ctx, d, c.ID, shift)
+			require.NoError(t, err)
+		}
+		again, err := f.s.SignUp(f.ctx, second, c.ID, shift)
+		require.NoError(t, err)
+		assert.Equal(t, campaign.Signup{CampaignID: c.ID, ShiftID: shift, Status: campaign.Waiting, Position: 1}, again, "signing up twice is harmless")
+
+		start, _ := f.s.LastChange(f.ctx)
+		require.NoError(t, f.s.Withdraw(f.ctx, first, c.ID, shift))
+		mine, err := f.s.Signups(f.ctx, second)
+		require.NoError(t, err)
+		assert.Equal(t, []campaign.Signup{{CampaignID: c.ID, ShiftID: shift, Status: campaign.Confirmed}}, mine)
+		theirs, _ := f.s.Signups(f.ctx, third)
+		assert.Equal(t, 1, theirs[0].Position)
+		assert.Equal(t, []string{"signup:confirmed"}, f.changes(start, "driver:"+second.ID), "the promoted driver is told")
+		assert.Equal(t, heartlink.ENotFound, heartlink.ErrorCode(f.s.Withdraw(f.ctx, first, c.ID, shift)))
+	})
+}
+
+func TestSignupOutsideTheWindow(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b redistest.Backend) {
+		f := newFixture(t, b, nil)
+		c := f.gaokao(10, true)
+		d := f.driver(near(1))
+		f.clock.t = time.Date(2027, 5, 26, 2, 0, 0, 0, time.UTC) // closed since the 25th
+		_, err := f.s.SignUp(f.ctx, d, c.ID, c.Shifts[0].ID)
+		assert.Equal(t, heartlink.EConflict, heartlink.ErrorCode(err))
+		assert.Contains(t, err.Error(), "opens at 2028-05-20T09:00:00+08:00")
+
+		f.clock.t = time.Date(2027, 5, 21, 2, 0, 0, 0, time.UTC)
+		unverified := f.driver(near(1), unverified)
+		_, err = f.s.SignUp(f.ctx, unverified, c.ID, c.Shifts[0].ID)
+		assert.Equal(t, heartlink.EForbidden, heartlink.ErrorCode(err), "minors ride on this shift")
+		_, err = f.s.SignUp(f.ctx, d, c.ID, "shf_nope")
+		assert.Equal(t, heartlink.ENotFound, heartlink.ErrorCode(err))
+	})
+}
