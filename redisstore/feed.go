@@ -77,7 +77,7 @@ func (s *Store) LastChange(ctx context.Context) (string, error) {
 func (s *Store) Follow(ctx context.Context, after string, fn func([]dispatch.Change)) error {
 	for ctx.Err() == nil {
 		res, err := s.rdb.XRead(ctx, &redis.XReadArgs{
-			Streams: []string{s.keys.events(), after}, Count: 512, Block: time.Second,
+			Streams: []string{s.keys.events(), after}, Count: 512, Block: followBlock,
 		}).Result()
 		switch {
 		case errors.Is(err, redis.Nil):
@@ -201,3 +201,8 @@ func (s *Store) Move(ctx context.Context, driverID string, p heartlink.Point) er
 	}
 	return nil
 }
+
+// followBlock is how long one read of the stream waits for news. go-redis
+// cannot interrupt a blocked read, so this also bounds how long a shutdown
+// waits for the follower.
+const followBlock = 250 * time.Millisecond
