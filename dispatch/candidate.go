@@ -68,6 +68,17 @@ func (p Policy) CheckVehicle(t *Trip, c *Candidate) Reason {
 	return Eligible
 }
 
+// Among keeps the candidates in set, for ranking a campaign's drivers first.
+func Among(cands []Candidate, set map[string]bool) []Candidate {
+	var out []Candidate
+	for _, c := range cands {
+		if set[c.DriverID] {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
 // UsesLiveLocation reports whether candidates for t are measured from where
 // drivers are now rather than from their homes.
 func (p Policy) UsesLiveLocation(t *Trip, now time.Time) bool {

@@ -20,6 +20,9 @@ type Request struct {
 	Wheelchair  bool                 `json:"wheelchair"`
 	// RequesterID books the trip on behalf of a requester; coordinators only.
 	RequesterID string `json:"requester_id"`
+	// CampaignID ties the trip to a campaign: during one of its shifts, in
+	// the shift's area, the shift's confirmed drivers are offered it first.
+	CampaignID string `json:"campaign_id"`
 }
 
 // MaxRiders is the most riders one trip may carry: the largest car.
@@ -96,6 +99,7 @@ func (r *Request) Trip(p Policy, id string, by heartlink.Principal, requesterID 
 		Dropoff:     trimPlace(*r.Dropoff),
 		Riders:      make([]Rider, len(r.Riders)),
 		Wheelchair:  r.Wheelchair,
+		CampaignID:  r.CampaignID,
 		ArriveBy:    r.ArriveBy.UTC().Truncate(time.Second),
 		CreatedAt:   now.UTC().Truncate(time.Millisecond),
 		UpdatedAt:   now.UTC().Truncate(time.Millisecond),

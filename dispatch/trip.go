@@ -56,6 +56,7 @@ type Trip struct {
 	Dropoff     Place
 	Riders      []Rider
 	Wheelchair  bool
+	CampaignID  string    // the campaign whose drivers come first, if any
 	PickupAfter time.Time // zero: as soon as needed to arrive by ArriveBy
 	ArriveBy    time.Time
 	// PickupAt is the planned pickup and Span the driver's commitment, both

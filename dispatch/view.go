@@ -22,6 +22,7 @@ type View struct {
 	Riders      []Rider    `json:"riders,omitempty"`
 	Seats       int        `json:"seats"`
 	Wheelchair  bool       `json:"wheelchair"`
+	CampaignID  string     `json:"campaign_id,omitempty"`
 	PickupAfter *time.Time `json:"pickup_after,omitempty"`
 	ArriveBy    time.Time  `json:"arrive_by"`
 	PickupAt    time.Time  `json:"pickup_at"`
@@ -69,7 +70,7 @@ func ViewOf(t *Trip, a Access) View {
 	v := View{
 		ID: t.ID, Kind: t.Kind, Status: t.Status, RequesterID: t.RequesterID,
 		DriverID: t.DriverID, Pickup: t.Pickup, Dropoff: t.Dropoff,
-		Seats: t.Seats(), Wheelchair: t.Wheelchair, ArriveBy: t.ArriveBy,
+		Seats: t.Seats(), Wheelchair: t.Wheelchair, CampaignID: t.CampaignID, ArriveBy: t.ArriveBy,
 		PickupAt: t.PickupAt, CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt, Version: t.Version,
 	}
 	if !t.PickupAfter.IsZero() {

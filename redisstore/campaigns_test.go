@@ -11,6 +11,7 @@ import (
 
 	"github.com/heartlink/heartlink"
 	"github.com/heartlink/heartlink/campaign"
+	"github.com/heartlink/heartlink/dispatch"
 	"github.com/heartlink/heartlink/internal/redistest"
 )
 
@@ -113,5 +114,42 @@ func TestSignupOutsideTheWindow(t *testing.T) {
 		assert.Equal(t, heartlink.EForbidden, heartlink.ErrorCode(err), "minors ride on this shift")
 		_, err = f.s.SignUp(f.ctx, d, c.ID, "shf_nope")
 		assert.Equal(t, heartlink.ENotFound, heartlink.ErrorCode(err))
+	})
+}
+
+func TestCampaignTripsGoToItsDriversFirst(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b redistest.Backend) {
+		for _, openToAll := range []bool{false, true} {
+			f := newFixture(t, b, nil)
+			c := f.gaokao(5, true)
+			if openToAll {
+				_, err := f.s.UpdateCampaign(f.ctx, coordinator, c.ID, campaign.Update{OpenToAll: &openToAll})
+				require.NoError(t, err)
+			}
+			nearer := f.driver(near(0.2))
+			signed := f.driver(near(2))
+			_, err := f.s.SignUp(f.ctx, signed, c.ID, c.Shifts[0].ID)
+			require.NoError(t, err)
+
+			// Exam morning, inside the shift (06:30–09:00 Shanghai) and its area.
+			f.clock.t = time.Date(2027, 6, 6, 22, 0, 0, 0, time.UTC) // 06:00 in Shanghai
+			for _, d := range []heartlink.Principal{nearer, signed} { // still online on the morning
+				_, err := f.s.SetPresence(f.ctx, d.ID, presenceAt(near(0.5)))
+				require.NoError(t, err)
+			}
+			r := f.tripRequest(2*time.Hour + 30*time.Minute) // arrive 08:30
+			r.CampaignID = c.ID
+			trip, err := f.s.Request(f.ctx, f.requester(), r)
+			require.NoError(t, err)
+			assert.Equal(t, []string{trip.ID}, f.offers(signed), "the campaign's driver first")
+
+			require.NoError(t, f.s.Decline(f.ctx, signed, trip.ID))
+			if openToAll {
+				assert.Equal(t, []string{trip.ID}, f.offers(nearer), "then anyone, as the campaign allows")
+			} else {
+				assert.Empty(t, f.offers(nearer), "never to drivers who did not sign up")
+				assert.Equal(t, dispatch.Unassigned, f.trip(trip.ID).Status)
+			}
+		}
 	})
 }

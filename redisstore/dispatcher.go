@@ -113,6 +113,10 @@ const maxSearch = 2000
 // search while there is time and nobody has been tried yet, and becomes
 // unassigned otherwise.
 func (s *Store) offer(ctx context.Context, t *dispatch.Trip, found []redis.GeoLocation, tried map[string]bool, now time.Time) error {
+	first, othersToo, err := s.campaignDrivers(ctx, t)
+	if err != nil {
+		return err
+	}
 	radius, count := s.firstRadius(), s.policy.SearchLimit
 	var picked []dispatch.Candidate
 	for {
@@ -120,7 +124,13 @@ func (s *Store) offer(ctx context.Context, t *dispatch.Trip, found []redis.GeoLo
 		if err != nil {
 			return err
 		}
-		picked = s.policy.Rank(t, cands, tried, now)
+		picked = nil
+		if first != nil {
+			picked = s.policy.Rank(t, dispatch.Among(cands, first), tried, now)
+		}
+		if len(picked) == 0 && othersToo {
+			picked = s.policy.Rank(t, cands, tried, now)
+		}
 		if len(picked) >= s.policy.OffersAtOnce {
 			break
 		}
@@ -175,6 +185,33 @@ func (s *Store) offer(ctx context.Context, t *dispatch.Trip, found []redis.GeoLo
 	}
 	// "stale": another dispatcher or a change got there first; nothing to do.
 	return nil
+}
+
+// campaignDrivers says whom a campaign's trip goes to: during one of its
+// shifts, in the shift's area, its confirmed drivers first, and others too
+// only when the campaign allows it. A trip of no campaign, or outside its
+// shifts, goes to everyone: first is nil and othersToo true.
+func (s *Store) campaignDrivers(ctx context.Context, t *dispatch.Trip) (first map[string]bool, othersToo bool, err error) {
+	if t.CampaignID == "" {
+		return nil, true, nil
+	}
+	c, err := s.readCampaign(ctx, s.rdb, t.CampaignID)
+	if err != nil {
+		return nil, true, nil // the campaign is gone: dispatch as usual
+	}
+	sh, ok := c.ShiftAt(t.Pickup.Point(), t.PickupAt)
+	if !ok {
+		return nil, true, nil
+	}
+	ids, err := s.Confirmed(ctx, c.ID, sh.ID)
+	if err != nil {
+		return nil, false, err
+	}
+	first = make(map[string]bool, len(ids))
+	for _, id := range ids {
+		first[id] = true
+	}
+	return first, c.OpenToAll, nil
 }
 
 // readCandidates reads the drivers found, in one round trip.

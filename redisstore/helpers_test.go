@@ -182,3 +182,7 @@ func (f *fixture) actions(id string) []string {
 type redisPipeliner = redis.Pipeliner
 
 func zmember(score int64, m string) redis.Z { return redis.Z{Score: float64(score), Member: m} }
+
+func presenceAt(p heartlink.Point) fleet.PresenceUpdate {
+	return fleet.PresenceUpdate{Status: fleet.Online, Location: &p}
+}

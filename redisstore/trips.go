@@ -25,6 +25,7 @@ type tripData struct {
 	Dropoff     dispatch.Place   `json:"dropoff"`
 	Riders      []dispatch.Rider `json:"riders"`
 	Wheelchair  bool             `json:"wheelchair,omitempty"`
+	CampaignID  string           `json:"campaign_id,omitempty"`
 	PickupAfter time.Time        `json:"pickup_after,omitzero"`
 	ArriveBy    time.Time        `json:"arrive_by"`
 	PickupAt    time.Time        `json:"pickup_at"`
@@ -36,6 +37,7 @@ func encodeTrip(t *dispatch.Trip) []any {
 	d := tripData{
 		ID: t.ID, Kind: t.Kind, RequesterID: t.RequesterID, CreatedBy: t.CreatedBy,
 		Pickup: t.Pickup, Dropoff: t.Dropoff, Riders: t.Riders, Wheelchair: t.Wheelchair,
+		CampaignID:  t.CampaignID,
 		PickupAfter: t.PickupAfter, ArriveBy: t.ArriveBy, PickupAt: t.PickupAt, Span: t.Span,
 		CreatedAt: t.CreatedAt,
 	}
@@ -55,6 +57,7 @@ func decodeTrip(h map[string]string) (*dispatch.Trip, error) {
 	t := &dispatch.Trip{
 		ID: d.ID, Kind: d.Kind, RequesterID: d.RequesterID, CreatedBy: d.CreatedBy,
 		Pickup: d.Pickup, Dropoff: d.Dropoff, Riders: d.Riders, Wheelchair: d.Wheelchair,
+		CampaignID:  d.CampaignID,
 		PickupAfter: d.PickupAfter, ArriveBy: d.ArriveBy, PickupAt: d.PickupAt, Span: d.Span,
 		CreatedAt: d.CreatedAt,
 		Status:    dispatch.Status(h["status"]),
@@ -134,6 +137,14 @@ func (s *Store) Request(ctx context.Context, by heartlink.Principal, r dispatch.
 		if _, err := s.Requester(ctx, requester); err != nil {
 			if heartlink.ErrorCode(err) == heartlink.ENotFound {
 				return nil, heartlink.FieldError(heartlink.EInvalid, "requester_id", "no requester %q", requester)
+			}
+			return nil, err
+		}
+	}
+	if r.CampaignID != "" {
+		if _, err := s.readCampaign(ctx, s.rdb, r.CampaignID); err != nil {
+			if heartlink.ErrorCode(err) == heartlink.ENotFound {
+				return nil, heartlink.FieldError(heartlink.EInvalid, "campaign_id", "no campaign %q", r.CampaignID)
 			}
 			return nil, err
 		}
