@@ -28,7 +28,6 @@ func (s *Server) campaignView(c *campaign.Campaign, fills map[string]campaign.Fi
 	return v
 }
 
-
 func (s *Server) handleCampaignCreate() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		by := principal(r)
@@ -165,7 +164,6 @@ func (s *Server) handleMySignups() http.Handler {
 		s.json(w, http.StatusOK, map[string]any{"signups": sus})
 	})
 }
-
 
 // needCampaigns answers 404 when the server runs without campaigns.
 func (s *Server) needCampaigns(h http.Handler) http.Handler {

@@ -51,6 +51,10 @@ func (s *Server) routes() []route {
 		{"DELETE", "/api/v1/campaigns/{id}/shifts/{shift}/signup", s.auth(s.needCampaigns(s.handleWithdraw()))},
 		{"GET", "/api/v1/drivers/me/signups", s.auth(s.needCampaigns(s.handleMySignups()))},
 
+		{"POST", "/api/v1/recurring-trips", s.auth(s.needRecurring(s.handleRecurringCreate()))},
+		{"GET", "/api/v1/recurring-trips", s.auth(s.needRecurring(s.handleRecurringList()))},
+		{"DELETE", "/api/v1/recurring-trips/{id}", s.auth(s.needRecurring(s.handleRecurringStop()))},
+
 		{"POST", "/api/v1/realtime/tickets", s.auth(s.handleTicket())},
 		{"GET", "/ws/driver", s.handleLive(heartlink.RoleDriver)},
 		{"GET", "/ws/board", s.handleLive(heartlink.RoleCoordinator)},

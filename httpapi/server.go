@@ -52,6 +52,8 @@ type Config struct {
 	// called after one is created or changed (to reschedule its jobs).
 	Campaigns  campaign.Service
 	OnCampaign func()
+	// Recurring keeps recurring bookings; nil switches them off.
+	Recurring Recurring
 }
 
 // Server is the HTTP API.

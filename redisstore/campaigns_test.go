@@ -3,6 +3,7 @@ package redisstore
 import (
 	"sort"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -132,7 +133,7 @@ func TestCampaignTripsGoToItsDriversFirst(t *testing.T) {
 			require.NoError(t, err)
 
 			// Exam morning, inside the shift (06:30–09:00 Shanghai) and its area.
-			f.clock.t = time.Date(2027, 6, 6, 22, 0, 0, 0, time.UTC) // 06:00 in Shanghai
+			f.clock.t = time.Date(2027, 6, 6, 22, 0, 0, 0, time.UTC)  // 06:00 in Shanghai
 			for _, d := range []heartlink.Principal{nearer, signed} { // still online on the morning
 				_, err := f.s.SetPresence(f.ctx, d.ID, presenceAt(near(0.5)))
 				require.NoError(t, err)
@@ -151,5 +152,46 @@ func TestCampaignTripsGoToItsDriversFirst(t *testing.T) {
 				assert.Equal(t, dispatch.Unassigned, f.trip(trip.ID).Status)
 			}
 		}
+	})
+}
+
+func TestRecurringTripsAreBookedOnceEach(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b redistest.Backend) {
+		f := newFixture(t, b, nil) // Monday 7 June 2027, 14:00 in Shanghai
+		care := f.requester()
+		trip := f.tripRequest(0)
+		trip.Kind, trip.ArriveBy = dispatch.Hospital, nil
+		rec, err := f.s.CreateRecurrence(f.ctx, care, dispatch.RecurrenceDraft{
+			Trip: trip, Weekdays: []int{1, 3, 5}, ArriveAt: "07:30", Until: "2027-06-30"})
+		require.NoError(t, err)
+
+		// Three instances book what falls within the next 48 hours, at once.
+		var wg sync.WaitGroup
+		var total atomic.Int64
+		for range 3 {
+			wg.Go(func() {
+				n, err := f.store().BookDue(f.ctx, 48*time.Hour)
+				assert.NoError(t, err)
+				total.Add(int64(n))
+			})
+		}
+		wg.Wait()
+		assert.EqualValues(t, 1, total.Load(), "Wednesday's trip, booked once")
+		f.clock.Advance(48 * time.Hour)
+		n, err := f.s.BookDue(f.ctx, 48*time.Hour)
+		require.NoError(t, err)
+		assert.Equal(t, 1, n, "then Friday's")
+
+		mine, err := f.s.Trips(f.ctx, care, dispatch.Filter{})
+		require.NoError(t, err)
+		require.Len(t, mine, 2)
+		sh, _ := time.LoadLocation("Asia/Shanghai")
+		for _, tr := range mine {
+			assert.Equal(t, "07:30", tr.ArriveBy.In(sh).Format("15:04"))
+		}
+		require.NoError(t, f.s.StopRecurrence(f.ctx, care, rec.ID))
+		f.clock.Advance(72 * time.Hour)
+		n, _ = f.s.BookDue(f.ctx, 48*time.Hour)
+		assert.Zero(t, n, "a stopped booking books nothing more")
 	})
 }

@@ -40,6 +40,11 @@ func (k keys) deadlines() string    { return k.p + "offers:deadlines" }
 func (k keys) admin() string        { return k.p + "admin" }
 func (k keys) events() string       { return k.p + "events" }
 func (k keys) campaigns() string    { return k.p + "campaigns" }
+func (k keys) recurrences() string  { return k.p + "recurrences" }
+
+func (k keys) recurrenceBooked(id, date string) string {
+	return k.p + "recurrence:" + id + ":" + date
+}
 
 func (k keys) campaign(id string) string { return k.p + "campaign:" + id }
 func (k keys) shift(cid, sid string) string {

@@ -44,6 +44,7 @@ func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 		Metrics:   promhttp.HandlerFor(reg, promhttp.HandlerOpts{}),
 		MaxBody:   cfg.MaxBodySize,
 		Campaigns: store,
+		Recurring: store,
 		Live: &httpapi.LiveConfig{
 			Feed: store, Tickets: store, Replies: store, Mover: store,
 			Origins: cfg.Origins, LocationRate: cfg.LocationRate,
