@@ -96,6 +96,13 @@ func (p Policy) Score(c *Candidate) float64 {
 // eligible drivers are inside it; within a radius the best scores win.
 // Drivers in tried have already had their chance. cands need not be sorted.
 func (p Policy) Rank(t *Trip, cands []Candidate, tried map[string]bool, now time.Time) []Candidate {
+	return p.RankFrom(t, cands, tried, now, p.RadiusStartKm)
+}
+
+// RankFrom is Rank with the first radius given: where drivers are dense, a
+// dispatcher may start smaller than RadiusStartKm, so that fairness weighs
+// among the drivers truly near and the search stays cheap.
+func (p Policy) RankFrom(t *Trip, cands []Candidate, tried map[string]bool, now time.Time, startKm float64) []Candidate {
 	ok := make([]Candidate, 0, len(cands))
 	for i := range cands {
 		c := &cands[i]
@@ -105,7 +112,7 @@ func (p Policy) Rank(t *Trip, cands []Candidate, tried map[string]bool, now time
 		ok = append(ok, *c)
 	}
 	k := max(p.OffersAtOnce, 1)
-	r := p.RadiusStartKm
+	r := startKm
 	for {
 		if r <= 0 || r >= p.RadiusMaxKm {
 			r = p.RadiusMaxKm

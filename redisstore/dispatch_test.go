@@ -310,3 +310,23 @@ func TestSearchWidensToTheLargestRadius(t *testing.T) {
 		assert.Empty(t, f.offers(tooFar))
 	})
 }
+
+func TestDenseCitiesSearchSmallAreasFirst(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b redistest.Backend) {
+		f := newFixture(t, b, func(p *dispatch.Policy) { p.SearchLimit = 10 })
+		for i := range 60 {
+			f.driver(near(float64(i) * 0.02)) // sixty drivers within 1.2 km
+		}
+		school := f.requester()
+		f.request(school, time.Hour)
+		r := f.s.radii.first(centre)
+		assert.Less(t, r, 1.0, "ten drivers lie within 0.2 km: the next search need not cover 3 km")
+		// A trip the near drivers cannot take still finds the far one.
+		far := f.driver(near(5), func(r *fleet.DriverRegistration) { r.Vehicle.Wheelchair = true })
+		req := f.tripRequest(time.Hour)
+		req.Wheelchair = true
+		trip, err := f.s.Request(f.ctx, school, req)
+		require.NoError(t, err)
+		assert.Equal(t, []string{trip.ID}, f.offers(far))
+	})
+}

@@ -17,9 +17,10 @@ import (
 
 // search queues, on p, the geo search for the count drivers nearest to t's
 // pickup within radiusKm: live positions for pickups within the live
-// window, homes for later ones. Redis's cost grows with the area searched,
-// so the first search covers the first widening step of Rank only
-// (firstRadius); offer widens it when that is not enough.
+// window, homes for later ones. Redis collects and sorts every driver in
+// the area before keeping count, so the first search covers a radius that
+// holds about SearchLimit drivers (see radii); offer widens it when that
+// is not enough.
 func (s *Store) search(ctx context.Context, p redis.Pipeliner, t *dispatch.Trip, radiusKm float64, count int, now time.Time) *redis.GeoSearchLocationCmd {
 	index := s.keys.geoHome()
 	if s.policy.UsesLiveLocation(t, now) {
@@ -95,21 +96,17 @@ func (s *Store) candidate(ctx context.Context, id string) (*dispatch.Candidate, 
 	return &c, nil
 }
 
-// firstRadius is the radius of the first search for a trip's drivers.
-func (s *Store) firstRadius() float64 {
-	return min(s.policy.RadiusMaxKm, s.policy.RadiusStartKm)
-}
-
 // maxSearch bounds how many drivers one dispatch reads when the nearest
-// ones cannot take the trip.
-const maxSearch = 2000
+// cannot take the trip: a fleet with everyone busy must not make every
+// request read the whole fleet.
+func (s *Store) maxSearch() int { return 8 * s.policy.SearchLimit }
 
-// offer ranks the drivers found (by a search of firstRadius for the
-// SearchLimit nearest) and offers t to the best, in two round trips: one
-// to read the candidates, one script to make the offers. Only when too few
-// of them can take the trip is a larger set searched and read: more of the
-// nearest while the search was cut short by its count, else the whole
-// radius. Rank then picks as it would from every driver in reach. With nobody to offer to, t stays queued for a later
+// offer ranks the drivers found (by the first search, for the SearchLimit
+// nearest) and offers t to the best, in two round trips: one to read the
+// candidates, one script to make the offers. Only when too few of them can
+// take the trip is a larger set searched and read: more of the nearest
+// while the search was cut short by its count (up to maxSearch), else a
+// radius four times wider, up to RadiusMaxKm. With nobody to offer to, t stays queued for a later
 // search while there is time and nobody has been tried yet, and becomes
 // unassigned otherwise.
 func (s *Store) offer(ctx context.Context, t *dispatch.Trip, found []redis.GeoLocation, tried map[string]bool, now time.Time) error {
@@ -117,27 +114,31 @@ func (s *Store) offer(ctx context.Context, t *dispatch.Trip, found []redis.GeoLo
 	if err != nil {
 		return err
 	}
-	radius, count := s.firstRadius(), s.policy.SearchLimit
+	radius, count := s.radii.first(t.Pickup.Point()), s.policy.SearchLimit
+	start := radius
 	var picked []dispatch.Candidate
-	for {
+	for round := 0; ; round++ {
+		if round == 0 {
+			s.radii.learn(t.Pickup.Point(), found, count)
+		}
 		cands, err := s.readCandidates(ctx, found, now)
 		if err != nil {
 			return err
 		}
 		picked = nil
 		if first != nil {
-			picked = s.policy.Rank(t, dispatch.Among(cands, first), tried, now)
+			picked = s.policy.RankFrom(t, dispatch.Among(cands, first), tried, now, start)
 		}
 		if len(picked) == 0 && othersToo {
-			picked = s.policy.Rank(t, cands, tried, now)
+			picked = s.policy.RankFrom(t, cands, tried, now, start)
 		}
 		if len(picked) >= s.policy.OffersAtOnce {
 			break
 		}
-		if len(found) >= count && count < maxSearch {
-			count = min(count*4, maxSearch)
+		if len(found) >= count && count < s.maxSearch() {
+			count = min(count*4, s.maxSearch())
 		} else if radius < s.policy.RadiusMaxKm {
-			radius = s.policy.RadiusMaxKm
+			radius = min(radius*4, s.policy.RadiusMaxKm)
 		} else {
 			break
 		}
@@ -268,7 +269,7 @@ func (s *Store) redispatch(ctx context.Context, id string) error {
 	now := s.now()
 	var search *redis.GeoSearchLocationCmd
 	if _, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		search = s.search(ctx, p, t, s.firstRadius(), s.policy.SearchLimit, now)
+		search = s.search(ctx, p, t, s.radii.first(t.Pickup.Point()), s.policy.SearchLimit, now)
 		return nil
 	}); err != nil {
 		return wrap(err, "search")

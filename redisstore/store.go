@@ -34,6 +34,7 @@ type Store struct {
 	limiter *redis_rate.Limiter
 	scripts scripts
 	history int
+	radii   *radii
 
 	// wake nudges the background workers when work is queued locally.
 	wake chan struct{}
@@ -92,6 +93,7 @@ func New(rdb redis.UniversalClient, o Options) *Store {
 	} else {
 		s.policy = dispatch.DefaultPolicy()
 	}
+	s.radii = newRadii(s.policy.RadiusStartKm)
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}

@@ -165,7 +165,7 @@ func (s *Store) Request(ctx context.Context, by heartlink.Principal, r dispatch.
 			p.ZAdd(ctx, s.keys.reqTrips(requester), redis.Z{Score: float64(ms(now)), Member: t.ID})
 		}
 		s.emitTrip(ctx, p, t, dispatch.ActRequested)
-		search = s.search(ctx, p, t, s.firstRadius(), s.policy.SearchLimit, now)
+		search = s.search(ctx, p, t, s.radii.first(t.Pickup.Point()), s.policy.SearchLimit, now)
 		return nil
 	})
 	if err != nil {
