@@ -2,6 +2,7 @@ package campaign
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/robfig/cron/v3"
@@ -10,11 +11,24 @@ import (
 // parser reads the standard five cron fields and descriptors (@daily ...).
 var parser = cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
 
-// ParseSchedule reads a cron expression.
+// ParseSchedule reads a cron expression, refusing what the scheduler
+// refuses too: a time zone inside the expression (the campaign has one),
+// @every (it counts from whenever it is asked, so instances would not agree
+// on its firings) and expressions that never fire (30 February).
 func ParseSchedule(spec string) (cron.Schedule, error) {
+	spec = strings.TrimSpace(spec)
+	switch {
+	case strings.HasPrefix(spec, "TZ=") || strings.HasPrefix(spec, "CRON_TZ="):
+		return nil, fmt.Errorf("%q: give the time zone in timezone, not in the expression", spec)
+	case strings.HasPrefix(spec, "@every"):
+		return nil, fmt.Errorf("%q: @every has no fixed times; use five fields such as \"0 9 * * *\"", spec)
+	}
 	s, err := parser.Parse(spec)
 	if err != nil {
 		return nil, fmt.Errorf("%q is not a cron expression (minute hour day month weekday, or @daily): %v", spec, err)
+	}
+	if s.Next(time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)).IsZero() {
+		return nil, fmt.Errorf("%q never fires", spec)
 	}
 	return s, nil
 }
