@@ -114,8 +114,15 @@ func (s *Store) History(ctx context.Context, after string, audiences []string, l
 	}
 	if len(first) > 0 && idAfter(first[0].ID, after) {
 		// The oldest change kept is newer than the client's last: what lay
-		// between may have been trimmed.
-		return nil, false, nil
+		// between is gone if the stream was ever trimmed, which it is only
+		// once it holds the history length (MAXLEN ~ keeps at least that).
+		n, err := s.rdb.XLen(ctx, s.keys.events()).Result()
+		if err != nil {
+			return nil, false, wrap(err, "history")
+		}
+		if n >= int64(s.history) {
+			return nil, false, nil
+		}
 	}
 	cursor := "(" + after
 	for len(changes) < limit {
@@ -206,3 +213,24 @@ func (s *Store) Move(ctx context.Context, driverID string, p heartlink.Point) er
 // cannot interrupt a blocked read, so this also bounds how long a shutdown
 // waits for the follower.
 const followBlock = 250 * time.Millisecond
+
+// Notify tells some drivers something, e.g. a reminder of tomorrow's shift.
+func (s *Store) Notify(ctx context.Context, driverIDs []string, data any) error {
+	b, err := json.Marshal(data)
+	if err != nil {
+		return err
+	}
+	to := make([]string, len(driverIDs))
+	for i, id := range driverIDs {
+		to[i] = "driver:" + id
+	}
+	_, err = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		s.emit(ctx, p, dispatch.ChangeAnnouncement, strings.Join(to, " "), b)
+		return nil
+	})
+	return wrap(err, "notify")
+}
+
+// KeyPrefix is the prefix, hash tag included, of every key of the store,
+// for other packages' keys that must live beside them (the scheduler's).
+func (s *Store) KeyPrefix() string { return s.keys.p }

@@ -18,6 +18,7 @@ import (
 
 	"github.com/heartlink/heartlink/httpapi"
 	"github.com/heartlink/heartlink/redisstore"
+	"github.com/heartlink/heartlink/scheduler"
 )
 
 // serve runs the API and the dispatch worker until ctx ends.
@@ -35,6 +36,7 @@ func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 		return err
 	}
 
+	campaignsChanged := make(chan struct{}, 1)
 	reg := prometheus.NewRegistry()
 	api := httpapi.NewServer(httpapi.Config{
 		Fleet: store, Dispatch: store, Policy: cfg.Policy,
@@ -44,6 +46,12 @@ func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 		Metrics:   promhttp.HandlerFor(reg, promhttp.HandlerOpts{}),
 		MaxBody:   cfg.MaxBodySize,
 		Campaigns: store,
+		OnCampaign: func() {
+			select {
+			case campaignsChanged <- struct{}{}:
+			default:
+			}
+		},
 		Recurring: store,
 		Live: &httpapi.LiveConfig{
 			Feed: store, Tickets: store, Replies: store, Mover: store,
@@ -72,7 +80,7 @@ func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
-	errc := make(chan error, 3)
+	errc := make(chan error, 4)
 	wg.Go(func() {
 		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
 			errc <- fmt.Errorf("serve: %w", err)
@@ -82,6 +90,13 @@ func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 	wg.Go(func() {
 		if err := store.Run(ctx, cfg.Tick); err != nil {
 			errc <- err
+		}
+	})
+	sched := scheduler.New(scheduler.NewRedisStore(rdb, store.KeyPrefix()), scheduler.SystemClock(), log)
+	wg.Go(func() { reschedule(ctx, sched, store, log, campaignsChanged) })
+	wg.Go(func() {
+		if err := sched.Run(ctx); err != nil && ctx.Err() == nil {
+			errc <- fmt.Errorf("scheduler: %w", err)
 		}
 	})
 	wg.Go(func() {
