@@ -57,6 +57,17 @@ type LiveConfig struct {
 	// HistoryLimit caps how many missed changes a resuming client is sent
 	// before it gets a snapshot instead; zero means 1000.
 	HistoryLimit int
+	// BoardQueue is how many frames a board's socket may hold back before
+	// it counts as slow; zero means 16384. A board takes every change of
+	// the fleet: at a busy minute thousands may wait without it being slow.
+	BoardQueue int
+}
+
+func (l *live) boardQueue() int {
+	if l.cfg.BoardQueue > 0 {
+		return l.cfg.BoardQueue
+	}
+	return 16384
 }
 
 // system is the principal the live channels read trips as, before
@@ -185,13 +196,30 @@ func (l *live) render(c dispatch.Change, audiences []string, trips map[string]*d
 		if t == nil {
 			return out
 		}
+		// The trip is read as it is now; its status, version and driver are
+		// those the change left, so that frames replay the trip's history
+		// in order rather than repeat its present.
+		var tc dispatch.TripChange
+		json.Unmarshal(c.Data, &tc)
 		now := l.s.cfg.Clock.Now()
 		for i, a := range audiences {
-			acc := l.s.cfg.Policy.AccessFor(t, principalOf(a), false, now)
-			if acc == dispatch.NoAccess {
-				continue
+			by := principalOf(a)
+			if c.Kind == dispatch.ChangeTrip && by.Is(heartlink.RoleDriver) &&
+				(tc.Action == dispatch.ActAccepted || tc.Action == dispatch.ActClaimed) {
+				continue // the driver has the assigned frame of the same change
 			}
-			out[i], _ = realtime.Encode(c.Kind, c.ID, dispatch.ViewOf(t, acc))
+			acc := l.s.cfg.Policy.AccessFor(t, by, false, now)
+			if acc == dispatch.NoAccess {
+				// A change addressed to a driver concerns them, as a trip
+				// they held (now cancelled, or released by them): they see
+				// what became of it, redacted.
+				acc = dispatch.Redacted
+			}
+			v := dispatch.ViewOf(t, acc)
+			if c.Kind == dispatch.ChangeTrip {
+				v.Status, v.Version, v.DriverID = tc.Status, tc.Version, tc.DriverID
+			}
+			out[i], _ = realtime.Encode(c.Kind, c.ID, v)
 		}
 	default:
 		// Offers are stored already rendered for drivers; withdrawals,

@@ -62,7 +62,13 @@ func (s *Server) handleLive(role heartlink.Role) http.Handler {
 		if err != nil {
 			return // the upgrader has answered
 		}
-		c := realtime.NewConn(ws, l.cfg.Conn)
+		opts := l.cfg.Conn
+		if role == heartlink.RoleCoordinator {
+			// A board takes every change of the fleet: at a busy minute,
+			// thousands of frames may wait for it without it being slow.
+			opts.SendQueue = l.boardQueue()
+		}
+		c := realtime.NewConn(ws, opts)
 		sess := &session{l: l, c: c, by: by}
 		if err := sess.start(l.ctx, after); err != nil {
 			l.log.Warn("live: start session", "caller", by.String(), "err", err)
@@ -119,6 +125,32 @@ type session struct {
 	l  *live
 	c  *realtime.Conn
 	by heartlink.Principal
+	// locations limits the driver's location updates; only the reader
+	// goroutine uses it.
+	locations bucket
+}
+
+// bucket is a token bucket holding up to twice the rate, refilled
+// continuously. A socket belongs to one instance, so its limit needs no
+// Redis round trip.
+type bucket struct {
+	tokens float64
+	last   time.Time
+}
+
+func (b *bucket) allow(now time.Time, rate int) bool {
+	burst := float64(2 * rate)
+	if b.last.IsZero() {
+		b.tokens = burst
+	} else {
+		b.tokens = min(burst, b.tokens+now.Sub(b.last).Seconds()*float64(rate))
+	}
+	b.last = now
+	if b.tokens < 1 {
+		return false
+	}
+	b.tokens--
+	return true
 }
 
 // audiences are the change audiences the caller belongs to.
@@ -329,6 +361,17 @@ func (s *session) receive(ctx context.Context, frame []byte) {
 		s.c.Send(errorFrame(req.RequestID, heartlink.FieldError(heartlink.EInvalid, "type", "unknown request type %q", msg.Type)))
 		return
 	}
+	if msg.Type == "location" {
+		// Positions come every few seconds from every driver and repeating
+		// one is harmless: answered directly, in one round trip, not kept.
+		data, err := do(ctx, req)
+		if err != nil {
+			s.c.Send(errorFrame(req.RequestID, err))
+			return
+		}
+		s.c.Send(ackFrame(req.RequestID, data))
+		return
+	}
 	answer, err := s.l.cfg.Replies.Once(ctx, s.by.String()+":"+req.RequestID, func() []byte {
 		data, err := do(ctx, req)
 		if err != nil {
@@ -376,11 +419,8 @@ func (s *session) actions() map[string]action {
 			if err := heartlink.RequireCoords(req.Lat, req.Lng); err != nil {
 				return nil, decodeError(err)
 			}
-			if lim := s.l.s.cfg.Limiter; lim != nil {
-				ok, _, err := lim.Allow(ctx, "location:"+s.by.ID, s.l.locationRate(), 2*s.l.locationRate())
-				if err == nil && !ok {
-					return nil, heartlink.Errorf(heartlink.ERateLimited, "too many location updates; at most %d a second", s.l.locationRate())
-				}
+			if !s.locations.allow(time.Now(), s.l.locationRate()) {
+				return nil, heartlink.Errorf(heartlink.ERateLimited, "too many location updates; at most %d a second", s.l.locationRate())
 			}
 			return map[string]any{"moved": true}, s.l.cfg.Mover.Move(ctx, s.by.ID, heartlink.Point{Lat: *req.Lat, Lng: *req.Lng})
 		},

@@ -30,6 +30,7 @@ type config struct {
 	Origins      []string
 	History      int
 	LocationRate int
+	BoardQueue   int
 }
 
 func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
@@ -101,6 +102,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.Int64Var(&c.MaxBodySize, "max-body", int64(envInt("HEARTLINK_MAX_BODY", 64<<10)), "largest request body in bytes")
 	origins := fs.String("ws-origins", getenv("HEARTLINK_WS_ORIGINS"), "browser origins allowed on the websockets besides the server's own, comma-separated")
 	fs.IntVar(&c.History, "event-history", envInt("HEARTLINK_EVENT_HISTORY", 20000), "changes kept in Redis for clients that reconnect")
+	fs.IntVar(&c.BoardQueue, "board-queue", envInt("HEARTLINK_BOARD_QUEUE", 16384), "frames a board's websocket may hold back before it counts as slow")
 	fs.IntVar(&c.LocationRate, "location-rate", envInt("HEARTLINK_LOCATION_RATE", 1), "location updates per second a driver may send")
 	if err := fs.Parse(args); err != nil {
 		return c, err
