@@ -2,6 +2,7 @@ package redisstore
 
 import (
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -139,5 +140,51 @@ func BenchmarkPingAt100PerSecond(b *testing.B) {
 		samples = append(samples, time.Since(start))
 	}
 	b.StopTimer()
+	reportLatency(b, samples)
+}
+
+// BenchmarkSignupRush: 5,000 drivers sign up within one second for 1,000
+// places, as when a campaign's window opens. Each iteration is one rush
+// on a fresh shift; it fails on any over-fill.
+func BenchmarkSignupRush(b *testing.B) {
+	const drivers, places = 5000, 1000
+	f := newFixture(b, realRedis, nil)
+	ds := make([]heartlink.Principal, drivers)
+	for i := range ds {
+		ds[i] = f.driver(near(float64(i%100) / 20))
+	}
+	var samples []time.Duration
+	var mu sync.Mutex
+	for range b.N {
+		c := f.gaokao(places, false)
+		shift := c.Shifts[0].ID
+		start := time.Now()
+		var wg sync.WaitGroup
+		b.StartTimer()
+		for i, d := range ds {
+			// Spread over one second, as people press the button.
+			at := start.Add(time.Duration(i) * time.Second / drivers)
+			wg.Go(func() {
+				time.Sleep(time.Until(at))
+				t0 := time.Now()
+				_, err := f.s.SignUp(f.ctx, d, c.ID, shift)
+				el := time.Since(t0)
+				if err != nil {
+					b.Error(err)
+				}
+				mu.Lock()
+				samples = append(samples, el)
+				mu.Unlock()
+			})
+		}
+		wg.Wait()
+		b.StopTimer()
+		_, fills, err := f.s.Campaign(f.ctx, c.ID)
+		require.NoError(b, err)
+		if fills[shift].Confirmed != places || fills[shift].Waiting != drivers-places {
+			b.Fatalf("fill %+v; want %d confirmed, %d waiting", fills[shift], places, drivers-places)
+		}
+	}
+	b.ReportMetric(0, "overfilled")
 	reportLatency(b, samples)
 }
