@@ -110,14 +110,5 @@ func laterID(a, b string) bool {
 // PublishID hands an event frame with its id to every connection in
 // topic (see Conn.SendID) and reports how many took it.
 func (h *Hub) PublishID(topic, id string, frame []byte) int {
-	s := h.shard(topic)
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	n := 0
-	for c := range s.topics[topic] {
-		if c.SendID(id, frame) {
-			n++
-		}
-	}
-	return n
+	return h.each(topic, func(c *Conn) bool { return c.SendID(id, frame) })
 }

@@ -117,27 +117,24 @@ func (h *Hub) remove(topic string, c *Conn) {
 // (see Conn.Send); the others are not delayed. frame must not be modified
 // afterwards.
 func (h *Hub) Publish(topic string, frame []byte) int {
-	s := h.shard(topic)
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	n := 0
-	for c := range s.topics[topic] {
-		if c.Send(frame) {
-			n++
-		}
-	}
-	return n
+	return h.each(topic, func(c *Conn) bool { return c.Send(frame) })
 }
 
 // Coalesce hands frame to every connection in topic under key (see
 // Conn.Coalesce) and reports how many took it.
 func (h *Hub) Coalesce(topic, key string, frame []byte) int {
+	return h.each(topic, func(c *Conn) bool { return c.coalesce(key, frame) })
+}
+
+// each calls give for every connection in topic, under the topic shard's
+// read lock only, and counts those that took what it gave.
+func (h *Hub) each(topic string, give func(*Conn) bool) int {
 	s := h.shard(topic)
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	n := 0
 	for c := range s.topics[topic] {
-		if c.coalesce(key, frame) {
+		if give(c) {
 			n++
 		}
 	}
