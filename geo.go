@@ -17,12 +17,16 @@ type Point struct {
 	Lng float64 `json:"lng"`
 }
 
-// Valid reports whether p is a real coordinate. The zero Point (0, 0) lies in
-// the Gulf of Guinea and is treated as valid; callers that need a position
-// must say so when decoding.
+// MaxLat is the largest latitude the service takes: Redis's geo index, like
+// web maps, stops at ±85.05112878°. No city lies beyond it.
+const MaxLat = 85.05112878
+
+// Valid reports whether p is a coordinate the service can index. The zero
+// Point (0, 0) lies in the Gulf of Guinea and is treated as valid; callers
+// that need a position must say so when decoding.
 func (p Point) Valid() bool {
 	return !math.IsNaN(p.Lat) && !math.IsNaN(p.Lng) &&
-		p.Lat >= -90 && p.Lat <= 90 && p.Lng >= -180 && p.Lng <= 180
+		p.Lat >= -MaxLat && p.Lat <= MaxLat && p.Lng >= -180 && p.Lng <= 180
 }
 
 // DistanceKm returns the great-circle distance between a and b in kilometres.

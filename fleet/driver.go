@@ -93,8 +93,8 @@ func ValidPoint(field string, p *heartlink.Point) error {
 	if p == nil {
 		return heartlink.FieldError(heartlink.EInvalid, field, "%s is required", field)
 	}
-	if p.Lat < -90 || p.Lat > 90 || p.Lat != p.Lat {
-		return heartlink.FieldError(heartlink.EInvalid, field+".lat", "lat must be between -90 and 90")
+	if p.Lat < -heartlink.MaxLat || p.Lat > heartlink.MaxLat || p.Lat != p.Lat {
+		return heartlink.FieldError(heartlink.EInvalid, field+".lat", "lat must be between -85.05 and 85.05")
 	}
 	if p.Lng < -180 || p.Lng > 180 || p.Lng != p.Lng {
 		return heartlink.FieldError(heartlink.EInvalid, field+".lng", "lng must be between -180 and 180")

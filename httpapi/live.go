@@ -33,7 +33,7 @@ type Tickets interface {
 // Replies remembers the answer to each live request, so that a repeated
 // request_id repeats the answer and never the action.
 type Replies interface {
-	Once(ctx context.Context, key string, do func() []byte) ([]byte, error)
+	Once(ctx context.Context, key string, do func() (answer []byte, keep bool)) ([]byte, error)
 }
 
 // Mover records a driver's position.
@@ -85,6 +85,20 @@ type live struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 	wg     sync.WaitGroup // the sockets' goroutines
+
+	mu      sync.Mutex // mu guards closing, and wg.Add against wg.Wait
+	closing bool
+}
+
+// enter counts a new socket in, unless the channels are closing.
+func (l *live) enter() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.closing {
+		return false
+	}
+	l.wg.Add(1)
+	return true
 }
 
 func newLive(s *Server, cfg LiveConfig) *live {
@@ -119,6 +133,9 @@ func (s *Server) RunLive(ctx context.Context) error {
 	})
 	err = l.cfg.Feed.Follow(ctx, after, func(cs []dispatch.Change) { l.push(ctx, cs) })
 	wg.Wait()
+	l.mu.Lock()
+	l.closing = true
+	l.mu.Unlock()
 	l.hub.CloseAll(1001, "going away")
 	l.cancel()
 	l.wg.Wait()

@@ -27,6 +27,12 @@ var upgrader = websocket.Upgrader{
 	WriteBufferPool: &sync.Pool{},
 	// Origins are checked by checkOrigin before Upgrade is called.
 	CheckOrigin: func(*http.Request) bool { return true },
+	// A request that is not a websocket handshake gets the API's error body.
+	Error: func(w http.ResponseWriter, r *http.Request, status int, reason error) {
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		w.WriteHeader(status)
+		json.NewEncoder(w).Encode(ErrorBody{ErrorDetail{Code: heartlink.EBadRequest, Message: reason.Error()}})
+	},
 }
 
 // handleLive opens a live channel for callers of role.
@@ -58,9 +64,14 @@ func (s *Server) handleLive(role heartlink.Role) http.Handler {
 			s.error(w, r, heartlink.FieldError(heartlink.EInvalid, "last_event_id", "last_event_id must be an event id such as 1764300000000-0"))
 			return
 		}
+		if !l.enter() {
+			s.error(w, r, heartlink.Errorf(heartlink.EUnavailable, "shutting down; reconnect"))
+			return
+		}
 		ws, err := upgrader.Upgrade(w, r, nil)
 		if err != nil {
-			return // the upgrader has answered
+			l.wg.Done()
+			return // the upgrader has answered, with the JSON error body
 		}
 		opts := l.cfg.Conn
 		if role == heartlink.RoleCoordinator {
@@ -76,7 +87,10 @@ func (s *Server) handleLive(role heartlink.Role) http.Handler {
 		}
 		// The socket runs on a goroutine of its own and the handler
 		// returns, freeing net/http's buffers; RunLive waits for it.
-		l.wg.Go(func() { c.Run(l.ctx, sess.receive) })
+		go func() {
+			defer l.wg.Done()
+			c.Run(l.ctx, sess.receive)
+		}()
 	})
 }
 
@@ -366,21 +380,21 @@ func (s *session) receive(ctx context.Context, frame []byte) {
 		// one is harmless: answered directly, in one round trip, not kept.
 		data, err := do(ctx, req)
 		if err != nil {
-			s.c.Send(errorFrame(req.RequestID, err))
+			s.c.Send(s.errorFrame(msg.Type, req.RequestID, err))
 			return
 		}
 		s.c.Send(ackFrame(req.RequestID, data))
 		return
 	}
-	answer, err := s.l.cfg.Replies.Once(ctx, s.by.String()+":"+req.RequestID, func() []byte {
+	answer, err := s.l.cfg.Replies.Once(ctx, s.by.String()+":"+req.RequestID, func() ([]byte, bool) {
 		data, err := do(ctx, req)
 		if err != nil {
-			return errorFrame(req.RequestID, err)
+			return s.errorFrame(msg.Type, req.RequestID, err), heartlink.ErrorCode(err) != heartlink.EInternal
 		}
-		return ackFrame(req.RequestID, data)
+		return ackFrame(req.RequestID, data), true
 	})
 	if err != nil {
-		answer = errorFrame(req.RequestID, err)
+		answer = s.errorFrame(msg.Type, req.RequestID, err)
 	}
 	s.c.Send(answer)
 }
@@ -454,6 +468,14 @@ func errorFrame(requestID string, err error) []byte {
 		ErrorDetail
 	}{requestID, ErrorDetail{Code: heartlink.ErrorCode(err), Message: heartlink.ErrorMessage(err), Field: heartlink.ErrorField(err)}})
 	return b
+}
+
+// errorFrame is errorFrame, with internal errors logged once, here.
+func (s *session) errorFrame(typ, requestID string, err error) []byte {
+	if heartlink.ErrorCode(err) == heartlink.EInternal {
+		s.l.log.Error("live request failed", "type", typ, "caller", s.by.String(), "err", err)
+	}
+	return errorFrame(requestID, err)
 }
 
 func ackFrame(requestID string, data any) []byte {

@@ -10,7 +10,7 @@
 -- ARGV[1] trip id  [2] driver id  [3] now ms  [4] mode: offer | claim | assign
 --     [5] expected version (claim, assign)  [6] actor  [7] longest span ms
 local id, d, now, mode = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4]
-local st = redis.call('HMGET', KEYS[1], 'status', 'version', 'driver', 'span_s', 'span_e', 'pickup', 'requester')
+local st = redis.call('HMGET', KEYS[1], 'status', 'version', 'driver', 'span_s', 'span_e', 'pickup', 'requester', 'arrive')
 if not st[1] then return {'missing'} end
 local status, version = st[1], st[2]
 local open = status == 'queued' or status == 'offered' or status == 'unassigned'
@@ -23,6 +23,7 @@ if not open then
   if active and st[3] ~= d then return {'taken', status} end
   return {'closed', status}
 end
+if now >= tonumber(st[8]) then return {'closed', 'overdue'} end
 if mode == 'offer' then
   local exp = redis.call('HGET', KEYS[2], d)
   if not exp or tonumber(exp) <= now then return {'no_offer', status} end

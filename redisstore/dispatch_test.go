@@ -330,3 +330,43 @@ func TestDenseCitiesSearchSmallAreasFirst(t *testing.T) {
 		assert.Equal(t, []string{trip.ID}, f.offers(far))
 	})
 }
+
+func TestReplacingTheAdminTokenRevokesTheOldOne(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b redistest.Backend) {
+		f := newFixture(t, b, nil)
+		_, generated, err := f.s.EnsureAdmin(f.ctx, "")
+		require.NoError(t, err)
+		require.NotEmpty(t, generated)
+		_, again, err := f.store().EnsureAdmin(f.ctx, "")
+		require.NoError(t, err)
+		assert.Empty(t, again, "a token is generated once")
+
+		for _, tok := range []string{"first-configured-token", "second-configured-token"} {
+			_, _, err := f.s.EnsureAdmin(f.ctx, tok)
+			require.NoError(t, err)
+		}
+		for tok, ok := range map[string]bool{generated: false, "first-configured-token": false, "second-configured-token": true} {
+			_, err := f.s.Authenticate(f.ctx, tok)
+			assert.Equal(t, ok, err == nil, "token %q", tok)
+		}
+	})
+}
+
+func TestOverdueTripsCannotBeTakenAndLeaveTheOpenList(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b redistest.Backend) {
+		f := newFixture(t, b, nil)
+		trip := f.request(f.requester(), time.Hour)
+		assert.Equal(t, dispatch.Queued, trip.Status, "nobody online")
+		late := f.driver(near(0.5))
+
+		f.clock.Advance(time.Hour + time.Minute)
+		open, err := f.s.Trips(f.ctx, late, dispatch.Filter{Open: true})
+		require.NoError(t, err)
+		assert.Empty(t, open, "a trip past its arrive_by is not offered in the open list")
+		_, err = f.s.Accept(f.ctx, late, trip.ID)
+		assert.Equal(t, heartlink.EConflict, heartlink.ErrorCode(err), "nor can it be claimed")
+		require.NoError(t, f.s.Work(f.ctx))
+		assert.Equal(t, dispatch.Unassigned, f.trip(trip.ID).Status, "the queue gives it up for a coordinator")
+		assert.Empty(t, f.offers(late))
+	})
+}

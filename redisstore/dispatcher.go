@@ -153,7 +153,9 @@ func (s *Store) offer(ctx context.Context, t *dispatch.Trip, found []redis.GeoLo
 	}
 
 	mode := "offer"
-	if len(picked) == 0 {
+	if !now.Before(t.ArriveBy) {
+		picked, mode = nil, "unassign" // too late for anyone
+	} else if len(picked) == 0 {
 		mode = "unassign"
 		if len(tried) == 0 && now.Add(s.policy.RetryAfter).Before(t.PickupAt) {
 			mode = "retry"
@@ -254,8 +256,7 @@ func (s *Store) redispatch(ctx context.Context, id string) error {
 		return wrap(err, "redispatch")
 	}
 	if len(h.Val()) == 0 {
-		s.rdb.ZRem(ctx, s.keys.queue(), id)
-		return nil
+		return s.unqueue(ctx, id)
 	}
 	t, err := decodeTrip(h.Val())
 	if err != nil {
@@ -263,8 +264,7 @@ func (s *Store) redispatch(ctx context.Context, id string) error {
 	}
 	if t.Status != dispatch.Queued {
 		// A stale queue entry: the trip moved on without it.
-		s.rdb.ZRem(ctx, s.keys.queue(), id)
-		return nil
+		return s.unqueue(ctx, id)
 	}
 	now := s.now()
 	var search *redis.GeoSearchLocationCmd
@@ -279,6 +279,12 @@ func (s *Store) redispatch(ctx context.Context, id string) error {
 		seen[d] = true
 	}
 	return s.offer(ctx, t, search.Val(), seen, now)
+}
+
+// unqueue drops a stale queue entry, unless the trip is queued again.
+func (s *Store) unqueue(ctx context.Context, id string) error {
+	err := s.scripts.unqueue.Run(ctx, s.rdb, []string{s.keys.trip(id), s.keys.queue()}, id).Err()
+	return wrap(err, "unqueue")
 }
 
 // nudge wakes the background workers without waiting.
@@ -313,6 +319,12 @@ func (s *Store) Run(ctx context.Context, tick time.Duration) error {
 func (s *Store) Work(ctx context.Context) error {
 	if err := s.expireDue(ctx); err != nil {
 		return err
+	}
+	// Trips a day past their deadline leave the open list: it is read
+	// from the present on, and must not grow without end.
+	old := strconv.FormatInt(ms(s.now().Add(-24*time.Hour)), 10)
+	if err := s.rdb.ZRemRangeByScore(ctx, s.keys.open(), "-inf", "("+old).Err(); err != nil {
+		return wrap(err, "trim open trips")
 	}
 	return s.workQueue(ctx)
 }

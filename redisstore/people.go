@@ -48,14 +48,32 @@ func (s *Store) Authenticate(ctx context.Context, token string) (heartlink.Princ
 }
 
 // EnsureAdmin makes sure the first coordinator exists. With a token given it
-// is (re)bound to that token; without one, a token is generated the first
-// time only and returned so the caller can print it once.
+// is (re)bound to that token, and a token it had before stops working;
+// without one, a token is generated the first time only and returned so the
+// caller can print it once.
 func (s *Store) EnsureAdmin(ctx context.Context, token string) (id string, generated string, err error) {
 	id = "crd_admin"
 	if token != "" {
+		old, err := s.rdb.Get(ctx, s.keys.adminToken()).Result()
+		if err != nil && !errors.Is(err, redis.Nil) {
+			return "", "", wrap(err, "ensure admin")
+		}
 		c := fleet.Coordinator{ID: id, Name: "Administrator", CreatedAt: s.now()}
 		if err := s.saveCoordinator(ctx, c, token, false); err != nil {
 			return "", "", err
+		}
+		if h := hashToken(token); old != h {
+			_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+				if old != "" {
+					p.Del(ctx, s.keys.token(old))
+				}
+				p.Set(ctx, s.keys.adminToken(), h, 0)
+				p.SetNX(ctx, s.keys.admin(), id, 0)
+				return nil
+			})
+			if err != nil {
+				return "", "", wrap(err, "ensure admin")
+			}
 		}
 		return id, "", nil
 	}
@@ -71,6 +89,9 @@ func (s *Store) EnsureAdmin(ctx context.Context, token string) (id string, gener
 	c := fleet.Coordinator{ID: id, Name: "Administrator", CreatedAt: s.now()}
 	if err := s.saveCoordinator(ctx, c, tok, true); err != nil {
 		return "", "", err
+	}
+	if err := s.rdb.Set(ctx, s.keys.adminToken(), hashToken(tok), 0).Err(); err != nil {
+		return "", "", wrap(err, "ensure admin")
 	}
 	return id, tok, nil
 }

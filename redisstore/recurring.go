@@ -18,9 +18,20 @@ func (s *Store) CreateRecurrence(ctx context.Context, by heartlink.Principal, d 
 	requester := ""
 	switch by.Role {
 	case heartlink.RoleRequester:
+		if d.Trip.RequesterID != "" && d.Trip.RequesterID != by.ID {
+			return nil, heartlink.FieldError(heartlink.EForbidden, "trip.requester_id", "a requester books only for itself")
+		}
 		requester = by.ID
 	case heartlink.RoleCoordinator:
 		requester = d.Trip.RequesterID
+		if requester != "" {
+			if _, err := s.Requester(ctx, requester); err != nil {
+				if heartlink.ErrorCode(err) == heartlink.ENotFound {
+					return nil, heartlink.FieldError(heartlink.EInvalid, "trip.requester_id", "no requester %q", requester)
+				}
+				return nil, err
+			}
+		}
 	default:
 		return nil, heartlink.Errorf(heartlink.EForbidden, "only requesters and coordinators may book trips")
 	}

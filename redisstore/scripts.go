@@ -26,6 +26,8 @@ var (
 	signupLua string
 	//go:embed withdraw.lua
 	withdrawLua string
+	//go:embed unqueue.lua
+	unqueueLua string
 )
 
 // scripts are a store's Lua scripts, each with the shared helpers and the
@@ -33,7 +35,7 @@ var (
 // source only when the server lacks it.
 type scripts struct {
 	offer, accept, answer, transition, lease, move *redis.Script
-	signup, withdraw                               *redis.Script
+	signup, withdraw, unqueue                      *redis.Script
 }
 
 func newScripts(historyLen int) scripts {
@@ -47,5 +49,6 @@ func newScripts(historyLen int) scripts {
 		move:       redis.NewScript(moveLua),
 		signup:     redis.NewScript(lib + signupLua),
 		withdraw:   redis.NewScript(lib + withdrawLua),
+		unqueue:    redis.NewScript(unqueueLua),
 	}
 }

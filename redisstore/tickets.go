@@ -46,15 +46,23 @@ const replyTTL = 10 * time.Minute
 
 // Once runs do at most once for key within replyTTL and returns its answer;
 // a repeat gets the stored answer. A repeat that arrives while the first
-// is still running waits for it, briefly.
-func (s *Store) Once(ctx context.Context, key string, do func() []byte) ([]byte, error) {
+// is still running waits for it, briefly. An answer do does not want kept
+// (keep false: a passing internal failure) is not: a repeat tries again.
+func (s *Store) Once(ctx context.Context, key string, do func() (answer []byte, keep bool)) ([]byte, error) {
 	k := s.keys.reply(key)
 	ok, err := s.rdb.SetNX(ctx, k, "", replyTTL).Result()
 	if err != nil {
 		return nil, wrap(err, "reply")
 	}
 	if ok {
-		answer := do()
+		answer, keep := do()
+		// The caller's context may end with its connection; the answer must
+		// still be kept (or the reservation released) for the repeat.
+		ctx := context.WithoutCancel(ctx)
+		if !keep {
+			s.rdb.Del(ctx, k)
+			return answer, nil
+		}
 		if err := s.rdb.Set(ctx, k, answer, replyTTL).Err(); err != nil {
 			return nil, wrap(err, "reply")
 		}

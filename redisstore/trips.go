@@ -45,7 +45,7 @@ func encodeTrip(t *dispatch.Trip) []any {
 	// The span and pickup are repeated as plain fields for accept.lua.
 	return []any{"data", b, "status", string(t.Status), "driver", t.DriverID, "requester", t.RequesterID,
 		"version", t.Version, "updated", ms(t.UpdatedAt),
-		"span_s", ms(t.Span.Start), "span_e", ms(t.Span.End), "pickup", ms(t.PickupAt)}
+		"span_s", ms(t.Span.Start), "span_e", ms(t.Span.End), "pickup", ms(t.PickupAt), "arrive", ms(t.ArriveBy)}
 }
 
 // decodeTrip builds a trip from its hash, as HGETALL returns it.
@@ -287,7 +287,9 @@ func (s *Store) Trips(ctx context.Context, by heartlink.Principal, f dispatch.Fi
 		var ids []string
 		var err error
 		if f.Open {
-			ids, err = s.rdb.ZRange(ctx, index, start, start+listPage-1).Result() // soonest deadline first
+			// Soonest deadline first, and none whose deadline has passed.
+			ids, err = s.rdb.ZRangeArgs(ctx, redis.ZRangeArgs{Key: index, ByScore: true,
+				Start: strconv.FormatInt(ms(now), 10), Stop: "+inf", Offset: start, Count: listPage}).Result()
 		} else {
 			ids, err = s.rdb.ZRevRange(ctx, index, start, start+listPage-1).Result() // newest first
 		}

@@ -144,6 +144,10 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 		return c, errors.New("-detour must be at least 1 and -speed-kmh positive")
 	case c.Tick <= 0:
 		return c, errors.New("-tick must be positive")
+	case time.Duration(dispatch.MaxTripKm*p.Travel.Detour/p.Travel.SpeedKmh*float64(time.Hour))+2*p.Buffer >= dispatch.MaxSpan:
+		// Overlap checks look back MaxSpan: every trip's span must fit in it.
+		return c, fmt.Errorf("-speed-kmh, -detour and -trip-buffer make the longest trip's span (%d km) reach %s: keep it under %s",
+			dispatch.MaxTripKm, dispatch.MaxSpan, dispatch.MaxSpan)
 	}
 	return c, nil
 }

@@ -95,22 +95,28 @@ func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 		}
 		cancel()
 	})
+	// Any long-running part that fails stops the whole process, rather than
+	// leave an instance that answers /readyz but no longer works.
+	fail := func(err error) {
+		errc <- err
+		cancel()
+	}
 	wg.Go(func() {
 		if err := store.Run(ctx, cfg.Tick); err != nil {
-			errc <- err
+			fail(err)
 		}
 	})
 	sched := scheduler.New(scheduler.NewRedisStore(rdb, store.KeyPrefix()), scheduler.SystemClock(), log)
 	wg.Go(func() { reschedule(ctx, sched, store, log, campaignsChanged) })
 	wg.Go(func() {
 		if err := sched.Run(ctx); err != nil && ctx.Err() == nil {
-			errc <- fmt.Errorf("scheduler: %w", err)
+			fail(fmt.Errorf("scheduler: %w", err))
 		}
 	})
 	wg.Go(func() {
 		// Sockets close with "going away" when ctx ends.
 		if err := api.RunLive(ctx); err != nil && ctx.Err() == nil {
-			errc <- fmt.Errorf("live: %w", err)
+			fail(fmt.Errorf("live: %w", err))
 		}
 	})
 
