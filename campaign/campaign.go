@@ -126,3 +126,28 @@ type Service interface {
 	Withdraw(ctx context.Context, by heartlink.Principal, campaignID, shiftID string) error
 	Signups(ctx context.Context, by heartlink.Principal) ([]Signup, error)
 }
+
+// Announcement is news of a campaign for drivers, as their apps receive it
+// in "announcement" frames.
+type Announcement struct {
+	Kind       string     `json:"kind"` // SignupOpen, SignupClosed, ShiftReminder
+	CampaignID string     `json:"campaign_id"`
+	Campaign   string     `json:"campaign"`
+	ShiftID    string     `json:"shift_id,omitempty"`
+	ShiftStart *time.Time `json:"shift_start,omitempty"`
+	ClosesAt   *time.Time `json:"closes_at,omitempty"`
+	OpensAt    *time.Time `json:"opens_at,omitempty"`
+}
+
+// The kinds of announcement.
+const (
+	SignupOpen    = "signup_open"
+	SignupClosed  = "signup_closed"
+	ShiftReminder = "shift_reminder"
+)
+
+// WindowNews is the announcement of c's window as it stands at now.
+func (c *Campaign) WindowNews(kind string, now time.Time) Announcement {
+	w := c.WindowAt(now)
+	return Announcement{Kind: kind, CampaignID: c.ID, Campaign: c.Name, ClosesAt: w.NextClose, OpensAt: w.NextOpen}
+}

@@ -37,6 +37,12 @@ func (s *Store) CreateCampaign(ctx context.Context, by heartlink.Principal, d ca
 	if err != nil {
 		return nil, wrap(err, "create campaign")
 	}
+	if c.WindowAt(now).Open {
+		// Created with its window open: no firing will announce it.
+		if err := s.Announce(ctx, c.WindowNews(campaign.SignupOpen, now)); err != nil {
+			s.log.Warn("announce open window", "campaign", c.ID, "err", err)
+		}
+	}
 	return c, nil
 }
 
@@ -47,6 +53,7 @@ func (s *Store) UpdateCampaign(ctx context.Context, by heartlink.Principal, id s
 	}
 	k := s.keys.campaign(id)
 	var out *campaign.Campaign
+	var wasOpen bool
 	// Optimistic: a concurrent update of the same campaign makes this one
 	// read again rather than overwrite it.
 	err := s.rdb.Watch(ctx, func(tx *redis.Tx) error {
@@ -54,6 +61,7 @@ func (s *Store) UpdateCampaign(ctx context.Context, by heartlink.Principal, id s
 		if err != nil {
 			return err
 		}
+		wasOpen = c.WindowAt(s.now()).Open
 		if err := u.Apply(c, s.now()); err != nil {
 			return err
 		}
@@ -68,7 +76,16 @@ func (s *Store) UpdateCampaign(ctx context.Context, by heartlink.Principal, id s
 	if errors.Is(err, redis.TxFailedErr) {
 		return nil, heartlink.Errorf(heartlink.EConflict, "the campaign changed meanwhile; try again")
 	}
-	return out, wrap(err, "update campaign")
+	if err != nil {
+		return nil, wrap(err, "update campaign")
+	}
+	if now := s.now(); !wasOpen && out.WindowAt(now).Open {
+		// The change opened the window now: no firing will announce it.
+		if err := s.Announce(ctx, out.WindowNews(campaign.SignupOpen, now)); err != nil {
+			s.log.Warn("announce open window", "campaign", out.ID, "err", err)
+		}
+	}
+	return out, nil
 }
 
 func (s *Store) readCampaign(ctx context.Context, c redis.Cmdable, id string) (*campaign.Campaign, error) {

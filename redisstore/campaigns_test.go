@@ -195,3 +195,16 @@ func TestRecurringTripsAreBookedOnceEach(t *testing.T) {
 		assert.Zero(t, n, "a stopped booking books nothing more")
 	})
 }
+
+func TestAWindowOpenAtCreationIsAnnounced(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b redistest.Backend) {
+		f := newFixture(t, b, nil)
+		start, _ := f.s.LastChange(f.ctx)
+		c := f.gaokao(5, false) // created on 21 May, inside its window
+		cs, _, err := f.s.History(f.ctx, start, []string{"drivers"}, 10)
+		require.NoError(t, err)
+		require.Len(t, cs, 1)
+		assert.Contains(t, string(cs[0].Data), `"kind":"signup_open"`)
+		assert.Contains(t, string(cs[0].Data), c.ID)
+	})
+}

@@ -14,18 +14,6 @@ import (
 	"github.com/heartlink/heartlink/scheduler"
 )
 
-// Announcements and reminders, as drivers' apps receive them in
-// "announcement" frames.
-type announcement struct {
-	Kind       string     `json:"kind"` // signup_open, signup_closed, shift_reminder
-	CampaignID string     `json:"campaign_id"`
-	Campaign   string     `json:"campaign"`
-	ShiftID    string     `json:"shift_id,omitempty"`
-	ShiftStart *time.Time `json:"shift_start,omitempty"`
-	ClosesAt   *time.Time `json:"closes_at,omitempty"`
-	OpensAt    *time.Time `json:"opens_at,omitempty"`
-}
-
 // How long after the fact a missed firing is still worth running at start.
 const (
 	announceCatchUp = 6 * time.Hour
@@ -68,17 +56,16 @@ func campaignJobs(store *redisstore.Store, clock heartlink.Clock, c *campaign.Ca
 	}
 	announce := func(kind string) func(ctx context.Context, at time.Time) error {
 		return func(ctx context.Context, at time.Time) error {
-			w := c.WindowAt(clock.Now())
-			if kind == "signup_open" && !w.Open {
+			now := clock.Now()
+			if kind == campaign.SignupOpen && !c.WindowAt(now).Open {
 				return nil // announced too late: it has closed again
 			}
-			return store.Announce(ctx, announcement{Kind: kind, CampaignID: c.ID, Campaign: c.Name,
-				ClosesAt: w.NextClose, OpensAt: w.NextOpen})
+			return store.Announce(ctx, c.WindowNews(kind, now))
 		}
 	}
 	out := []scheduler.Job{
-		{Name: "campaign:" + c.ID + ":open", Schedule: opens, Location: loc, CatchUp: announceCatchUp, LatestOnly: true, Run: announce("signup_open")},
-		{Name: "campaign:" + c.ID + ":close", Schedule: closes, Location: loc, CatchUp: announceCatchUp, LatestOnly: true, Run: announce("signup_closed")},
+		{Name: "campaign:" + c.ID + ":open", Schedule: opens, Location: loc, CatchUp: announceCatchUp, LatestOnly: true, Run: announce(campaign.SignupOpen)},
+		{Name: "campaign:" + c.ID + ":close", Schedule: closes, Location: loc, CatchUp: announceCatchUp, LatestOnly: true, Run: announce(campaign.SignupClosed)},
 	}
 	for _, sh := range c.Shifts {
 		start, _ := sh.Span(loc)
@@ -93,7 +80,7 @@ func campaignJobs(store *redisstore.Store, clock heartlink.Clock, c *campaign.Ca
 				if err != nil || len(drivers) == 0 {
 					return err
 				}
-				return store.Notify(ctx, drivers, announcement{Kind: "shift_reminder", CampaignID: c.ID,
+				return store.Notify(ctx, drivers, campaign.Announcement{Kind: campaign.ShiftReminder, CampaignID: c.ID,
 					Campaign: c.Name, ShiftID: sh.ID, ShiftStart: &start})
 			},
 		})
