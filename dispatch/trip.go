@@ -99,3 +99,33 @@ func (p *Place) UnmarshalJSON(b []byte) error {
 	*p = Place{Lat: *v.Lat, Lng: *v.Lng, Address: v.Address}
 	return nil
 }
+
+// Volunteering is what a driver has given: trips completed and hours.
+type Volunteering struct {
+	TripsCompleted int     `json:"trips_completed"`
+	Hours          float64 `json:"hours"`
+	Upcoming       int     `json:"upcoming"`
+}
+
+// Tally counts driverID's completed trips among trips, and their hours:
+// from the planned pickup to the end, or the planned ride when it ended
+// sooner than planned.
+func Tally(trips []*Trip, driverID string) Volunteering {
+	var v Volunteering
+	var d time.Duration
+	for _, t := range trips {
+		switch {
+		case t.Status == Completed && t.DriverID == driverID:
+			v.TripsCompleted++
+			if took := t.EndedAt.Sub(t.PickupAt); took > 0 {
+				d += took
+			} else {
+				d += t.Span.End.Sub(t.Span.Start)
+			}
+		case t.Status.Active() && t.DriverID == driverID:
+			v.Upcoming++
+		}
+	}
+	v.Hours = float64(d.Round(time.Minute)) / float64(time.Hour)
+	return v
+}

@@ -11,24 +11,35 @@ import (
 // and the assigned driver from acceptance until ContactGrace after the end.
 // Everyone else who may see the trip at all sees approximate areas.
 type View struct {
-	ID          string     `json:"id"`
-	Kind        Kind       `json:"kind"`
-	Status      Status     `json:"status"`
-	RequesterID string     `json:"requester_id,omitempty"`
-	DriverID    string     `json:"driver_id,omitempty"`
-	Pickup      Place      `json:"pickup"`
-	Dropoff     Place      `json:"dropoff"`
-	Approximate bool       `json:"approximate,omitempty"` // pickup and dropoff are areas of about 1 km, not addresses
-	Riders      []Rider    `json:"riders,omitempty"`
-	Seats       int        `json:"seats"`
-	Wheelchair  bool       `json:"wheelchair"`
-	CampaignID  string     `json:"campaign_id,omitempty"`
-	PickupAfter *time.Time `json:"pickup_after,omitempty"`
-	ArriveBy    time.Time  `json:"arrive_by"`
-	PickupAt    time.Time  `json:"pickup_at"`
-	CreatedAt   time.Time  `json:"created_at"`
-	UpdatedAt   time.Time  `json:"updated_at"`
-	Version     int64      `json:"version"`
+	ID          string  `json:"id"`
+	Kind        Kind    `json:"kind"`
+	Status      Status  `json:"status"`
+	RequesterID string  `json:"requester_id,omitempty"`
+	DriverID    string  `json:"driver_id,omitempty"`
+	Pickup      Place   `json:"pickup"`
+	Dropoff     Place   `json:"dropoff"`
+	Approximate bool    `json:"approximate,omitempty"` // pickup and dropoff are areas of about 1 km, not addresses
+	Riders      []Rider `json:"riders,omitempty"`
+	// Driver names the assigned driver and their car, for those who see
+	// the whole trip; it is filled in by whoever renders the view.
+	Driver      *DriverBrief `json:"driver,omitempty"`
+	Seats       int          `json:"seats"`
+	Wheelchair  bool         `json:"wheelchair"`
+	CampaignID  string       `json:"campaign_id,omitempty"`
+	PickupAfter *time.Time   `json:"pickup_after,omitempty"`
+	ArriveBy    time.Time    `json:"arrive_by"`
+	PickupAt    time.Time    `json:"pickup_at"`
+	CreatedAt   time.Time    `json:"created_at"`
+	UpdatedAt   time.Time    `json:"updated_at"`
+	Version     int64        `json:"version"`
+}
+
+// DriverBrief is who is coming: the assigned driver's name and car.
+type DriverBrief struct {
+	ID    string `json:"id"`
+	Name  string `json:"name"`
+	Plate string `json:"plate"`
+	Seats int    `json:"seats"`
 }
 
 // Access is how much of a trip a caller may see.

@@ -70,3 +70,15 @@ func TestRedactedViewHoldsNoPersonalData(t *testing.T) {
 	assert.Contains(t, string(full), "13900000002")
 	assert.Contains(t, string(full), "12 Shengli Rd")
 }
+
+func TestTally(t *testing.T) {
+	p := DefaultPolicy()
+	done := examTrip(p)
+	done.Status, done.DriverID, done.EndedAt = Completed, "drv_1", done.PickupAt.Add(30*time.Minute)
+	other := examTrip(p)
+	other.Status, other.DriverID = Completed, "drv_2"
+	now := examTrip(p)
+	now.Status, now.DriverID = Assigned, "drv_1"
+	v := Tally([]*Trip{done, other, now}, "drv_1")
+	assert.Equal(t, Volunteering{TripsCompleted: 1, Hours: 0.5, Upcoming: 1}, v)
+}

@@ -29,6 +29,12 @@ type Service interface {
 
 	// Authenticate returns the caller behind a bearer token.
 	Authenticate(ctx context.Context, token string) (heartlink.Principal, error)
+
+	// DriversByID reads drivers in one round trip, skipping missing ones.
+	DriversByID(ctx context.Context, ids []string) (map[string]*Driver, error)
+
+	CreatePlace(ctx context.Context, by heartlink.Principal, d PlaceDraft) (*Place, error)
+	Places(ctx context.Context) ([]*Place, error)
 }
 
 // Coordinator is a member of the fleet office.

@@ -11,6 +11,7 @@ import (
 
 	"github.com/heartlink/heartlink"
 	"github.com/heartlink/heartlink/dispatch"
+	"github.com/heartlink/heartlink/fleet"
 	"github.com/heartlink/heartlink/realtime"
 )
 
@@ -173,8 +174,9 @@ func (l *live) push(ctx context.Context, cs []dispatch.Change) {
 	if err != nil {
 		l.log.Warn("live: read trips", "err", err)
 	}
+	drivers := l.drivers(ctx, trips)
 	for _, d := range todo {
-		frames := l.render(d.c, d.audiences, trips)
+		frames := l.render(d.c, d.audiences, trips, drivers)
 		for i, a := range d.audiences {
 			if frames[i] != nil {
 				l.hub.PublishID(topic(a), d.c.ID, frames[i])
@@ -195,6 +197,24 @@ func tripOf(c dispatch.Change) string {
 	return ref.TripID
 }
 
+// drivers reads the drivers of trips, to name them in whole views.
+func (l *live) drivers(ctx context.Context, trips map[string]*dispatch.Trip) map[string]*fleet.Driver {
+	var ids []string
+	for _, t := range trips {
+		if t.DriverID != "" {
+			ids = append(ids, t.DriverID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	ds, err := l.s.cfg.Fleet.DriversByID(ctx, ids)
+	if err != nil {
+		l.log.Warn("live: read drivers", "err", err)
+	}
+	return ds
+}
+
 func (l *live) trips(ctx context.Context, ids []string) (map[string]*dispatch.Trip, error) {
 	if len(ids) == 0 {
 		return nil, nil
@@ -205,7 +225,7 @@ func (l *live) trips(ctx context.Context, ids []string) (map[string]*dispatch.Tr
 // render turns one change into a frame for each audience (nil: nothing
 // for that one). Changes that name a trip are rendered from the trip as it
 // is now (from trips), as each audience may see it.
-func (l *live) render(c dispatch.Change, audiences []string, trips map[string]*dispatch.Trip) [][]byte {
+func (l *live) render(c dispatch.Change, audiences []string, trips map[string]*dispatch.Trip, drivers map[string]*fleet.Driver) [][]byte {
 	out := make([][]byte, len(audiences))
 	switch c.Kind {
 	case dispatch.ChangeTrip, dispatch.ChangeAssigned:
@@ -235,6 +255,9 @@ func (l *live) render(c dispatch.Change, audiences []string, trips map[string]*d
 			v := dispatch.ViewOf(t, acc)
 			if c.Kind == dispatch.ChangeTrip {
 				v.Status, v.Version, v.DriverID = tc.Status, tc.Version, tc.DriverID
+			}
+			if d := drivers[v.DriverID]; d != nil && acc == dispatch.Full {
+				v.Driver = &dispatch.DriverBrief{ID: d.ID, Name: d.Name, Plate: d.Vehicle.Plate, Seats: d.Vehicle.Seats}
 			}
 			out[i], _ = realtime.Encode(c.Kind, c.ID, v)
 		}

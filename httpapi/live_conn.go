@@ -204,8 +204,9 @@ func (s *session) start(ctx context.Context, after string) error {
 			if err != nil {
 				return err
 			}
+			drivers := s.l.drivers(ctx, trips)
 			for _, ch := range missed {
-				frames := s.l.render(ch, []string{s.audienceOf(ch)}, trips)
+				frames := s.l.render(ch, []string{s.audienceOf(ch)}, trips, drivers)
 				if frames[0] != nil {
 					s.c.Prime(ch.ID, frames[0])
 				}

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 
@@ -12,11 +13,45 @@ import (
 // see it: a driver who may no longer take it (having released it, say)
 // sees its redacted form.
 func (s *Server) view(r *http.Request, t *dispatch.Trip) dispatch.View {
-	a := s.cfg.Policy.AccessFor(t, principal(r), true, s.cfg.Clock.Now())
-	if a == dispatch.NoAccess {
-		a = dispatch.Redacted
+	return s.views(r, []*dispatch.Trip{t})[0]
+}
+
+// views renders trips as the caller may see them, naming the assigned
+// driver and car to those who see a trip whole (one read for all).
+func (s *Server) views(r *http.Request, ts []*dispatch.Trip) []dispatch.View {
+	now := s.cfg.Clock.Now()
+	out := make([]dispatch.View, len(ts))
+	var ids []string
+	for i, t := range ts {
+		a := s.cfg.Policy.AccessFor(t, principal(r), true, now)
+		if a == dispatch.NoAccess {
+			a = dispatch.Redacted
+		}
+		out[i] = dispatch.ViewOf(t, a)
+		if a == dispatch.Full && t.DriverID != "" {
+			ids = append(ids, t.DriverID)
+		}
 	}
-	return dispatch.ViewOf(t, a)
+	s.nameDrivers(r.Context(), out, ids)
+	return out
+}
+
+// nameDrivers fills in the Driver of views that have one and show riders
+// (whole views). A failure to read drivers only leaves the names out.
+func (s *Server) nameDrivers(ctx context.Context, vs []dispatch.View, ids []string) {
+	if len(ids) == 0 {
+		return
+	}
+	ds, err := s.cfg.Fleet.DriversByID(ctx, ids)
+	if err != nil {
+		s.log.Warn("name drivers", "err", err)
+		return
+	}
+	for i := range vs {
+		if d := ds[vs[i].DriverID]; d != nil && !vs[i].Approximate {
+			vs[i].Driver = &dispatch.DriverBrief{ID: d.ID, Name: d.Name, Plate: d.Vehicle.Plate, Seats: d.Vehicle.Seats}
+		}
+	}
 }
 
 func (s *Server) handleTripCreate() http.Handler {
@@ -48,7 +83,11 @@ func (s *Server) handleTripGet() http.Handler {
 			s.error(w, r, err)
 			return
 		}
-		s.json(w, http.StatusOK, dispatch.ViewOf(t, a))
+		v := []dispatch.View{dispatch.ViewOf(t, a)}
+		if a == dispatch.Full && t.DriverID != "" {
+			s.nameDrivers(r.Context(), v, []string{t.DriverID})
+		}
+		s.json(w, http.StatusOK, v[0])
 	})
 }
 
@@ -79,11 +118,7 @@ func (s *Server) handleTripList() http.Handler {
 			s.error(w, r, err)
 			return
 		}
-		out := make([]dispatch.View, len(ts))
-		for i, t := range ts {
-			out[i] = s.view(r, t)
-		}
-		s.json(w, http.StatusOK, map[string]any{"trips": out})
+		s.json(w, http.StatusOK, map[string]any{"trips": s.views(r, ts)})
 	})
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/heartlink/heartlink"
 	"github.com/heartlink/heartlink/campaign"
 	"github.com/heartlink/heartlink/dispatch"
+	"github.com/heartlink/heartlink/fleet"
 	"github.com/heartlink/heartlink/internal/redistest"
 )
 
@@ -206,5 +207,36 @@ func TestAWindowOpenAtCreationIsAnnounced(t *testing.T) {
 		require.Len(t, cs, 1)
 		assert.Contains(t, string(cs[0].Data), `"kind":"signup_open"`)
 		assert.Contains(t, string(cs[0].Data), c.ID)
+	})
+}
+
+func TestPlacesAndDriverStats(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b redistest.Backend) {
+		f := newFixture(t, b, nil)
+		lat, lng := 28.26, 117.07
+		_, err := f.s.CreatePlace(f.ctx, coordinator, fleet.PlaceDraft{Name: "Yingtan No.1 Middle School", Kind: fleet.ExamSite, Lat: &lat, Lng: &lng})
+		require.NoError(t, err)
+		_, err = f.s.CreatePlace(f.ctx, f.requester(), fleet.PlaceDraft{Name: "x", Kind: fleet.Station, Lat: &lat, Lng: &lng})
+		assert.Equal(t, heartlink.EForbidden, heartlink.ErrorCode(err))
+		far := 86.0
+		_, err = f.s.CreatePlace(f.ctx, coordinator, fleet.PlaceDraft{Name: "Pole", Kind: fleet.Station, Lat: &far, Lng: &lng})
+		assert.Equal(t, "lat", heartlink.ErrorField(err))
+		ps, err := f.s.Places(f.ctx)
+		require.NoError(t, err)
+		require.Len(t, ps, 1)
+		assert.Equal(t, fleet.ExamSite, ps[0].Kind)
+
+		d := f.driver(near(0.5))
+		trip := f.request(f.requester(), time.Hour)
+		_, err = f.s.Accept(f.ctx, d, trip.ID)
+		require.NoError(t, err)
+		for _, step := range []dispatch.Step{dispatch.StepArrived, dispatch.StepPickedUp, dispatch.StepCompleted} {
+			_, err := f.s.Progress(f.ctx, d, trip.ID, step)
+			require.NoError(t, err)
+		}
+		v, err := f.s.DriverStats(f.ctx, d)
+		require.NoError(t, err)
+		assert.Equal(t, 1, v.TripsCompleted)
+		assert.Greater(t, v.Hours, 0.0)
 	})
 }

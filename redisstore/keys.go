@@ -42,6 +42,7 @@ func (k keys) adminToken() string   { return k.p + "admin:token" }
 func (k keys) events() string       { return k.p + "events" }
 func (k keys) campaigns() string    { return k.p + "campaigns" }
 func (k keys) recurrences() string  { return k.p + "recurrences" }
+func (k keys) places() string       { return k.p + "places" }
 
 func (k keys) recurrenceBooked(id, date string) string {
 	return k.p + "recurrence:" + id + ":" + date

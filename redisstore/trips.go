@@ -408,3 +408,20 @@ func (s *Store) TripsByID(ctx context.Context, ids []string) (map[string]*dispat
 	}
 	return out, nil
 }
+
+// DriverStats counts a driver's volunteering: trips completed and the
+// hours they took (from the planned pickup to the trip's end).
+func (s *Store) DriverStats(ctx context.Context, by heartlink.Principal) (dispatch.Volunteering, error) {
+	if !by.Is(heartlink.RoleDriver) {
+		return dispatch.Volunteering{}, heartlink.Errorf(heartlink.EForbidden, "only drivers have volunteer hours")
+	}
+	ids, err := s.rdb.ZRange(ctx, s.keys.driverTrips(by.ID), 0, -1).Result()
+	if err != nil {
+		return dispatch.Volunteering{}, wrap(err, "driver stats")
+	}
+	trips, err := s.loadMany(ctx, ids)
+	if err != nil {
+		return dispatch.Volunteering{}, err
+	}
+	return dispatch.Tally(trips, by.ID), nil
+}

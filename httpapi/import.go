@@ -1,0 +1,207 @@
+package httpapi
+
+import (
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/heartlink/heartlink"
+	"github.com/heartlink/heartlink/dispatch"
+	"github.com/heartlink/heartlink/fleet"
+)
+
+// importColumns are the columns of a student list, in any order.
+var importColumns = []string{"name", "phone", "pickup_lat", "pickup_lng", "pickup_address", "exam_site", "arrive_by"}
+
+// Imports are bounded: a school's list, not a city's.
+const (
+	maxImportRows  = 2000
+	maxImportBytes = 1 << 20
+)
+
+// RowProblem is why one row of an import was refused. Row counts from 1
+// for the first line after the header.
+type RowProblem struct {
+	Row     int    `json:"row"`
+	Field   string `json:"field"`
+	Message string `json:"message"`
+}
+
+// importBody is the answer to an import that was refused: nothing was
+// booked, and each bad row says why.
+type importBody struct {
+	ErrorBody
+	Rows []RowProblem `json:"rows"`
+}
+
+// handleImport books a trip for every student of a CSV list, or none: every
+// row is checked first, and one bad row refuses the whole list, naming it.
+func (s *Server) handleImport() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		by := principal(r)
+		if err := must(by, heartlink.RoleRequester, heartlink.RoleCoordinator); err != nil {
+			s.error(w, r, err)
+			return
+		}
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxImportBytes))
+		if err != nil {
+			s.error(w, r, decodeError(err))
+			return
+		}
+		places, err := s.cfg.Fleet.Places(r.Context())
+		if err != nil {
+			s.error(w, r, err)
+			return
+		}
+		reqs, problems, err := parseImport(body, places, s.cfg.Clock.Now(), r.URL.Query().Get("requester_id"))
+		if err != nil {
+			s.error(w, r, err)
+			return
+		}
+		if len(problems) > 0 {
+			s.json(w, http.StatusUnprocessableEntity, importBody{
+				ErrorBody{ErrorDetail{Code: heartlink.EInvalid, Field: "rows",
+					Message: strconv.Itoa(len(problems)) + " rows are wrong; nothing was booked"}},
+				problems,
+			})
+			return
+		}
+		trips := make([]*dispatch.Trip, 0, len(reqs))
+		for i, req := range reqs {
+			t, err := s.cfg.Dispatch.Request(r.Context(), by, req)
+			if err != nil {
+				// Every row was checked, so this is the store failing: take
+				// back what was booked, so that nothing is half-imported.
+				for _, done := range trips {
+					if _, cerr := s.cfg.Dispatch.Cancel(r.Context(), by, done.ID); cerr != nil {
+						s.log.Error("import: undo", "trip", done.ID, "err", cerr)
+					}
+				}
+				if heartlink.ErrorCode(err) != heartlink.EInternal {
+					s.json(w, StatusOf(heartlink.ErrorCode(err)), importBody{
+						ErrorBody{ErrorDetail{Code: heartlink.ErrorCode(err), Field: "rows", Message: "row " + strconv.Itoa(i+1) + ": " + heartlink.ErrorMessage(err)}},
+						[]RowProblem{{Row: i + 1, Field: heartlink.ErrorField(err), Message: heartlink.ErrorMessage(err)}},
+					})
+					return
+				}
+				s.error(w, r, err)
+				return
+			}
+			trips = append(trips, t)
+		}
+		s.json(w, http.StatusCreated, map[string]any{"booked": len(trips), "trips": s.views(r, trips)})
+	})
+}
+
+// parseImport reads a student list into trip requests, or says what is
+// wrong with each bad row. An error is a list that cannot be read at all.
+func parseImport(body []byte, places []*fleet.Place, now time.Time, requesterID string) ([]dispatch.Request, []RowProblem, error) {
+	cr := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(body, []byte("\ufeff")))) // spreadsheets add a BOM
+	cr.TrimLeadingSpace = true
+	header, err := cr.Read()
+	if errors.Is(err, io.EOF) {
+		return nil, nil, heartlink.Errorf(heartlink.EBadRequest, "the list is empty: send CSV with a header line %s", strings.Join(importColumns, ","))
+	}
+	if err != nil {
+		return nil, nil, heartlink.Errorf(heartlink.EBadRequest, "the list is not CSV: %v", err)
+	}
+	col := map[string]int{}
+	for i, h := range header {
+		col[strings.ToLower(strings.TrimSpace(h))] = i
+	}
+	for _, c := range importColumns {
+		if _, ok := col[c]; !ok {
+			return nil, nil, heartlink.FieldError(heartlink.EBadRequest, c, "the header lacks the column %q (want %s)", c, strings.Join(importColumns, ","))
+		}
+	}
+	byName := map[string]*fleet.Place{}
+	for _, p := range places {
+		byName[strings.ToLower(p.Name)] = p
+		byName[strings.ToLower(p.ID)] = p
+	}
+	var reqs []dispatch.Request
+	var problems []RowProblem
+	for row := 1; ; row++ {
+		rec, err := cr.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			problems = append(problems, RowProblem{Row: row, Field: "", Message: "not a CSV line: " + err.Error()})
+			continue
+		}
+		if row > maxImportRows {
+			return nil, nil, heartlink.Errorf(heartlink.ETooLarge, "a list holds at most %d students", maxImportRows)
+		}
+		get := func(c string) string { return strings.TrimSpace(rec[col[c]]) }
+		bad := func(field, msg string) { problems = append(problems, RowProblem{Row: row, Field: field, Message: msg}) }
+		lat, err1 := strconv.ParseFloat(get("pickup_lat"), 64)
+		lng, err2 := strconv.ParseFloat(get("pickup_lng"), 64)
+		switch {
+		case err1 != nil:
+			bad("pickup_lat", "pickup_lat must be a number")
+			continue
+		case err2 != nil:
+			bad("pickup_lng", "pickup_lng must be a number")
+			continue
+		}
+		site := byName[strings.ToLower(get("exam_site"))]
+		if site == nil {
+			bad("exam_site", "no place named "+strconv.Quote(get("exam_site")))
+			continue
+		}
+		arrive, err := parseWhen(get("arrive_by"))
+		if err != nil {
+			bad("arrive_by", "arrive_by must be a time such as 2027-06-07T08:15:00+08:00 or 2027-06-07 08:15 (Beijing time)")
+			continue
+		}
+		req := dispatch.Request{
+			Kind:        dispatch.ExamEscort,
+			Pickup:      &dispatch.Place{Lat: lat, Lng: lng, Address: get("pickup_address")},
+			Dropoff:     &dispatch.Place{Lat: site.Lat, Lng: site.Lng, Address: placeAddress(site)},
+			Riders:      []dispatch.Rider{{Name: get("name"), Phone: get("phone")}},
+			ArriveBy:    &heartlink.Timestamp{Time: arrive},
+			RequesterID: requesterID,
+		}
+		if err := req.Validate(now); err != nil {
+			field := heartlink.ErrorField(err)
+			switch field {
+			case "riders[0].name":
+				field = "name"
+			case "riders[0].phone":
+				field = "phone"
+			case "pickup.lat", "pickup.lng", "pickup.address":
+				field = strings.Replace(field, ".", "_", 1)
+			}
+			bad(field, heartlink.ErrorMessage(err))
+			continue
+		}
+		reqs = append(reqs, req)
+	}
+	if len(reqs) == 0 && len(problems) == 0 {
+		return nil, nil, heartlink.Errorf(heartlink.EBadRequest, "the list has a header but no students")
+	}
+	return reqs, problems, nil
+}
+
+func placeAddress(p *fleet.Place) string {
+	if p.Address != "" {
+		return p.Name + ", " + p.Address
+	}
+	return p.Name
+}
+
+// beijing is the zone of times written without one.
+var beijing = time.FixedZone("CST", 8*3600)
+
+func parseWhen(s string) (time.Time, error) {
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, nil
+	}
+	return time.ParseInLocation("2006-01-02 15:04", s, beijing)
+}

@@ -1,0 +1,65 @@
+package httpapi
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/heartlink/heartlink"
+	"github.com/heartlink/heartlink/fleet"
+)
+
+func TestParseImport(t *testing.T) {
+	now := time.Date(2027, 6, 6, 12, 0, 0, 0, time.UTC)
+	places := []*fleet.Place{{ID: "plc_1", Name: "Yingtan No.1 Middle School", Kind: fleet.ExamSite, Lat: 28.26, Lng: 117.07}}
+	const header = "name,phone,pickup_lat,pickup_lng,pickup_address,exam_site,arrive_by\n"
+	tests := []struct {
+		name     string
+		body     string
+		requests int
+		problems []RowProblem
+		code     string
+	}{
+		{"two students", header +
+			"Li Ming,13900000002,28.27,117.06,12 Shengli Rd,Yingtan No.1 Middle School,2027-06-07 08:15\n" +
+			"Wang Fang,,28.25,117.05,3 Station Rd,plc_1,2027-06-07T08:15:00+08:00\n", 2, nil, ""},
+		{"columns in another order, with a BOM", "\ufeffexam_site,arrive_by,name,phone,pickup_lat,pickup_lng,pickup_address\n" +
+			"yingtan no.1 middle school,2027-06-07 08:15,Li Ming,13900000002,28.27,117.06,12 Shengli Rd\n", 1, nil, ""},
+		{"bad rows named", header +
+			"Li Ming,13900000002,28.27,117.06,12 Shengli Rd,Yingtan No.1 Middle School,2027-06-07 08:15\n" +
+			"Wang Fang,,north,117.05,3 Station Rd,plc_1,2027-06-07 08:15\n" +
+			"Zhao Lei,,28.25,117.05,3 Station Rd,No.9 School,2027-06-07 08:15\n" +
+			"Sun Yu,,28.25,117.05,3 Station Rd,plc_1,tomorrow\n" +
+			",,28.25,117.05,3 Station Rd,plc_1,2027-06-07 08:15\n", 1, []RowProblem{
+			{Row: 2, Field: "pickup_lat", Message: "pickup_lat must be a number"},
+			{Row: 3, Field: "exam_site", Message: `no place named "No.9 School"`},
+			{Row: 4, Field: "arrive_by"},
+			{Row: 5, Field: "name"},
+		}, ""},
+		{"missing column", "name,phone\nLi Ming,1390000\n", 0, nil, heartlink.EBadRequest},
+		{"empty", "", 0, nil, heartlink.EBadRequest},
+		{"header only", header, 0, nil, heartlink.EBadRequest},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			reqs, problems, err := parseImport([]byte(tt.body), places, now, "")
+			if tt.code != "" {
+				require.Error(t, err)
+				assert.Equal(t, tt.code, heartlink.ErrorCode(err))
+				return
+			}
+			require.NoError(t, err)
+			assert.Len(t, reqs, tt.requests)
+			require.Len(t, problems, len(tt.problems))
+			for i, p := range tt.problems {
+				assert.Equal(t, p.Row, problems[i].Row)
+				assert.Equal(t, p.Field, problems[i].Field)
+				if p.Message != "" {
+					assert.Equal(t, p.Message, problems[i].Message)
+				}
+			}
+		})
+	}
+}
