@@ -19,6 +19,7 @@ import (
 	"github.com/heartlink/heartlink/httpapi"
 	"github.com/heartlink/heartlink/redisstore"
 	"github.com/heartlink/heartlink/scheduler"
+	"github.com/heartlink/heartlink/web"
 )
 
 // serve runs the API and the dispatch worker until ctx ends.
@@ -77,7 +78,7 @@ func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 		return fmt.Errorf("listen: %w", err)
 	}
 	srv := &http.Server{
-		Handler:           api,
+		Handler:           withPages(api),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		IdleTimeout:       2 * time.Minute,
@@ -130,6 +131,17 @@ func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 	wg.Wait()
 	close(errc)
 	return <-errc
+}
+
+// withPages serves the three pages (and their files) beside the API.
+func withPages(api http.Handler) http.Handler {
+	pages := web.Handler()
+	mux := http.NewServeMux()
+	for _, p := range []string{"/board", "/driver", "/request", "/static/"} {
+		mux.Handle(p, pages)
+	}
+	mux.Handle("/", api)
+	return mux
 }
 
 // connect opens Redis, or the embedded store when no URL is configured.
