@@ -28,6 +28,14 @@ func (s *Store) Accept(ctx context.Context, by heartlink.Principal, tripID strin
 		return nil, err
 	}
 	t, res, err := s.accept(ctx, tripID, by.ID, "offer", 0, by.String())
+	if heartlink.ErrorCode(err) == heartlink.EClash {
+		// The driver cannot take what they were offered (they took an
+		// overlapping trip meanwhile): the offer moves on at once.
+		if derr := s.Decline(ctx, by, tripID); derr != nil && heartlink.ErrorCode(derr) != heartlink.EConflict {
+			s.log.Warn("decline after clash", "trip", tripID, "err", derr)
+		}
+		return nil, err
+	}
 	if err != nil || res != "no_offer" {
 		return t, err
 	}
@@ -230,6 +238,12 @@ func (s *Store) transition(ctx context.Context, by heartlink.Principal, tripID s
 			flags += "e"
 		}
 		spanMember := strconv.FormatInt(ms(t.Span.End), 10) + ":" + t.ID
+		endedMember := spanMember
+		if tr.To == dispatch.Completed && driver != "" && now.Before(t.Span.End) {
+			// Done sooner than planned: the driver is free from now on.
+			flags += "x"
+			endedMember = strconv.FormatInt(ms(now), 10) + ":" + t.ID
+		}
 		keys := []string{
 			s.keys.trip(t.ID), s.keys.tripAudit(t.ID), s.keys.driverSpans(driver), s.keys.open(),
 			s.keys.queue(), s.keys.driverTrips(driver), s.keys.tripOffers(t.ID), s.keys.deadlines(),
@@ -237,7 +251,7 @@ func (s *Store) transition(ctx context.Context, by heartlink.Principal, tripID s
 		}
 		res, err := s.scripts.transition.Run(ctx, s.rdb, keys, t.ID, t.Version, ms(now), by.String(),
 			string(tr.Action), string(t.Status), string(tr.To), driver, flags, spanMember,
-			ms(now.Add(s.policy.Lease)), ms(t.ArriveBy)).StringSlice()
+			ms(now.Add(s.policy.Lease)), ms(t.ArriveBy), endedMember).StringSlice()
 		if err != nil {
 			return nil, wrap(err, "transition")
 		}

@@ -370,3 +370,41 @@ func TestOverdueTripsCannotBeTakenAndLeaveTheOpenList(t *testing.T) {
 		assert.Empty(t, f.offers(late))
 	})
 }
+
+func TestFinishingEarlyFreesTheDriver(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b redistest.Backend) {
+		f := newFixture(t, b, nil)
+		d := f.driver(near(0.5))
+		school := f.requester()
+		first := f.request(school, time.Hour)
+		_, err := f.s.Accept(f.ctx, d, first.ID)
+		require.NoError(t, err)
+		next := f.request(school, time.Hour+20*time.Minute) // overlaps the first as planned
+		_, err = f.s.Accept(f.ctx, d, next.ID)
+		require.Equal(t, heartlink.EClash, heartlink.ErrorCode(err))
+		for _, step := range []dispatch.Step{dispatch.StepArrived, dispatch.StepPickedUp, dispatch.StepCompleted} {
+			_, err := f.s.Progress(f.ctx, d, first.ID, step)
+			require.NoError(t, err)
+		}
+		// Done 55 minutes before the planned end: the next trip fits now.
+		_, err = f.s.Accept(f.ctx, d, next.ID)
+		assert.NoError(t, err)
+	})
+}
+
+func TestAClashingOfferMovesOn(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b redistest.Backend) {
+		f := newFixture(t, b, nil)
+		busy := f.driver(near(0.5))
+		other := f.driver(near(2))
+		school := f.requester()
+		a := f.request(school, time.Hour)
+		bTrip := f.request(school, time.Hour+5*time.Minute)
+		require.ElementsMatch(t, []string{a.ID, bTrip.ID}, f.offers(busy), "both offered to the nearest")
+		_, err := f.s.Accept(f.ctx, busy, a.ID)
+		require.NoError(t, err)
+		_, err = f.s.Accept(f.ctx, busy, bTrip.ID)
+		require.Equal(t, heartlink.EClash, heartlink.ErrorCode(err))
+		assert.Equal(t, []string{bTrip.ID}, f.offers(other), "the offer the busy driver cannot take moves on")
+	})
+}

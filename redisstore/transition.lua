@@ -9,7 +9,8 @@
 -- ARGV[1] trip id  [2] expected version  [3] now ms  [4] actor  [5] action
 --     [6] from  [7] to  [8] driver (or '')  [9] flags: any of
 --     f = free the driver's span, q = requeue, e = ended, o = open,
---     t = forget who was tried, a = add the driver to those tried
+--     t = forget who was tried, a = add the driver to those tried,
+--     x = the trip ended early: the driver's span ends now (ARGV[13])
 --     [10] span member  [11] queue at ms  [12] arrive_by ms
 local id, now = ARGV[1], ARGV[3]
 local st = redis.call('HMGET', KEYS[1], 'status', 'version', 'requester')
@@ -25,6 +26,13 @@ if string.find(flags, 'f', 1, true) then
   redis.call('ZREM', KEYS[3], ARGV[10])
   redis.call('ZREM', KEYS[6], id)
   redis.call('HSET', KEYS[1], 'driver', '')
+end
+if string.find(flags, 'x', 1, true) then
+  local start = redis.call('ZSCORE', KEYS[3], ARGV[10])
+  if start then
+    redis.call('ZREM', KEYS[3], ARGV[10])
+    redis.call('ZADD', KEYS[3], start, ARGV[13])
+  end
 end
 if string.find(flags, 't', 1, true) then redis.call('DEL', KEYS[9]) end
 if string.find(flags, 'a', 1, true) then redis.call('SADD', KEYS[9], ARGV[8]) end
