@@ -121,6 +121,14 @@ func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 		}
 	})
 
+	if cfg.Demo {
+		wg.Go(func() {
+			if err := runDemo(ctx, store, ln.Addr(), log, stdout); err != nil && ctx.Err() == nil {
+				log.Error("demo", "err", err)
+			}
+		})
+	}
+
 	<-ctx.Done()
 	log.Info("shutting down")
 	shutCtx, done := context.WithTimeout(context.Background(), 10*time.Second)
