@@ -54,6 +54,11 @@ func (s *Server) routes() []route {
 		{"POST", "/api/v1/campaigns/{id}/shifts/{shift}/signup", s.auth(s.needCampaigns(s.handleSignup()))},
 		{"DELETE", "/api/v1/campaigns/{id}/shifts/{shift}/signup", s.auth(s.needCampaigns(s.handleWithdraw()))},
 		{"GET", "/api/v1/drivers/me/signups", s.auth(s.needCampaigns(s.handleMySignups()))},
+		{"POST", "/api/v1/campaigns/{id}/shifts/{shift}/plan", s.auth(s.needPlans(s.handlePlanCreate()))},
+		{"GET", "/api/v1/campaigns/{id}/shifts/{shift}/plan", s.auth(s.needPlans(s.handlePlanGet()))},
+		{"POST", "/api/v1/campaigns/{id}/shifts/{shift}/plan/publish", s.auth(s.needPlans(s.handlePlanPublish()))},
+		{"POST", "/api/v1/routes/{id}/accept", s.auth(s.needPlans(s.handleRouteAccept()))},
+		{"POST", "/api/v1/routes/{id}/decline", s.auth(s.needPlans(s.handleRouteDecline()))},
 
 		{"POST", "/api/v1/recurring-trips", s.auth(s.needRecurring(s.handleRecurringCreate()))},
 		{"GET", "/api/v1/recurring-trips", s.auth(s.needRecurring(s.handleRecurringList()))},

@@ -54,6 +54,8 @@ type Config struct {
 	OnCampaign func()
 	// Recurring keeps recurring bookings; nil switches them off.
 	Recurring Recurring
+	// Plans pools exam escorts into routes; nil switches planning off.
+	Plans Plans
 }
 
 // Server is the HTTP API.

@@ -320,6 +320,9 @@ func (s *Store) Work(ctx context.Context) error {
 	if err := s.expireDue(ctx); err != nil {
 		return err
 	}
+	if err := s.expireRoutes(ctx); err != nil {
+		return err
+	}
 	// Trips a day past their deadline leave the open list: it is read
 	// from the present on, and must not grow without end.
 	old := strconv.FormatInt(ms(s.now().Add(-24*time.Hour)), 10)

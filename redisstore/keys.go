@@ -28,21 +28,25 @@ func (k keys) rate(who string) string        { return k.p + "rate:" + who }
 func (k keys) ticket(hash string) string     { return k.p + "ticket:" + hash }
 func (k keys) reply(key string) string       { return k.p + "reply:" + key }
 
-func (k keys) drivers() string      { return k.p + "drivers" }
-func (k keys) requesters() string   { return k.p + "requesters" }
-func (k keys) coordinators() string { return k.p + "coordinators" }
-func (k keys) geoLive() string      { return k.p + "geo:live" }
-func (k keys) geoHome() string      { return k.p + "geo:home" }
-func (k keys) trips() string        { return k.p + "trips" }
-func (k keys) open() string         { return k.p + "trips:open" }
-func (k keys) queue() string        { return k.p + "queue" }
-func (k keys) deadlines() string    { return k.p + "offers:deadlines" }
-func (k keys) admin() string        { return k.p + "admin" }
-func (k keys) adminToken() string   { return k.p + "admin:token" }
-func (k keys) events() string       { return k.p + "events" }
-func (k keys) campaigns() string    { return k.p + "campaigns" }
-func (k keys) recurrences() string  { return k.p + "recurrences" }
-func (k keys) places() string       { return k.p + "places" }
+func (k keys) drivers() string        { return k.p + "drivers" }
+func (k keys) requesters() string     { return k.p + "requesters" }
+func (k keys) coordinators() string   { return k.p + "coordinators" }
+func (k keys) geoLive() string        { return k.p + "geo:live" }
+func (k keys) geoHome() string        { return k.p + "geo:home" }
+func (k keys) trips() string          { return k.p + "trips" }
+func (k keys) open() string           { return k.p + "trips:open" }
+func (k keys) queue() string          { return k.p + "queue" }
+func (k keys) deadlines() string      { return k.p + "offers:deadlines" }
+func (k keys) admin() string          { return k.p + "admin" }
+func (k keys) adminToken() string     { return k.p + "admin:token" }
+func (k keys) events() string         { return k.p + "events" }
+func (k keys) campaigns() string      { return k.p + "campaigns" }
+func (k keys) recurrences() string    { return k.p + "recurrences" }
+func (k keys) places() string         { return k.p + "places" }
+func (k keys) routeDeadlines() string { return k.p + "routes:deadlines" }
+
+func (k keys) plan(cid, sid string) string { return k.p + "plan:" + cid + ":" + sid }
+func (k keys) route(id string) string      { return k.p + "route:" + id }
 
 func (k keys) recurrenceBooked(id, date string) string {
 	return k.p + "recurrence:" + id + ":" + date

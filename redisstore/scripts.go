@@ -28,6 +28,10 @@ var (
 	withdrawLua string
 	//go:embed unqueue.lua
 	unqueueLua string
+	//go:embed route_accept.lua
+	routeAcceptLua string
+	//go:embed route_answer.lua
+	routeAnswerLua string
 )
 
 // scripts are a store's Lua scripts, each with the shared helpers and the
@@ -36,19 +40,22 @@ var (
 type scripts struct {
 	offer, accept, answer, transition, lease, move *redis.Script
 	signup, withdraw, unqueue                      *redis.Script
+	routeAccept, routeAnswer                       *redis.Script
 }
 
 func newScripts(historyLen int) scripts {
 	lib := "local EVENTS_MAXLEN = " + strconv.Itoa(historyLen) + "\n" + libLua
 	return scripts{
-		offer:      redis.NewScript(lib + offerLua),
-		accept:     redis.NewScript(lib + acceptLua),
-		answer:     redis.NewScript(lib + answerLua),
-		transition: redis.NewScript(lib + transitionLua),
-		lease:      redis.NewScript(leaseLua),
-		move:       redis.NewScript(moveLua),
-		signup:     redis.NewScript(lib + signupLua),
-		withdraw:   redis.NewScript(lib + withdrawLua),
-		unqueue:    redis.NewScript(unqueueLua),
+		offer:       redis.NewScript(lib + offerLua),
+		accept:      redis.NewScript(lib + acceptLua),
+		answer:      redis.NewScript(lib + answerLua),
+		transition:  redis.NewScript(lib + transitionLua),
+		lease:       redis.NewScript(leaseLua),
+		move:        redis.NewScript(moveLua),
+		signup:      redis.NewScript(lib + signupLua),
+		withdraw:    redis.NewScript(lib + withdrawLua),
+		unqueue:     redis.NewScript(unqueueLua),
+		routeAccept: redis.NewScript(lib + routeAcceptLua),
+		routeAnswer: redis.NewScript(lib + routeAnswerLua),
 	}
 }

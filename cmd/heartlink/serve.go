@@ -54,6 +54,7 @@ func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 			}
 		},
 		Recurring: store,
+		Plans:     store,
 		Live: &httpapi.LiveConfig{
 			Feed: store, Tickets: store, Replies: store, Mover: store,
 			Origins: cfg.Origins, LocationRate: cfg.LocationRate, BoardQueue: cfg.BoardQueue,

@@ -1,0 +1,152 @@
+package dispatch
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/heartlink/heartlink/fleet"
+	"github.com/heartlink/heartlink/planner"
+)
+
+// RouteStatus is where a planned route stands with its driver.
+type RouteStatus string
+
+const (
+	RouteDraft     RouteStatus = "draft"     // planned, not yet sent
+	RouteOffered   RouteStatus = "offered"   // sent to its driver as one offer
+	RouteConfirmed RouteStatus = "confirmed" // the driver took every trip of it
+	RouteDeclined  RouteStatus = "declined"  // turned down or let expire: repaired
+)
+
+// RouteStop is one rider getting in or out.
+type RouteStop struct {
+	Kind   string    `json:"kind"` // pickup or dropoff
+	TripID string    `json:"trip_id"`
+	At     time.Time `json:"at"`
+	Place  Place     `json:"place"`
+}
+
+// Route is one driver's morning: the trips they would carry, pooled, with
+// every stop and its time.
+type Route struct {
+	ID        string      `json:"id"`
+	DriverID  string      `json:"driver_id"`
+	Status    RouteStatus `json:"status"`
+	Start     time.Time   `json:"start"` // when the driver sets out
+	Stops     []RouteStop `json:"stops"`
+	Km        float64     `json:"km"`
+	ExpiresAt *time.Time  `json:"expires_at,omitempty"`
+}
+
+// Trips lists the route's trips, each once, in pickup order.
+func (r *Route) Trips() []string {
+	var out []string
+	for _, s := range r.Stops {
+		if s.Kind == "pickup" {
+			out = append(out, s.TripID)
+		}
+	}
+	return out
+}
+
+// Span is the time the route holds its driver: from setting out to the
+// last drop-off, padded by buffer after it.
+func (r *Route) Span(buffer time.Duration) Span {
+	end := r.Start
+	if n := len(r.Stops); n > 0 {
+		end = r.Stops[n-1].At
+	}
+	return Span{Start: r.Start, End: end.Add(buffer)}
+}
+
+// RoutePlan is a shift's plan: routes for its confirmed drivers, and the
+// trips no route takes.
+type RoutePlan struct {
+	CampaignID string    `json:"campaign_id"`
+	ShiftID    string    `json:"shift_id"`
+	CreatedAt  time.Time `json:"created_at"`
+	Routes     []Route   `json:"routes"`
+	Unserved   []string  `json:"unserved"`
+	Km         float64   `json:"km"`
+}
+
+// Pooling turns a shift's exam escorts and its drivers into a planner
+// problem, and the planner's answer back into routes. Times in the problem
+// count seconds from Midnight.
+type Pooling struct {
+	Midnight time.Time
+	Trips    []*Trip
+	Drivers  []*fleet.Driver
+}
+
+// Problem is the planner's view: one student per trip (a trip of several
+// riders is planned as its first), one car per driver, from where the
+// driver is now when online, else from home.
+func (p *Pooling) Problem(earliest time.Time) *planner.Problem {
+	sec := func(t time.Time) planner.Seconds { return planner.Seconds(t.Sub(p.Midnight) / time.Second) }
+	pr := &planner.Problem{}
+	for i, t := range p.Trips {
+		from := earliest
+		if t.PickupAfter.After(from) {
+			from = t.PickupAfter
+		}
+		pr.Students = append(pr.Students, planner.Student{
+			ID:         planner.StudentID(i),
+			Pickup:     planner.Point{Lat: t.Pickup.Lat, Lng: t.Pickup.Lng},
+			Site:       planner.SiteID(fmt.Sprintf("%.5f,%.5f", t.Dropoff.Lat, t.Dropoff.Lng)),
+			SitePos:    planner.Point{Lat: t.Dropoff.Lat, Lng: t.Dropoff.Lng},
+			Earliest:   sec(from),
+			ArriveBy:   sec(t.ArriveBy),
+			Wheelchair: t.Wheelchair,
+		})
+	}
+	for i, d := range p.Drivers {
+		at := d.Home
+		if d.Status == fleet.Online && d.Location != nil {
+			at = *d.Location
+		}
+		wc := 0
+		if d.Vehicle.Wheelchair {
+			wc = 1
+		}
+		pr.Cars = append(pr.Cars, planner.Car{
+			ID: planner.CarID(i), Home: planner.Point{Lat: at.Lat, Lng: at.Lng},
+			Seats: d.Vehicle.Seats, WheelchairSlots: wc, Departure: sec(earliest.Add(-time.Hour)),
+		})
+	}
+	return pr
+}
+
+// Routes turns the planner's plan into routes, with ids from newID.
+func (p *Pooling) Routes(plan *planner.Plan, newID func(string) string) (routes []Route, unserved []string, km float64) {
+	at := func(s planner.Seconds) time.Time { return p.Midnight.Add(time.Duration(s) * time.Second).UTC() }
+	for _, r := range plan.Routes {
+		route := Route{ID: newID("rte"), DriverID: p.Drivers[r.Car].ID, Status: RouteDraft,
+			Start: at(r.Start), Km: float64(r.Meters) / 1000}
+		for _, s := range r.Stops {
+			t := p.Trips[s.Student]
+			stop := RouteStop{Kind: s.Kind.String(), TripID: t.ID, At: at(s.Time), Place: t.Pickup}
+			if s.Kind == planner.Dropoff {
+				stop.Place = t.Dropoff
+			}
+			route.Stops = append(route.Stops, stop)
+		}
+		routes = append(routes, route)
+	}
+	for _, id := range plan.Unserved {
+		unserved = append(unserved, p.Trips[id].ID)
+	}
+	return routes, unserved, float64(plan.Meters) / 1000
+}
+
+// RouteOffer is a route as its driver sees it before confirming: every
+// stop and time, areas rather than addresses, no rider's name or phone.
+func RouteOffer(r Route) Route {
+	out := r
+	out.Stops = make([]RouteStop, len(r.Stops))
+	for i, s := range r.Stops {
+		s.Place = area(s.Place)
+		out.Stops[i] = s
+	}
+	return out
+}
