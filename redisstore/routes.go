@@ -97,6 +97,10 @@ func (s *Store) PlanShift(ctx context.Context, by heartlink.Principal, cid, sid 
 		solved, err := planner.Solve(ctx, pool.Problem(earliest), planner.Options{
 			Seed:   1,
 			Travel: planner.TravelModel{Detour: s.policy.Travel.Detour, SpeedKmh: s.policy.Travel.SpeedKmh},
+			// The margin is a promise here: a student no route can bring 10
+			// minutes early is left to ordinary dispatch, which may still
+			// bring them in time alone, rather than late-ish in a pool.
+			StrictMargin: true,
 		})
 		if err != nil {
 			return nil, wrap(err, "plan shift")
@@ -255,7 +259,12 @@ func (s *Store) AcceptRoute(ctx context.Context, by heartlink.Principal, rid str
 	case "clash":
 		return nil, heartlink.Errorf(heartlink.EClash, "the route overlaps trip %s, which you already hold", res[1])
 	case "taken":
-		return nil, heartlink.Errorf(heartlink.ETaken, "trip %s of the route was taken meanwhile; the coordinator will plan again", res[1])
+		// The route cannot be driven as offered any more: it is declined
+		// and repaired, so that the coordinator can plan again at once.
+		if err := s.answerRoute(ctx, rid, by.ID, "taken"); err != nil {
+			s.log.Warn("repair route", "route", rid, "err", err)
+		}
+		return nil, heartlink.Errorf(heartlink.ETaken, "trip %s of the route was taken meanwhile; the route is withdrawn and its other trips go back to dispatch", res[1])
 	}
 	return nil, heartlink.Errorf(heartlink.EConflict, "the route is %s", strings.Join(res[1:], " "))
 }
