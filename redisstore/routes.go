@@ -105,10 +105,12 @@ func (s *Store) PlanShift(ctx context.Context, by heartlink.Principal, cid, sid 
 		if err != nil {
 			return nil, wrap(err, "plan shift")
 		}
-		routes, unserved, km := pool.Routes(solved, newID)
+		routes, unserved, _ := pool.Routes(solved, newID)
 		plan.Routes = append(plan.Routes, routes...)
 		plan.Unserved = append(plan.Unserved, unserved...)
-		plan.Km += km
+	}
+	for _, r := range plan.Routes {
+		plan.Km += r.Km // confirmed routes kept from before count too
 	}
 	b, _ := json.Marshal(plan)
 	info, _ := json.Marshal(map[string]any{"campaign_id": cid, "shift_id": sid, "routes": len(plan.Routes),

@@ -119,3 +119,52 @@ func TestCSPIgnoresOddHosts(t *testing.T) {
 	r.Host = "evil; script-src *"
 	assert.Equal(t, "connect-src 'self'", regexp.MustCompile(`connect-src [^;]*`).FindString(csp(r)))
 }
+
+// The route-planning faces: the elements the board and the driver page
+// promise (their ids and classes are the contract, see the package doc).
+func TestRoutePlanningContract(t *testing.T) {
+	h := Handler()
+	board := get(t, h, "/board").Body.String()
+	assert.Contains(t, board, `id="layer-routes"`, "planned routes have a map layer of their own")
+	driver := get(t, h, "/driver").Body.String()
+	for _, want := range []string{`id="route-offer"`, `id="accept-route"`, `id="decline-route"`, `class="route-stops"`, `class="countdown"`} {
+		assert.Contains(t, driver, want)
+	}
+	assert.Regexp(t, `<section id="route-offer"[^>]*\bhidden\b`, driver, "no route offer until one comes")
+
+	js := get(t, h, "/static/board.js").Body.String()
+	for _, want := range []string{"plan-shift", "publish-plan", "planShiftId", "routeId", "'polyline'", "/plan/publish", "case 'plan':", "case 'route':"} {
+		assert.Contains(t, js, want, "board.js")
+	}
+	js = get(t, h, "/static/driver.js").Body.String()
+	for _, want := range []string{"case 'route_offer':", "case 'route':", "/routes/${encodeURIComponent(id)}/${action}", "accept-route", "decline-route"} {
+		assert.Contains(t, js, want, "driver.js")
+	}
+}
+
+// Both languages have every string: a key missing from one would show the
+// other language (or the bare key) in the middle of a page.
+func TestStringsInBothLanguages(t *testing.T) {
+	src := get(t, Handler(), "/static/i18n.js").Body.String()
+	i := strings.Index(src, "\n  en: {")
+	require.Positive(t, i, "i18n.js has an en table")
+	keyRE := regexp.MustCompile(`(?m)^\s+'?([A-Za-z0-9_.]+)'?: '`)
+	keys := func(s string) map[string]bool {
+		out := map[string]bool{}
+		for _, m := range keyRE.FindAllStringSubmatch(s, -1) {
+			out[m[1]] = true
+		}
+		return out
+	}
+	zh, en := keys(src[:i]), keys(src[i:])
+	require.NotEmpty(t, zh)
+	for k := range zh {
+		assert.True(t, en[k], "%q is in zh-CN but not in en", k)
+	}
+	for k := range en {
+		assert.True(t, zh[k], "%q is in en but not in zh-CN", k)
+	}
+	for _, k := range []string{"plan.plan", "plan.publish", "route.offered", "routeOffer.accept", "routeOffer.decline", "stop.pickup"} {
+		assert.True(t, zh[k] && en[k], "%q in both languages", k)
+	}
+}

@@ -1,9 +1,9 @@
 // The coordinators' live board: a map of the city drawn as SVG (no tiles),
-// counters, alerts with their actions, the trip table and campaign fills,
-// kept up to date over /ws/board.
+// counters, alerts with their actions, the trip table and campaign fills
+// with each shift's route plan, kept up to date over /ws/board.
 
 import {
-  t, initLang, initSignin, api, say, h, s, fmtTime, statusLabel, LiveSocket, connectionSayer,
+  t, initLang, initSignin, api, say, h, s, fmtTime, fmtNumber, statusLabel, LiveSocket, connectionSayer,
   OPEN, ACTIVE, STATUSES,
 } from './common.js';
 import { Projection } from './map.js';
@@ -15,6 +15,9 @@ const state = {
   alerts: new Map(), // trip_id → reason
   places: [],
   campaigns: new Map(), // id → campaign with shifts
+  plans: new Map(), // "campaign/shift" → RoutePlan (routes with their status)
+  planUi: new Map(), // "campaign/shift" → {busy, error}
+  planChecked: new Set(), // "campaign/shift" whose plan was asked for at least once
 };
 
 const dirty = { map: true, trips: true, alerts: true, counters: true, campaigns: true };
@@ -81,6 +84,7 @@ function onFrame(f) {
       for (const a of d.alerts || []) state.alerts.set(a.trip_id, a.reason);
       for (const a of d.alerts || []) if (!state.trips.has(a.trip_id)) fetchTrip(a.trip_id);
       loadTrips();
+      reloadPlans(); // frames missed while disconnected
       schedule('map', 'trips', 'alerts', 'counters');
       break;
     case 'driver':
@@ -94,6 +98,13 @@ function onFrame(f) {
       if (!state.trips.has(d.trip_id)) fetchTrip(d.trip_id);
       say(t('board.newAlert', { id: d.trip_id }), 'warn');
       schedule('alerts', 'counters', 'trips');
+      break;
+    case 'plan':
+      if (d.campaign_id && d.shift_id && !planUi(planKey(d.campaign_id, d.shift_id)).busy) planUi(planKey(d.campaign_id, d.shift_id)).error = '';
+      loadPlan(d.campaign_id, d.shift_id);
+      break;
+    case 'route':
+      onRouteFrame(d);
       break;
     case 'shift_fill': {
       const c = state.campaigns.get(d.campaign_id);
@@ -120,7 +131,7 @@ async function fetchTrip(id) {
 
 function applyRoster(r) {
   for (const d of (r && r.drivers) || []) state.roster.set(d.id, { name: d.name, vehicle: d.vehicle });
-  schedule('map', 'alerts', 'trips');
+  schedule('map', 'alerts', 'trips', 'campaigns');
 }
 
 async function loadRoster() {
@@ -150,6 +161,10 @@ async function loadCampaigns() {
     const full = await Promise.all(list.map((c) => api('GET', '/campaigns/' + encodeURIComponent(c.id)).catch(() => c)));
     state.campaigns.clear();
     for (const c of full) state.campaigns.set(c.id, c);
+    // plans are read once per shift, then kept live by plan and route frames
+    for (const c of full) {
+      for (const sh of c.shifts || []) if (!state.planChecked.has(planKey(c.id, sh.id))) loadPlan(c.id, sh.id);
+    }
   } catch (e) {
     state.campaigns.clear();
     if (e.status !== 404) say(e.message, 'error');
@@ -160,7 +175,7 @@ async function loadCampaigns() {
 // ---------- map ----------
 
 const projection = new Projection(1000, 640, 36);
-const els = { drivers: new Map(), trips: new Map(), open: new Map() };
+const els = { drivers: new Map(), trips: new Map(), open: new Map(), routes: new Map() };
 
 function busyDrivers() {
   const busy = new Set();
@@ -176,6 +191,8 @@ function renderMap() {
   for (const tr of state.trips.values()) {
     if (ACTIVE.has(tr.status)) { pts.push(tr.pickup, tr.dropoff); } else if (OPEN.has(tr.status)) pts.push(tr.pickup);
   }
+  const routes = mappedRoutes();
+  for (const { route } of routes) for (const st of route.stops || []) pts.push(st.place);
   projection.fit(pts.filter((p) => p && typeof p.lat === 'number' && typeof p.lng === 'number'));
 
   // graticule and scale bar, so distances can be read without tiles
@@ -213,6 +230,29 @@ function renderMap() {
     g.append(label);
     lp.append(g);
   }
+
+  // planned routes: a polyline through the stops, dashed until confirmed
+  const lr = svg.querySelector('#layer-routes');
+  const seenR = new Set();
+  for (const { route, index } of routes) {
+    const line = (route.stops || []).filter((st) => st.place && typeof st.place.lat === 'number')
+      .map((st) => projection.xy(st.place).map((v) => v.toFixed(1)).join(','));
+    if (line.length < 2) continue;
+    seenR.add(route.id);
+    let pl = els.routes.get(route.id);
+    if (!pl) {
+      pl = s('polyline', { dataset: { routeId: route.id } });
+      pl.append(s('title'));
+      els.routes.set(route.id, pl);
+      lr.append(pl);
+    }
+    pl.setAttribute('points', line.join(' '));
+    pl.setAttribute('class', `route route-c${index % 6} status-${route.status}`);
+    pl.dataset.status = route.status;
+    pl.dataset.driverId = route.driver_id;
+    pl.firstChild.textContent = routeSummary(route);
+  }
+  for (const [id, el] of els.routes) if (!seenR.has(id)) { el.remove(); els.routes.delete(id); }
 
   // active trips: lines pickup → dropoff
   const lt = svg.querySelector('#layer-trips');
@@ -446,28 +486,264 @@ function renderTrips() {
   tbody.replaceChildren(...frag);
 }
 
-// ---------- campaigns ----------
+// ---------- campaigns & route plans ----------
+
+const planKey = (cid, sid) => `${cid}/${sid}`;
+const shiftPath = (cid, sid) => `/campaigns/${encodeURIComponent(cid)}/shifts/${encodeURIComponent(sid)}`;
+const ROUTE_STATUSES = ['draft', 'offered', 'confirmed', 'declined'];
+
+function planUi(key) {
+  let ui = state.planUi.get(key);
+  if (!ui) { ui = { busy: false, error: '' }; state.planUi.set(key, ui); }
+  return ui;
+}
+
+function setPlan(p) {
+  if (!p || !p.campaign_id || !p.shift_id) return;
+  p.routes = p.routes || [];
+  p.unserved = p.unserved || [];
+  state.plans.set(planKey(p.campaign_id, p.shift_id), p);
+  schedule('campaigns', 'map');
+}
+
+async function loadPlan(cid, sid) {
+  if (!cid || !sid) return;
+  const key = planKey(cid, sid);
+  state.planChecked.add(key);
+  try {
+    setPlan(await api('GET', shiftPath(cid, sid) + '/plan'));
+  } catch (e) {
+    if (e.status === 404) { // no plan yet (or planning is off)
+      if (state.plans.delete(key)) schedule('campaigns', 'map');
+    } else if (e.status !== 401) say(e.message, 'error');
+  }
+}
+
+function reloadPlans() {
+  for (const key of state.planChecked) {
+    const i = key.indexOf('/');
+    loadPlan(key.slice(0, i), key.slice(i + 1));
+  }
+}
+
+function onRouteFrame(d) {
+  let r = null;
+  for (const [key, p] of state.plans) {
+    r = p.routes.find((x) => x.id === d.route_id) || null;
+    if (r) { planUi(key).error = ''; break; } // an earlier refusal no longer holds
+  }
+  if (!r) return; // a plan not on this board: its plan frame brings it
+  if (d.status && ROUTE_STATUSES.includes(d.status)) r.status = d.status;
+  if (r.status !== 'offered') delete r.expires_at;
+  const name = driverName(d.driver_id || r.driver_id);
+  const key = r.status === 'declined' && d.reason === 'expired' ? 'plan.route.expired' : 'plan.route.' + r.status;
+  say(t(key, { name }), r.status === 'declined' ? 'warn' : 'info');
+  schedule('campaigns', 'map');
+}
+
+function routeStudents(route) {
+  return (route.stops || []).filter((st) => st.kind === 'pickup').length;
+}
+
+function routeSummary(route) {
+  return `${driverName(route.driver_id)} · ${t('route.' + route.status)} · ${t('plan.students', { n: routeStudents(route) })} · ` +
+    `${t('plan.km', { km: fmtNumber(route.km || 0, 1) })} · ${t('plan.departs', { at: fmtTime(route.start) })}`;
+}
+
+const ROUTE_STALE_MS = 60 * 60 * 1000;
+
+/** mappedRoutes lists the routes worth drawing: not declined, not long over. */
+function mappedRoutes() {
+  const now = Date.now();
+  const out = [];
+  for (const p of state.plans.values()) {
+    p.routes.forEach((route, index) => {
+      if (route.status === 'declined') return;
+      const stops = route.stops || [];
+      const last = stops.length ? Date.parse(stops[stops.length - 1].at) : NaN;
+      if (!Number.isNaN(last) && last < now - ROUTE_STALE_MS) return;
+      out.push({ route, index });
+    });
+  }
+  return out;
+}
+
+async function planShift(cid, sid) {
+  const ui = planUi(planKey(cid, sid));
+  if (ui.busy) return;
+  ui.busy = true; ui.error = '';
+  renderCampaigns();
+  try {
+    const p = await api('POST', shiftPath(cid, sid) + '/plan');
+    setPlan(p);
+    say(t('plan.planned', { routes: p.routes.length, n: p.unserved.length }));
+  } catch (e) {
+    ui.error = e.message;
+    say(e.message, 'error');
+    if (e.status === 409) loadPlan(cid, sid); // show the routes still awaiting their drivers
+  } finally {
+    ui.busy = false;
+    schedule('campaigns');
+  }
+}
+
+async function publishPlan(cid, sid) {
+  const ui = planUi(planKey(cid, sid));
+  if (ui.busy) return;
+  ui.busy = true; ui.error = '';
+  renderCampaigns();
+  try {
+    const p = await api('POST', shiftPath(cid, sid) + '/plan/publish');
+    setPlan(p);
+    say(t('plan.published', { n: p.routes.filter((r) => r.status === 'offered').length }));
+  } catch (e) {
+    ui.error = e.message;
+    say(e.message, 'error');
+    if (e.status === 409 || e.status === 404) loadPlan(cid, sid);
+  } finally {
+    ui.busy = false;
+    schedule('campaigns');
+  }
+}
+
+// The panel is kept node for node (not redrawn) so that a button keeps its
+// focus and the error live regions speak only when their text changes.
+const campEls = new Map(); // campaign id → {div, name, win, ul}
+const shiftEls = new Map(); // "campaign/shift" → {li, when, meter, fill, planBtn, err, box}
+
+function setChildren(parent, kids) {
+  const cur = parent.children;
+  if (cur.length === kids.length && kids.every((k, i) => cur[i] === k)) return;
+  const focused = document.activeElement;
+  parent.replaceChildren(...kids);
+  if (focused && focused !== document.activeElement && parent.contains(focused)) focused.focus();
+}
+
+function campaignEl(c) {
+  let e = campEls.get(c.id);
+  if (!e) {
+    const name = h('span', { class: 'campaign-name' });
+    const win = h('span');
+    const ul = h('ul', { class: 'shifts' });
+    e = { name, win, ul, div: h('div', { class: 'campaign', dataset: { campaignId: c.id } }, h('h3', {}, name, ' ', win), ul) };
+    campEls.set(c.id, e);
+  }
+  const win = c.window || {};
+  e.name.textContent = c.name;
+  e.win.className = 'window ' + (win.open ? 'open' : 'closed');
+  e.win.textContent = win.open ? t('campaigns.open', { at: fmtTime(win.next_close) }) : t('campaigns.closed', { at: fmtTime(win.next_open) });
+  return e;
+}
+
+function shiftEl(c, sh) {
+  const key = planKey(c.id, sh.id);
+  let e = shiftEls.get(key);
+  if (!e) {
+    const base = `${c.id}-${sh.id}`;
+    const ids = { btn: 'plan-' + base, err: 'plan-error-' + base, box: 'plan-box-' + base, pub: 'publish-' + base, h: 'plan-h-' + base };
+    const when = h('span', { class: 'shift-when' });
+    const meter = h('meter', { min: 0 });
+    const fill = h('span', { class: 'fill' });
+    const planBtn = h('button', {
+      type: 'button', class: 'plan-shift', id: ids.btn, dataset: { campaignId: c.id, shiftId: sh.id },
+      'aria-describedby': ids.err, onclick: () => planShift(c.id, sh.id),
+    });
+    const err = h('p', { class: 'plan-error field-error', id: ids.err, role: 'alert' });
+    const summary = h('p', { class: 'plan-summary', id: ids.h, tabindex: '-1' });
+    const unserved = h('p', { class: 'plan-unserved' });
+    const list = h('ol', { class: 'plan-routes', 'aria-labelledby': ids.h });
+    const pubBtn = h('button', {
+      type: 'button', class: 'publish-plan', id: ids.pub, dataset: { campaignId: c.id, shiftId: sh.id },
+      'aria-describedby': ids.err, onclick: () => publishPlan(c.id, sh.id),
+    });
+    const box = h('div', { class: 'plan', id: ids.box, dataset: { planShiftId: sh.id, campaignId: c.id }, hidden: true },
+      summary, unserved, list, pubBtn);
+    const li = h('li', { class: 'shift', dataset: { shiftId: sh.id } }, when, meter, fill, planBtn, err, box);
+    e = { li, when, meter, fill, planBtn, err, box, summary, unserved, list, pubBtn };
+    shiftEls.set(key, e);
+  }
+  const need = sh.cars_needed || 0;
+  const confirmed = sh.confirmed || 0;
+  const pct = need ? Math.round((100 * confirmed) / need) : 0;
+  const whenText = `${sh.date} ${sh.start}–${sh.end}`;
+  e.li.className = 'shift' + (need && confirmed >= need ? ' full' : '');
+  e.when.textContent = whenText;
+  e.meter.max = Math.max(need, 1);
+  e.meter.value = confirmed;
+  e.meter.setAttribute('aria-label', t('campaigns.fillOf', { when: `${sh.date} ${sh.start}` }));
+  e.fill.textContent = t('campaigns.fill', { confirmed, needed: need, pct, waiting: sh.waiting || 0 });
+
+  const key2 = planKey(c.id, sh.id);
+  const ui = planUi(key2);
+  const plan = state.plans.get(key2);
+  e.planBtn.textContent = ui.busy ? t('plan.working') : t('plan.plan');
+  e.planBtn.setAttribute('aria-label', t('plan.planOf', { when: whenText }));
+  // busy buttons are aria-disabled, not disabled: a disabled button drops the focus
+  e.planBtn.setAttribute('aria-disabled', String(ui.busy));
+  e.planBtn.setAttribute('aria-busy', String(ui.busy));
+  if (e.err.textContent !== ui.error) e.err.textContent = ui.error;
+  renderPlan(e, plan, ui, whenText);
+  return e;
+}
+
+function renderPlan(e, plan, ui, whenText) {
+  e.box.hidden = !plan;
+  if (!plan) return;
+  const routes = plan.routes;
+  e.box.dataset.routes = String(routes.length);
+  // the distance the routes still standing will drive (a declined route is not driven)
+  const km = routes.reduce((sum, r) => sum + (r.status === 'declined' ? 0 : r.km || 0), 0);
+  e.summary.textContent = t('plan.summary', { when: whenText, routes: routes.length, km: fmtNumber(km, 1), at: fmtTime(plan.created_at) });
+  const n = plan.unserved.length;
+  e.unserved.dataset.count = String(n);
+  e.unserved.classList.toggle('warn', n > 0);
+  e.unserved.textContent = n ? t('plan.unserved', { n }) : t('plan.allServed');
+  const items = routes.map((r, i) => {
+    const students = routeStudents(r);
+    return h('li', { class: `route route-c${i % 6}`, dataset: { routeId: r.id, status: r.status, driverId: r.driver_id, students: String(students), km: String(r.km || 0) } },
+      h('span', { class: 'route-swatch', 'aria-hidden': 'true' }),
+      h('span', { class: 'route-status', dataset: { status: r.status } }, t('route.' + r.status)),
+      h('span', { class: 'route-driver' }, driverName(r.driver_id)),
+      h('span', { class: 'route-students' }, t('plan.students', { n: students })),
+      h('span', { class: 'route-km' }, t('plan.km', { km: fmtNumber(r.km || 0, 1) })),
+      h('span', { class: 'route-start' }, t('plan.departs', { at: fmtTime(r.start) })),
+      r.status === 'offered' && r.expires_at ? h('span', { class: 'route-expires' }, t('plan.expires', { at: fmtTime(r.expires_at) })) : null);
+  });
+  if (!items.length) items.push(h('li', { class: 'empty' }, t('plan.noRoutes')));
+  e.list.replaceChildren(...items);
+  const drafts = routes.filter((r) => r.status === 'draft').length;
+  e.pubBtn.textContent = ui.busy ? t('plan.working') : t('plan.publish');
+  e.pubBtn.setAttribute('aria-label', t('plan.publishOf', { n: drafts, when: whenText }));
+  const hadFocus = document.activeElement === e.pubBtn;
+  e.pubBtn.disabled = drafts === 0;
+  e.pubBtn.setAttribute('aria-disabled', String(ui.busy || drafts === 0));
+  e.pubBtn.setAttribute('aria-busy', String(ui.busy));
+  if (hadFocus && e.pubBtn.disabled) e.summary.focus(); // published: nothing left to press here
+}
 
 function renderCampaigns() {
   const box = document.getElementById('campaigns');
-  if (!state.campaigns.size) { box.replaceChildren(h('p', { class: 'empty' }, t('campaigns.none'))); return; }
-  const out = [];
-  for (const c of state.campaigns.values()) {
-    const win = c.window || {};
-    const shifts = (c.shifts || []).map((sh) => {
-      const need = sh.cars_needed || 0;
-      const pct = need ? Math.round((100 * sh.confirmed) / need) : 0;
-      return h('li', { dataset: { shiftId: sh.id }, class: 'shift' + (need && sh.confirmed >= need ? ' full' : '') },
-        h('span', { class: 'shift-when' }, `${sh.date} ${sh.start}–${sh.end}`),
-        h('meter', { min: 0, max: Math.max(need, 1), value: sh.confirmed || 0, 'aria-label': t('campaigns.fillOf', { when: `${sh.date} ${sh.start}` }) }),
-        h('span', { class: 'fill' }, t('campaigns.fill', { confirmed: sh.confirmed || 0, needed: need, pct, waiting: sh.waiting || 0 })));
-    });
-    out.push(h('div', { class: 'campaign', dataset: { campaignId: c.id } },
-      h('h3', {}, c.name, ' ', h('span', { class: 'window ' + (win.open ? 'open' : 'closed') },
-        win.open ? t('campaigns.open', { at: fmtTime(win.next_close) }) : t('campaigns.closed', { at: fmtTime(win.next_open) }))),
-      h('ul', { class: 'shifts' }, shifts)));
+  if (!state.campaigns.size) {
+    campEls.clear(); shiftEls.clear();
+    box.replaceChildren(h('p', { class: 'empty' }, t('campaigns.none')));
+    return;
   }
-  box.replaceChildren(...out);
+  const seenC = new Set(), seenS = new Set();
+  const divs = [];
+  for (const c of state.campaigns.values()) {
+    seenC.add(c.id);
+    const ce = campaignEl(c);
+    const lis = [];
+    for (const sh of c.shifts || []) {
+      seenS.add(planKey(c.id, sh.id));
+      lis.push(shiftEl(c, sh).li);
+    }
+    setChildren(ce.ul, lis);
+    divs.push(ce.div);
+  }
+  for (const id of campEls.keys()) if (!seenC.has(id)) campEls.delete(id);
+  for (const k of shiftEls.keys()) if (!seenS.has(k)) shiftEls.delete(k);
+  setChildren(box, divs);
 }
 
 // ---------- start ----------
@@ -497,6 +773,7 @@ function stop() {
   for (const x of timers) clearInterval(x);
   timers = [];
   state.drivers.clear(); state.roster.clear(); state.trips.clear(); state.alerts.clear(); state.campaigns.clear();
+  state.plans.clear(); state.planUi.clear(); state.planChecked.clear();
   rows.clear();
   schedule('map', 'trips', 'alerts', 'counters', 'campaigns');
 }

@@ -1,9 +1,10 @@
 // The volunteer driver's phone page: presence and position, live offers
-// with a countdown, the current trip step by step, upcoming trips, campaign
+// with a countdown, whole-route offers from a coordinator's plan, the
+// current trip step by step, upcoming trips, campaign
 // sign-ups and own volunteer hours, over /ws/driver.
 
 import {
-  t, initLang, initSignin, api, say, h, fmtTime, fmtNumber, statusLabel, LiveSocket, connectionSayer, serverNow,
+  t, initLang, initSignin, api, say, h, fmtTime, fmtNumber, statusLabel, LiveSocket, connectionSayer, serverNow, currentLang,
   ACTIVE, FINAL,
 } from './common.js';
 
@@ -15,6 +16,7 @@ const state = {
   status: 'offline',
   position: null, // {lat, lng, source}
   offers: new Map(), // trip_id → offer (+ failed, stickyUntil)
+  routes: new Map(), // route id → route offer (+ busy, blocked, failed, stickyUntil, error)
   trips: new Map(), // id → trip
   campaigns: [],
   signups: new Map(), // campaign_id/shift_id → signup
@@ -258,6 +260,131 @@ async function decline() {
   renderOffer();
 }
 
+// ---------- route offers ----------
+// A coordinator's plan offers a driver a whole morning as one route: every
+// stop in order with its time, areas rather than addresses. Confirming takes
+// every trip of it at once; an `assigned` frame then follows for each.
+
+function fmtClock(iso) {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return '—';
+  return new Intl.DateTimeFormat(currentLang(), { hour: '2-digit', minute: '2-digit' }).format(d);
+}
+
+function shownRoute() {
+  const now = serverNow();
+  let best = null;
+  for (const r of state.routes.values()) {
+    if (r.failed) { if (r.stickyUntil > now) return r; continue; }
+    if (!(Date.parse(r.expires_at) > now)) continue;
+    if (!best || Date.parse(r.expires_at) < Date.parse(best.expires_at)) best = r;
+  }
+  return best;
+}
+
+function renderRouteOffer() {
+  const card = document.getElementById('route-offer');
+  const now = serverNow();
+  for (const [id, r] of state.routes) {
+    if (r.failed ? r.stickyUntil <= now : !(Date.parse(r.expires_at) > now)) state.routes.delete(id);
+  }
+  const r = shownRoute();
+  if (!r) {
+    card.hidden = true;
+    delete card.dataset.routeId;
+    return;
+  }
+  const isNew = card.hidden || card.dataset.routeId !== r.id;
+  card.hidden = false;
+  card.dataset.routeId = r.id;
+  const left = r.failed ? 0 : Math.max(0, Math.ceil((Date.parse(r.expires_at) - now) / 1000));
+  const m = Math.floor(left / 60), s = left % 60;
+  const cd = card.querySelector('.countdown');
+  cd.textContent = `${m}:${String(s).padStart(2, '0')}`;
+  cd.dataset.seconds = String(left);
+  cd.setAttribute('aria-label', t('routeOffer.timer', { m, s }));
+  card.classList.toggle('urgent', left <= 60);
+  const stops = r.stops || [];
+  card.querySelector('.route-start').textContent = fmtTime(r.start);
+  card.querySelector('.route-students').textContent = String(stops.filter((x) => x.kind === 'pickup').length);
+  card.querySelector('.route-km').textContent = t('routeOffer.kmValue', { km: fmtNumber(r.km || 0, 1) });
+  if (isNew || card.dataset.lang !== currentLang()) {
+    card.dataset.lang = currentLang();
+    card.querySelector('.route-stops').replaceChildren(...stops.map((st) => h('li', { class: 'stop ' + st.kind, dataset: { kind: st.kind, tripId: st.trip_id } },
+      h('time', { class: 'stop-at', datetime: st.at }, fmtClock(st.at)), ' ',
+      h('span', { class: 'stop-kind' }, t('stop.' + st.kind)), ' · ',
+      h('span', { class: 'stop-area' }, area(st.place)))));
+  }
+  const err = card.querySelector('.route-error');
+  if (err.textContent !== (r.error || '')) err.textContent = r.error || '';
+  document.getElementById('accept-route').disabled = !!r.busy || !!r.failed || !!r.blocked;
+  document.getElementById('decline-route').disabled = !!r.busy || !!r.failed;
+  const others = [...state.routes.values()].filter((x) => x !== r && !x.failed).length;
+  const more = card.querySelector('.more');
+  more.hidden = others === 0;
+  more.textContent = t('routeOffer.more', { n: others });
+  if (isNew && !r.failed) say(t('routeOffer.new'), 'warn');
+}
+
+function addRouteOffer(r) {
+  if (!r || !r.id) return;
+  state.routes.set(r.id, { ...r, failed: false, blocked: false, busy: false, error: '' });
+  renderRouteOffer();
+}
+
+/** onRoute takes a `route` frame: the route was confirmed, declined or lapsed. */
+function onRoute(d) {
+  const r = state.routes.get(d.route_id);
+  if (!r || r.failed) return; // a failure stays on screen a moment
+  state.routes.delete(d.route_id);
+  if (!r.busy) say(t('routeOffer.gone.' + (d.status === 'confirmed' ? 'confirmed' : d.reason === 'expired' ? 'expired' : 'declined')));
+  renderRouteOffer();
+}
+
+/** focusAfterRoute puts the focus somewhere sensible once the card is gone. */
+function focusAfterRoute() {
+  const card = document.getElementById('route-offer');
+  if (!card.hidden) {
+    const accept = document.getElementById('accept-route');
+    (accept.disabled ? document.getElementById('decline-route') : accept).focus();
+    return;
+  }
+  const cur = document.getElementById('current-trip');
+  if (!cur.hidden) document.getElementById('next-step').focus();
+  else document.getElementById('upcoming-h').focus();
+}
+
+async function answerRoute(action) {
+  const id = document.getElementById('route-offer').dataset.routeId;
+  const r = state.routes.get(id);
+  if (!r || r.busy) return;
+  r.busy = true;
+  r.error = '';
+  renderRouteOffer();
+  try {
+    await api('POST', `/routes/${encodeURIComponent(id)}/${action}`);
+    state.routes.delete(id);
+    say(t(action === 'accept' ? 'routeOffer.accepted' : 'routeOffer.declined'));
+    renderRouteOffer();
+    if (action === 'accept') loadTrips(); // the assigned frames bring them too
+    focusAfterRoute();
+  } catch (e) {
+    r.busy = false;
+    r.error = e.message;
+    if (e.status === 404 || e.status === 403 || (e.status === 409 && e.code === 'conflict')) {
+      // the route is closed (answered, lapsed) or not ours: show why, then let it go
+      r.failed = true;
+      r.stickyUntil = serverNow() + STICKY_MS;
+    } else if (action === 'accept' && e.status === 409) {
+      r.blocked = true; // a trip was taken or clashes: accepting again cannot work, declining can
+    }
+    state.routes.set(id, r);
+    say(e.message, 'error');
+    renderRouteOffer();
+    if (r.blocked) document.getElementById('decline-route').focus();
+  }
+}
+
 // ---------- trips ----------
 
 function mergeTrip(tr) {
@@ -469,6 +596,8 @@ function onFrame(f) {
       break;
     case 'offer': addOffer(d); break;
     case 'offer_withdrawn': withdrawOffer(d.trip_id, d.reason); break;
+    case 'route_offer': addRouteOffer(d); break;
+    case 'route': onRoute(d); break;
     case 'assigned':
       state.offers.delete(d.id);
       mergeTrip(d);
@@ -513,7 +642,7 @@ async function start() {
   loadTrips();
   loadCampaigns();
   loadStats();
-  timers.push(setInterval(renderOffer, 1000));
+  timers.push(setInterval(() => { renderOffer(); renderRouteOffer(); }, 1000));
   timers.push(setInterval(() => { if (!document.hidden) loadCampaigns(); }, 20000)); // live-ish fill levels
 }
 
@@ -524,9 +653,9 @@ function stop() {
   if (geoWatch !== null) { navigator.geolocation.clearWatch(geoWatch); geoWatch = null; }
   for (const x of timers) clearInterval(x);
   timers = [];
-  state.offers.clear(); state.trips.clear(); state.campaigns = []; state.signups.clear(); state.stats = null;
+  state.offers.clear(); state.routes.clear(); state.trips.clear(); state.campaigns = []; state.signups.clear(); state.stats = null;
   state.status = 'offline'; state.position = null;
-  renderOffer(); renderTrips(); renderSignups(); renderStats(); renderPresence();
+  renderOffer(); renderRouteOffer(); renderTrips(); renderSignups(); renderStats(); renderPresence();
 }
 
 document.getElementById('go-online').addEventListener('click', () => setPresence('online'));
@@ -535,10 +664,12 @@ document.getElementById('use-geolocation').addEventListener('click', toggleGeolo
 document.getElementById('set-position').addEventListener('click', setManualPosition);
 document.getElementById('accept').addEventListener('click', accept);
 document.getElementById('decline').addEventListener('click', decline);
+document.getElementById('accept-route').addEventListener('click', () => answerRoute('accept'));
+document.getElementById('decline-route').addEventListener('click', () => answerRoute('decline'));
 document.getElementById('next-step').addEventListener('click', nextStep);
 
 initLang(() => {
-  renderPresence(); renderOffer(); renderTrips(); renderSignups(); renderStats();
+  renderPresence(); renderOffer(); renderRouteOffer(); renderTrips(); renderSignups(); renderStats();
   if (state.me) document.getElementById('hello').textContent = t('driver.hello', { name: state.me.name, plate: state.me.vehicle ? state.me.vehicle.plate : '' });
 });
 renderPresence();
