@@ -27,6 +27,9 @@ type Service interface {
 	// CreateCoordinator registers another coordinator and returns its token.
 	CreateCoordinator(ctx context.Context, by heartlink.Principal, name string) (*Coordinator, string, error)
 
+	// RotateToken gives a driver or requester a new token, revoking the old.
+	RotateToken(ctx context.Context, by heartlink.Principal, role heartlink.Role, id string) (string, error)
+
 	// Authenticate returns the caller behind a bearer token.
 	Authenticate(ctx context.Context, token string) (heartlink.Principal, error)
 

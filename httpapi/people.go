@@ -197,3 +197,17 @@ func nonNil[T any](v []T) []T {
 	}
 	return v
 }
+
+// handleRotate gives a driver or requester a new token, revoking the old
+// one (a lost phone, a leaked token).
+func (s *Server) handleRotate(role heartlink.Role) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := r.PathValue("id")
+		tok, err := s.cfg.Fleet.RotateToken(r.Context(), principal(r), role, id)
+		if err != nil {
+			s.error(w, r, err)
+			return
+		}
+		s.json(w, http.StatusCreated, map[string]string{"id": id, "token": tok})
+	})
+}

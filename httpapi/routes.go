@@ -25,6 +25,8 @@ func (s *Server) routes() []route {
 		{"GET", "/api/v1/drivers", s.auth(s.handleDriverList())},
 		{"GET", "/api/v1/drivers/me", s.auth(s.handleDriverMe())},
 		{"GET", "/api/v1/drivers/{id}", s.auth(s.handleDriverGet())},
+		{"POST", "/api/v1/drivers/{id}/token", s.auth(s.handleRotate(heartlink.RoleDriver))},
+		{"POST", "/api/v1/requesters/{id}/token", s.auth(s.handleRotate(heartlink.RoleRequester))},
 		{"POST", "/api/v1/drivers/me/presence", s.auth(s.handlePresence())},
 		{"GET", "/api/v1/drivers/me/offers", s.auth(s.handleOffers())},
 		{"GET", "/api/v1/drivers/me/stats", s.auth(s.handleStats())},

@@ -408,3 +408,28 @@ func TestAClashingOfferMovesOn(t *testing.T) {
 		assert.Equal(t, []string{bTrip.ID}, f.offers(other), "the offer the busy driver cannot take moves on")
 	})
 }
+
+func TestRotatingATokenRevokesTheOldOne(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b redistest.Backend) {
+		f := newFixture(t, b, nil)
+		d, old, err := f.s.CreateDriver(f.ctx, coordinator, fleet.DriverRegistration{Name: "W", Phone: "13800000001",
+			Vehicle: &fleet.Vehicle{Plate: "A1", Seats: 4}, Home: &centre})
+		require.NoError(t, err)
+		me := heartlink.Principal{Role: heartlink.RoleDriver, ID: d.ID}
+		_, err = f.s.RotateToken(f.ctx, f.requester(), heartlink.RoleDriver, d.ID)
+		assert.Equal(t, heartlink.EForbidden, heartlink.ErrorCode(err), "a school cannot rotate a driver's token")
+		fresh, err := f.s.RotateToken(f.ctx, me, heartlink.RoleDriver, d.ID)
+		require.NoError(t, err)
+		again, err := f.s.RotateToken(f.ctx, coordinator, heartlink.RoleDriver, d.ID)
+		require.NoError(t, err)
+		for tok, ok := range map[string]bool{old: false, fresh: false, again: true} {
+			p, err := f.s.Authenticate(f.ctx, tok)
+			assert.Equal(t, ok, err == nil, "token %q", tok)
+			if ok {
+				assert.Equal(t, me, p)
+			}
+		}
+		_, err = f.s.RotateToken(f.ctx, coordinator, heartlink.RoleDriver, "drv_nobody")
+		assert.Equal(t, heartlink.ENotFound, heartlink.ErrorCode(err))
+	})
+}

@@ -1,5 +1,7 @@
 package redisstore
 
+import "github.com/heartlink/heartlink"
+
 // keys names every key of the store. All share the hash tag {prefix}, so
 // that every script's keys live in one Redis Cluster slot: one fleet (a
 // city) is one slot, and a province shards by running a prefix per city.
@@ -24,9 +26,14 @@ func (k keys) requester(id string) string    { return k.p + "requester:" + id }
 func (k keys) reqTrips(id string) string     { return k.p + "requester:" + id + ":trips" }
 func (k keys) coordinator(id string) string  { return k.p + "coordinator:" + id }
 func (k keys) token(hash string) string      { return k.p + "token:" + hash }
-func (k keys) rate(who string) string        { return k.p + "rate:" + who }
-func (k keys) ticket(hash string) string     { return k.p + "ticket:" + hash }
-func (k keys) reply(key string) string       { return k.p + "reply:" + key }
+
+// tokenOf holds the hash of an account's current token, to revoke it.
+func (k keys) tokenOf(role heartlink.Role, id string) string {
+	return k.p + string(role) + ":" + id + ":token"
+}
+func (k keys) rate(who string) string    { return k.p + "rate:" + who }
+func (k keys) ticket(hash string) string { return k.p + "ticket:" + hash }
+func (k keys) reply(key string) string   { return k.p + "reply:" + key }
 
 func (k keys) drivers() string        { return k.p + "drivers" }
 func (k keys) requesters() string     { return k.p + "requesters" }

@@ -155,6 +155,7 @@ func (s *Store) CreateDriver(ctx context.Context, by heartlink.Principal, r flee
 		p.ZAdd(ctx, s.keys.drivers(), redis.Z{Score: float64(ms(d.CreatedAt)), Member: d.ID})
 		p.GeoAdd(ctx, s.keys.geoHome(), &redis.GeoLocation{Name: d.ID, Longitude: d.Home.Lng, Latitude: d.Home.Lat})
 		p.Set(ctx, s.keys.token(hashToken(tok)), string(heartlink.RoleDriver)+":"+d.ID, 0)
+		p.Set(ctx, s.keys.tokenOf(heartlink.RoleDriver, d.ID), hashToken(tok), 0)
 		return nil
 	})
 	if err != nil {
@@ -268,6 +269,7 @@ func (s *Store) CreateRequester(ctx context.Context, by heartlink.Principal, r f
 		p.Set(ctx, s.keys.requester(q.ID), b, 0)
 		p.ZAdd(ctx, s.keys.requesters(), redis.Z{Score: float64(ms(q.CreatedAt)), Member: q.ID})
 		p.Set(ctx, s.keys.token(hashToken(tok)), string(heartlink.RoleRequester)+":"+q.ID, 0)
+		p.Set(ctx, s.keys.tokenOf(heartlink.RoleRequester, q.ID), hashToken(tok), 0)
 		return nil
 	})
 	if err != nil {
@@ -323,4 +325,50 @@ func boolInt(b bool) int {
 func str(v any) string {
 	s, _ := v.(string)
 	return s
+}
+
+// RotateToken gives a driver or requester a new token and revokes the one
+// they had, e.g. when a phone is lost. Coordinators may rotate anyone's;
+// a driver or requester their own.
+func (s *Store) RotateToken(ctx context.Context, by heartlink.Principal, role heartlink.Role, id string) (string, error) {
+	if !by.Is(heartlink.RoleCoordinator) && !(by.Role == role && by.ID == id) {
+		return "", heartlink.Errorf(heartlink.EForbidden, "only coordinators may give someone else a new token")
+	}
+	switch role {
+	case heartlink.RoleDriver:
+		if _, err := s.Driver(ctx, id); err != nil {
+			return "", err
+		}
+	case heartlink.RoleRequester:
+		if _, err := s.Requester(ctx, id); err != nil {
+			return "", err
+		}
+	default:
+		return "", heartlink.Errorf(heartlink.EInvalid, "only drivers' and requesters' tokens can be rotated")
+	}
+	holder := s.keys.tokenOf(role, id)
+	tok := newToken()
+	// Optimistic: two rotations at once must not leave two tokens working.
+	err := s.rdb.Watch(ctx, func(tx *redis.Tx) error {
+		old, err := tx.Get(ctx, holder).Result()
+		if err != nil && !errors.Is(err, redis.Nil) {
+			return err
+		}
+		_, err = tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
+			if old != "" {
+				p.Del(ctx, s.keys.token(old))
+			}
+			p.Set(ctx, s.keys.token(hashToken(tok)), string(role)+":"+id, 0)
+			p.Set(ctx, holder, hashToken(tok), 0)
+			return nil
+		})
+		return err
+	}, holder)
+	if errors.Is(err, redis.TxFailedErr) {
+		return "", heartlink.Errorf(heartlink.EConflict, "the token is being changed; try again")
+	}
+	if err != nil {
+		return "", wrap(err, "rotate token")
+	}
+	return tok, nil
 }
