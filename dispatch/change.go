@@ -26,6 +26,7 @@ const (
 	ChangeAlert          = "alert"           // data {trip_id, reason}
 	ChangeDriver         = "driver"          // a driver's presence: data DriverChange
 	ChangeAnnouncement   = "announcement"
+	ChangeShiftFill      = "shift_fill" // a shift's fill: data {campaign_id, shift_id, confirmed, waiting}
 )
 
 // For reports whether the change is addressed to audience.

@@ -156,6 +156,9 @@ func (l *live) push(ctx context.Context, cs []dispatch.Change) {
 	var todo []delivery
 	var ids []string
 	for _, c := range cs {
+		if c.Kind == dispatch.ChangeShiftFill {
+			l.fillToDrivers(c)
+		}
 		var audiences []string
 		for _, a := range c.To {
 			if l.hub.Count(topic(a)) > 0 {
@@ -182,6 +185,25 @@ func (l *live) push(ctx context.Context, cs []dispatch.Change) {
 				l.hub.PublishID(topic(a), d.c.ID, frames[i])
 			}
 		}
+	}
+}
+
+// fillToDrivers passes a shift's fill to every connected driver, at most
+// once a second per shift: in a sign-up rush thousands of changes a second
+// must not each reach every driver.
+func (l *live) fillToDrivers(c dispatch.Change) {
+	if l.hub.Count(topic("drivers")) == 0 {
+		return
+	}
+	var ref struct {
+		CampaignID string `json:"campaign_id"`
+		ShiftID    string `json:"shift_id"`
+	}
+	if json.Unmarshal(c.Data, &ref) != nil {
+		return
+	}
+	if frame, err := realtime.Encode(c.Kind, "", c.Data); err == nil {
+		l.hub.Coalesce(topic("drivers"), "fill:"+ref.CampaignID+"/"+ref.ShiftID, frame)
 	}
 }
 

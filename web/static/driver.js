@@ -616,6 +616,17 @@ function onFrame(f) {
       say(t('signup.promoted'), 'warn');
       loadCampaigns();
       break;
+    case 'shift_fill': {
+      // Pushed at most once a second per shift while sign-ups happen.
+      const c = state.campaigns.find((x) => x.id === d.campaign_id);
+      const sh = c && (c.shifts || []).find((x) => x.id === d.shift_id);
+      if (sh) {
+        sh.confirmed = d.confirmed;
+        sh.waiting = d.waiting;
+        renderSignups();
+      }
+      break;
+    }
     default: break;
   }
 }
@@ -643,7 +654,8 @@ async function start() {
   loadCampaigns();
   loadStats();
   timers.push(setInterval(() => { renderOffer(); renderRouteOffer(); }, 1000));
-  timers.push(setInterval(() => { if (!document.hidden) loadCampaigns(); }, 20000)); // live-ish fill levels
+  // Fills arrive live (shift_fill); this re-read is a safety net for windows opening and closing.
+  timers.push(setInterval(() => { if (!document.hidden) loadCampaigns(); }, 60000));
 }
 
 function stop() {
