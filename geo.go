@@ -21,14 +21,6 @@ type Point struct {
 // web maps, stops at ±85.05112878°. No city lies beyond it.
 const MaxLat = 85.05112878
 
-// Valid reports whether p is a coordinate the service can index. The zero
-// Point (0, 0) lies in the Gulf of Guinea and is treated as valid; callers
-// that need a position must say so when decoding.
-func (p Point) Valid() bool {
-	return !math.IsNaN(p.Lat) && !math.IsNaN(p.Lng) &&
-		p.Lat >= -MaxLat && p.Lat <= MaxLat && p.Lng >= -180 && p.Lng <= 180
-}
-
 // DistanceKm returns the great-circle distance between a and b in kilometres.
 func DistanceKm(a, b Point) float64 {
 	la1, lo1 := a.Lat*math.Pi/180, a.Lng*math.Pi/180

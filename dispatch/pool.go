@@ -118,7 +118,7 @@ func (p *Pooling) Problem(earliest time.Time) *planner.Problem {
 }
 
 // Routes turns the planner's plan into routes, with ids from newID.
-func (p *Pooling) Routes(plan *planner.Plan, newID func(string) string) (routes []Route, unserved []string, km float64) {
+func (p *Pooling) Routes(plan *planner.Plan, newID func(string) string) (routes []Route, unserved []string) {
 	at := func(s planner.Seconds) time.Time { return p.Midnight.Add(time.Duration(s) * time.Second).UTC() }
 	for _, r := range plan.Routes {
 		route := Route{ID: newID("rte"), DriverID: p.Drivers[r.Car].ID, Status: RouteDraft,
@@ -136,7 +136,7 @@ func (p *Pooling) Routes(plan *planner.Plan, newID func(string) string) (routes 
 	for _, id := range plan.Unserved {
 		unserved = append(unserved, p.Trips[id].ID)
 	}
-	return routes, unserved, float64(plan.Meters) / 1000
+	return routes, unserved
 }
 
 // RouteOffer is a route as its driver sees it before confirming: every

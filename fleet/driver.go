@@ -52,10 +52,10 @@ const MaxSeats = 8
 
 // Validate reports the first problem with r, naming the field.
 func (r *DriverRegistration) Validate() error {
-	if err := validName("name", r.Name); err != nil {
+	if err := ValidName("name", r.Name); err != nil {
 		return err
 	}
-	if err := validPhone("phone", r.Phone); err != nil {
+	if err := ValidPhone("phone", r.Phone); err != nil {
 		return err
 	}
 	if r.Vehicle == nil {
@@ -93,16 +93,23 @@ func ValidPoint(field string, p *heartlink.Point) error {
 	if p == nil {
 		return heartlink.FieldError(heartlink.EInvalid, field, "%s is required", field)
 	}
-	if p.Lat < -heartlink.MaxLat || p.Lat > heartlink.MaxLat || p.Lat != p.Lat {
-		return heartlink.FieldError(heartlink.EInvalid, field+".lat", "lat must be between -85.05 and 85.05")
+	return validCoords(field+".lat", field+".lng", p.Lat, p.Lng)
+}
+
+// validCoords checks a latitude and longitude, naming the one at fault.
+// Latitudes stop at heartlink.MaxLat, where Redis's geo index does.
+func validCoords(latField, lngField string, lat, lng float64) error {
+	if lat < -heartlink.MaxLat || lat > heartlink.MaxLat || lat != lat {
+		return heartlink.FieldError(heartlink.EInvalid, latField, "lat must be between -85.05 and 85.05")
 	}
-	if p.Lng < -180 || p.Lng > 180 || p.Lng != p.Lng {
-		return heartlink.FieldError(heartlink.EInvalid, field+".lng", "lng must be between -180 and 180")
+	if lng < -180 || lng > 180 || lng != lng {
+		return heartlink.FieldError(heartlink.EInvalid, lngField, "lng must be between -180 and 180")
 	}
 	return nil
 }
 
-func validName(field, s string) error {
+// ValidName checks a person's or organisation's name for field.
+func ValidName(field, s string) error {
 	s = strings.TrimSpace(s)
 	if s == "" {
 		return heartlink.FieldError(heartlink.EInvalid, field, "%s is required", field)
@@ -113,9 +120,9 @@ func validName(field, s string) error {
 	return nil
 }
 
-// validPhone accepts what people write: digits with optional leading +,
+// ValidPhone accepts what people write: digits with optional leading +,
 // spaces and dashes, 5 to 20 digits.
-func validPhone(field, s string) error {
+func ValidPhone(field, s string) error {
 	digits := 0
 	for i, c := range s {
 		switch {
@@ -131,9 +138,3 @@ func validPhone(field, s string) error {
 	}
 	return nil
 }
-
-// ValidPhone reports whether s is an acceptable phone number for field.
-func ValidPhone(field, s string) error { return validPhone(field, s) }
-
-// ValidName reports whether s is an acceptable name for field.
-func ValidName(field, s string) error { return validName(field, s) }

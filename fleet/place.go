@@ -1,8 +1,6 @@
 package fleet
 
 import (
-	"strings"
-
 	"github.com/heartlink/heartlink"
 )
 
@@ -40,7 +38,7 @@ type PlaceDraft struct {
 
 // Validate reports the first problem with d, naming the field.
 func (d *PlaceDraft) Validate() error {
-	if err := validName("name", d.Name); err != nil {
+	if err := ValidName("name", d.Name); err != nil {
 		return err
 	}
 	switch d.Kind {
@@ -48,17 +46,14 @@ func (d *PlaceDraft) Validate() error {
 	default:
 		return heartlink.FieldError(heartlink.EInvalid, "kind", "kind must be exam_site, hospital, station, service_centre or community")
 	}
-	if err := heartlink.RequireCoords(d.Lat, d.Lng); err != nil {
-		f := "lat"
-		if d.Lat != nil {
-			f = "lng"
-		}
-		return heartlink.FieldError(heartlink.EInvalid, f, "%s is required", f)
+	switch {
+	case d.Lat == nil:
+		return heartlink.FieldError(heartlink.EInvalid, "lat", "lat is required")
+	case d.Lng == nil:
+		return heartlink.FieldError(heartlink.EInvalid, "lng", "lng is required")
 	}
-	if err := ValidPoint("", &heartlink.Point{Lat: *d.Lat, Lng: *d.Lng}); err != nil {
-		e := err.(*heartlink.Error)
-		e.Field = strings.TrimPrefix(e.Field, ".")
-		return e
+	if err := validCoords("lat", "lng", *d.Lat, *d.Lng); err != nil {
+		return err
 	}
 	if len([]rune(d.Address)) > 200 {
 		return heartlink.FieldError(heartlink.EInvalid, "address", "address must be at most 200 characters")

@@ -33,7 +33,7 @@ type RequesterRegistration struct {
 
 // Validate reports the first problem with r, naming the field.
 func (r *RequesterRegistration) Validate() error {
-	if err := validName("name", r.Name); err != nil {
+	if err := ValidName("name", r.Name); err != nil {
 		return err
 	}
 	switch r.Kind {
@@ -41,5 +41,5 @@ func (r *RequesterRegistration) Validate() error {
 	default:
 		return heartlink.FieldError(heartlink.EInvalid, "kind", "kind must be school, community or care_station")
 	}
-	return validPhone("phone", r.Phone)
+	return ValidPhone("phone", r.Phone)
 }

@@ -162,12 +162,6 @@ func idAfter(a, b string) bool {
 	return as > bs
 }
 
-// ValidChangeID reports whether id looks like a change id ("ms-seq").
-func ValidChangeID(id string) bool {
-	ms, seq, ok := strings.Cut(id, "-")
-	return ok && ms != "" && seq != "" && strings.Trim(ms, "0123456789") == "" && strings.Trim(seq, "0123456789") == ""
-}
-
 // FollowPositions calls fn with every driver position published by any
 // instance until ctx ends. Positions are not kept: a late subscriber gets
 // only what comes after it.

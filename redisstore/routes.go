@@ -105,7 +105,7 @@ func (s *Store) PlanShift(ctx context.Context, by heartlink.Principal, cid, sid 
 		if err != nil {
 			return nil, wrap(err, "plan shift")
 		}
-		routes, unserved, _ := pool.Routes(solved, newID)
+		routes, unserved := pool.Routes(solved, newID)
 		plan.Routes = append(plan.Routes, routes...)
 		plan.Unserved = append(plan.Unserved, unserved...)
 	}

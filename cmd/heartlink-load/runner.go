@@ -20,9 +20,9 @@ type runner struct {
 	drivers []*driver // connected and online
 	boards  []*board
 
-	trips                                             tripBook
-	offerLatency, acceptRTT, staleStream, staleClient sample
-	postLatency                                       sample
+	trips                  tripBook
+	acceptRTT, staleStream sample
+	postLatency            sample
 
 	dialErrors, errorFrames, drops, tripFailures tally
 	driverFrames, boardFrames, withdrawn         tally
@@ -32,7 +32,6 @@ type runner struct {
 	cancelled                       atomic.Int64
 	locationsSent, locationAcks     atomic.Int64
 	repeatedVersions, snapshotBytes atomic.Int64
-	boardAhead                      atomic.Int64
 
 	bmu        sync.Mutex // bmu guards boardTrips
 	boardTrips []boardFrame
