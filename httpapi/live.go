@@ -263,10 +263,6 @@ func (l *live) render(c dispatch.Change, audiences []string, trips map[string]*d
 		now := l.s.cfg.Clock.Now()
 		for i, a := range audiences {
 			by := principalOf(a)
-			if c.Kind == dispatch.ChangeTrip && by.Is(heartlink.RoleDriver) &&
-				(tc.Action == dispatch.ActAccepted || tc.Action == dispatch.ActClaimed) {
-				continue // the driver has the assigned frame of the same change
-			}
 			acc := l.s.cfg.Policy.AccessFor(t, by, false, now)
 			if acc == dispatch.NoAccess {
 				// A change addressed to a driver concerns them, as a trip

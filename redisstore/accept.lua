@@ -56,5 +56,5 @@ for _, w in ipairs(withdrawn) do
 end
 emit(KEYS[10], 'assigned', 'driver:' .. d, cjson.encode({trip_id = id, version = v}))
 withdrawn_event(KEYS[10], id, others, 'taken')
-trip_event(KEYS[10], id, action, 'assigned', v, st[7], d)
+trip_event(KEYS[10], id, action, 'assigned', v, st[7], d, true)
 return {'ok', tostring(v), table.concat(others, ','), unpack(redis.call('HGETALL', KEYS[1]))}

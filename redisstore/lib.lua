@@ -31,11 +31,17 @@ local function emit(key, kind, to, data)
 end
 
 -- trip_event tells the board, the trip's requester and its driver (if any)
--- that the trip changed; they read the trip itself as each may see it.
-local function trip_event(key, id, action, status, version, requester, driver)
+-- that the trip changed; they read the trip itself as each may see it. A
+-- driver who has just been given the trip is told by an assigned event
+-- instead: pass skip_driver.
+local function trip_event(key, id, action, status, version, requester, driver, skip_driver)
   local to = 'board'
   if requester and requester ~= '' then to = to .. ' requester:' .. requester end
-  if driver and driver ~= '' then to = to .. ' driver:' .. driver else driver = nil end
+  if not driver or driver == '' then
+    driver = nil
+  elseif not skip_driver then
+    to = to .. ' driver:' .. driver
+  end
   emit(key, 'trip', to, cjson.encode({
     trip_id = id, action = action, status = status, version = tonumber(version), driver_id = driver,
   }))

@@ -49,7 +49,7 @@ for _, t in ipairs(trips) do
   audit(KEYS[t.k + 3], ARGV[3], 'driver:' .. d, 'accepted', t.st[1], 'assigned', d)
   emit(KEYS[4], 'assigned', 'driver:' .. d, cjson.encode({trip_id = t.id, version = v}))
   withdrawn_event(KEYS[4], t.id, others, 'taken')
-  trip_event(KEYS[4], t.id, 'accepted', 'assigned', v, t.st[3], d)
+  trip_event(KEYS[4], t.id, 'accepted', 'assigned', v, t.st[3], d, true)
 end
 redis.call('HSET', KEYS[1], 'status', 'confirmed')
 redis.call('ZREM', KEYS[8], rid)
