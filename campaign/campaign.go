@@ -71,12 +71,14 @@ func (s Shift) Span(loc *time.Location) (start, end time.Time) {
 	return start, end
 }
 
-// ShiftAt returns the shift that covers a pickup at p at time t, if any.
-func (c *Campaign) ShiftAt(p heartlink.Point, t time.Time) (Shift, bool) {
+// ShiftAt returns the shift that covers a pickup at p some time from from
+// to to (a trip's window: its earliest pick-up to its arrive-by), if any:
+// the first whose slot overlaps the window, in its area.
+func (c *Campaign) ShiftAt(p heartlink.Point, from, to time.Time) (Shift, bool) {
 	loc := c.Location()
 	for _, s := range c.Shifts {
 		start, end := s.Span(loc)
-		if !t.Before(start) && t.Before(end) && s.Area.Contains(p) {
+		if from.Before(end) && to.After(start) && s.Area.Contains(p) {
 			return s, true
 		}
 	}

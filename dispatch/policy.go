@@ -39,9 +39,26 @@ type Policy struct {
 	RadiusStartKm float64
 	RadiusMaxKm   float64
 	SearchLimit   int
-	// Buffer pads a trip's span on both sides, so that a driver's trips do
-	// not follow each other too tightly.
-	Buffer time.Duration
+	// Margin is kept between a drop-off and the rider's arrive-by time
+	// (the exam gate, the appointment), unless the trip was booked too late
+	// to keep it.
+	Margin time.Duration
+	// Reserve is the slack a route keeps when it times its pick-ups: a car
+	// sets out as late as leaves Reserve on every drop-off, not earlier.
+	Reserve time.Duration
+	// PromiseTolerance is how much earlier than told a rider may be picked
+	// up once their pick-up time is planned on a route.
+	PromiseTolerance time.Duration
+	// Board and Alight are the time a rider takes to get in and out.
+	Board, Alight time.Duration
+	// A rider sits in the car at most max(MinRideLimit, RideFactor × the
+	// direct drive + RideAdd).
+	MinRideLimit time.Duration
+	RideFactor   float64
+	RideAdd      time.Duration
+	// SlackKm is what each minute of slack below Reserve weighs, in
+	// kilometres, when ranking insertions: a tight route is a risky one.
+	SlackKm float64
 	// LiveWindow: pickups sooner than this are measured from drivers' live
 	// positions, later ones from their homes.
 	LiveWindow time.Duration
@@ -67,35 +84,51 @@ type Policy struct {
 // DefaultPolicy returns the defaults documented in the README.
 func DefaultPolicy() Policy {
 	return Policy{
-		Travel:        Travel{Detour: 1.3, SpeedKmh: 25},
-		OfferTTL:      30 * time.Second,
-		OffersAtOnce:  1,
-		RadiusStartKm: 3,
-		RadiusMaxKm:   25,
-		SearchLimit:   30,
-		Buffer:        15 * time.Minute,
-		LiveWindow:    time.Hour,
-		FairnessKm:    2,
-		LoadWindow:    7 * 24 * time.Hour,
-		PresenceTTL:   10 * time.Minute,
-		ContactGrace:  2 * time.Hour,
-		Lease:         10 * time.Second,
-		RetryAfter:    time.Minute,
+		Travel:           Travel{Detour: 1.3, SpeedKmh: 25},
+		OfferTTL:         30 * time.Second,
+		OffersAtOnce:     1,
+		RadiusStartKm:    3,
+		RadiusMaxKm:      25,
+		SearchLimit:      30,
+		Margin:           10 * time.Minute,
+		Reserve:          15 * time.Minute,
+		PromiseTolerance: 5 * time.Minute,
+		Board:            time.Minute,
+		Alight:           30 * time.Second,
+		MinRideLimit:     45 * time.Minute,
+		RideFactor:       1.5,
+		RideAdd:          10 * time.Minute,
+		SlackKm:          0.2,
+		LiveWindow:       time.Hour,
+		FairnessKm:       2,
+		LoadWindow:       7 * 24 * time.Hour,
+		PresenceTTL:      10 * time.Minute,
+		ContactGrace:     2 * time.Hour,
+		Lease:            10 * time.Second,
+		RetryAfter:       time.Minute,
 	}
 }
 
-// Plan fixes a new trip's planned pickup and the span a driver commits to:
-// from the pickup (PickupAfter, or just in time to arrive by ArriveBy, and
-// never in the past) to the estimated arrival, padded by the buffer.
+// Plan fixes a new trip's time rules and its first planned times, at
+// request time now. No pick-up comes before PickupAfter (or, when none is
+// given, before the rider could ride as long as the ride rule allows and
+// still arrive by ArriveBy less the margin), nor in the past. The drop-off
+// is due by ArriveBy less the margin, or by ArriveBy itself when even a
+// car at the door now could not keep the margin. The planned times are the
+// trip alone, timed as a route would time it.
 func (p Policy) Plan(t *Trip, now time.Time) {
-	ride := p.Travel.Duration(t.Pickup.Point(), t.Dropoff.Point())
-	pickup := t.ArriveBy.Add(-ride)
-	if !t.PickupAfter.IsZero() {
-		pickup = t.PickupAfter
+	direct := p.Travel.Duration(t.Pickup.Point(), t.Dropoff.Point())
+	t.DropBy = t.ArriveBy.Add(-p.Margin)
+	earliest := t.PickupAfter
+	if earliest.IsZero() {
+		earliest = t.DropBy.Add(-p.RideLimit(direct) - p.Board)
 	}
-	if pickup.Before(now) {
-		pickup = now
+	t.Earliest = maxTime(earliest, now).Truncate(time.Second)
+	if t.Earliest.Add(p.Board + direct).After(t.DropBy) {
+		t.DropBy = t.ArriveBy
 	}
-	t.PickupAt = pickup.Truncate(time.Second)
-	t.Span = Span{Start: t.PickupAt.Add(-p.Buffer), End: t.PickupAt.Add(ride + p.Buffer)}
+	pick, drop := p.StopsOf(t)
+	stops := []RouteStop{pick, drop}
+	p.Time(Origin{At: t.Pickup.Point(), Time: t.Earliest}, Car{Seats: MaxRiders, Wheelchair: true}, stops)
+	t.PickupAt, t.DropoffAt = stops[0].At.Truncate(time.Second), stops[1].At.Truncate(time.Second)
 }

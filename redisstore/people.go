@@ -151,7 +151,8 @@ func (s *Store) CreateDriver(ctx context.Context, by heartlink.Principal, r flee
 	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		p.HSet(ctx, s.keys.driver(d.ID),
 			"profile", profile, "status", string(fleet.Offline),
-			"seats", d.Vehicle.Seats, "wc", boolInt(d.Vehicle.Wheelchair), "vm", boolInt(d.VerifiedMinors))
+			"seats", d.Vehicle.Seats, "wc", boolInt(d.Vehicle.Wheelchair), "vm", boolInt(d.VerifiedMinors),
+			"hlat", d.Home.Lat, "hlng", d.Home.Lng)
 		p.ZAdd(ctx, s.keys.drivers(), redis.Z{Score: float64(ms(d.CreatedAt)), Member: d.ID})
 		p.GeoAdd(ctx, s.keys.geoHome(), &redis.GeoLocation{Name: d.ID, Longitude: d.Home.Lng, Latitude: d.Home.Lat})
 		p.Set(ctx, s.keys.token(hashToken(tok)), string(heartlink.RoleDriver)+":"+d.ID, 0)

@@ -32,6 +32,8 @@ var (
 	routeAcceptLua string
 	//go:embed route_answer.lua
 	routeAnswerLua string
+	//go:embed retime.lua
+	retimeLua string
 )
 
 // scripts are a store's Lua scripts, each with the shared helpers and the
@@ -40,7 +42,7 @@ var (
 type scripts struct {
 	offer, accept, answer, transition, lease, move *redis.Script
 	signup, withdraw, unqueue                      *redis.Script
-	routeAccept, routeAnswer                       *redis.Script
+	routeAccept, routeAnswer, retime               *redis.Script
 }
 
 func newScripts(historyLen int) scripts {
@@ -57,5 +59,6 @@ func newScripts(historyLen int) scripts {
 		unqueue:     redis.NewScript(unqueueLua),
 		routeAccept: redis.NewScript(lib + routeAcceptLua),
 		routeAnswer: redis.NewScript(lib + routeAnswerLua),
+		retime:      redis.NewScript(lib + retimeLua),
 	}
 }

@@ -96,7 +96,8 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.Float64Var(&p.RadiusMaxKm, "radius-max-km", envFloat("HEARTLINK_RADIUS_MAX_KM", p.RadiusMaxKm), "largest search radius")
 	fs.Float64Var(&p.Travel.Detour, "detour", envFloat("HEARTLINK_DETOUR", p.Travel.Detour), "road distance / straight-line distance")
 	fs.Float64Var(&p.Travel.SpeedKmh, "speed-kmh", envFloat("HEARTLINK_SPEED_KMH", p.Travel.SpeedKmh), "average city driving speed")
-	fs.DurationVar(&p.Buffer, "trip-buffer", envDur("HEARTLINK_TRIP_BUFFER", p.Buffer), "padding on each side of a trip's time span")
+	fs.DurationVar(&p.Margin, "arrive-margin", envDur("HEARTLINK_ARRIVE_MARGIN", p.Margin), "how long before arrive_by a rider is dropped off")
+	fs.DurationVar(&p.Reserve, "route-reserve", envDur("HEARTLINK_ROUTE_RESERVE", p.Reserve), "slack a route keeps when it times its pick-ups")
 	fs.Float64Var(&p.FairnessKm, "fairness-km", envFloat("HEARTLINK_FAIRNESS_KM", p.FairnessKm), "extra km one recent trip weighs in ranking")
 	fs.DurationVar(&p.PresenceTTL, "presence-ttl", envDur("HEARTLINK_PRESENCE_TTL", p.PresenceTTL), "an online driver silent this long gets no offers")
 	fs.DurationVar(&p.Lease, "lease", envDur("HEARTLINK_LEASE", p.Lease), "how long a dispatcher holds a queued trip before another instance may")
@@ -147,10 +148,8 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 		return c, errors.New("-detour must be at least 1 and -speed-kmh positive")
 	case c.Tick <= 0:
 		return c, errors.New("-tick must be positive")
-	case time.Duration(dispatch.MaxTripKm*p.Travel.Detour/p.Travel.SpeedKmh*float64(time.Hour))+2*p.Buffer >= dispatch.MaxSpan:
-		// Overlap checks look back MaxSpan: every trip's span must fit in it.
-		return c, fmt.Errorf("-speed-kmh, -detour and -trip-buffer make the longest trip's span (%d km) reach %s: keep it under %s",
-			dispatch.MaxTripKm, dispatch.MaxSpan, dispatch.MaxSpan)
+	case p.Margin < 0 || p.Reserve < 0:
+		return c, errors.New("-arrive-margin and -route-reserve must not be negative")
 	}
 	return c, nil
 }
