@@ -30,6 +30,8 @@ func (s *Server) routes() []route {
 		{"POST", "/api/v1/drivers/me/presence", s.auth(s.handlePresence())},
 		{"GET", "/api/v1/drivers/me/offers", s.auth(s.handleOffers())},
 		{"GET", "/api/v1/drivers/me/stats", s.auth(s.handleStats())},
+		{"GET", "/api/v1/drivers/me/route", s.auth(s.handleDriverRoute(true))},
+		{"GET", "/api/v1/drivers/{id}/route", s.auth(s.handleDriverRoute(false))},
 		{"POST", "/api/v1/places", s.auth(s.handlePlaceCreate())},
 		{"GET", "/api/v1/places", s.auth(s.handlePlaceList())},
 		{"POST", "/api/v1/requesters", s.auth(s.handleRequesterCreate())},
