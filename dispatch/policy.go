@@ -59,6 +59,25 @@ type Policy struct {
 	// SlackKm is what each minute of slack below Reserve weighs, in
 	// kilometres, when ranking insertions: a tight route is a risky one.
 	SlackKm float64
+	// IdleReturn: a driver whose car would stand empty for longer than this
+	// before a pick-up goes back to where they set out meanwhile, so the
+	// next trip's distance counts from there.
+	IdleReturn time.Duration
+	// Horizon: a trip whose earliest pick-up is further ahead than this is
+	// not offered one by one to whoever is online; it joins the rolling
+	// plan of advance trips, planned in batches over the drivers available
+	// then. Still unplanned at Horizon before its pick-up, it is offered
+	// the ordinary way.
+	Horizon time.Duration
+	// LeadTime is how long before a planned route's first pick-up it is
+	// offered to its driver (a coordinator may publish sooner).
+	LeadTime time.Duration
+	// PlanAhead is how far ahead advance trips are planned.
+	PlanAhead time.Duration
+	// RouteTTL is how long a driver has to confirm a route offered whole.
+	RouteTTL time.Duration
+	// Zone is the city's time zone: availability and plans go by its days.
+	Zone *time.Location
 	// LiveWindow: pickups sooner than this are measured from drivers' live
 	// positions, later ones from their homes.
 	LiveWindow time.Duration
@@ -99,6 +118,12 @@ func DefaultPolicy() Policy {
 		RideFactor:       1.5,
 		RideAdd:          10 * time.Minute,
 		SlackKm:          0.2,
+		IdleReturn:       time.Hour,
+		Horizon:          2 * time.Hour,
+		LeadTime:         12 * time.Hour,
+		PlanAhead:        72 * time.Hour,
+		RouteTTL:         10 * time.Minute,
+		Zone:             cityZone(),
 		LiveWindow:       time.Hour,
 		FairnessKm:       2,
 		LoadWindow:       7 * 24 * time.Hour,
@@ -107,6 +132,29 @@ func DefaultPolicy() Policy {
 		Lease:            10 * time.Second,
 		RetryAfter:       time.Minute,
 	}
+}
+
+// cityZone is Asia/Shanghai, the fleet's city, or UTC where the system
+// has no zone database (the binary embeds one: see cmd/heartlink).
+func cityZone() *time.Location {
+	if loc, err := time.LoadLocation("Asia/Shanghai"); err == nil {
+		return loc
+	}
+	return time.UTC
+}
+
+// Location is the city's time zone: Zone, or UTC when none is set.
+func (p Policy) Location() *time.Location {
+	if p.Zone == nil {
+		return time.UTC
+	}
+	return p.Zone
+}
+
+// Advance reports whether t, booked at now, joins the rolling plan rather
+// than being offered at once.
+func (p Policy) Advance(t *Trip, now time.Time) bool {
+	return p.Horizon > 0 && t.Earliest.Sub(now) > p.Horizon
 }
 
 // Plan fixes a new trip's time rules and its first planned times, at

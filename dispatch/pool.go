@@ -62,12 +62,15 @@ func (r *Route) Trips() []string {
 // RoutePlan is a shift's plan: routes for its confirmed drivers, and the
 // trips no route takes.
 type RoutePlan struct {
-	CampaignID string    `json:"campaign_id"`
-	ShiftID    string    `json:"shift_id"`
-	CreatedAt  time.Time `json:"created_at"`
-	Routes     []Route   `json:"routes"`
-	Unserved   []string  `json:"unserved"`
-	Km         float64   `json:"km"`
+	CampaignID string `json:"campaign_id,omitempty"`
+	ShiftID    string `json:"shift_id,omitempty"`
+	// Date is the day (YYYY-MM-DD, in the city) of a rolling plan of
+	// advance trips, which has no campaign.
+	Date      string    `json:"date,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
+	Routes    []Route   `json:"routes"`
+	Unserved  []string  `json:"unserved"`
+	Km        float64   `json:"km"`
 }
 
 // Pooling turns a shift's exam escorts and its drivers into a planner
@@ -77,6 +80,12 @@ type Pooling struct {
 	Midnight time.Time
 	Trips    []*Trip
 	Drivers  []*fleet.Driver
+	// Ready, when set, is when each driver can set out (the start of
+	// their availability); by default an hour before the earliest pick-up.
+	Ready []time.Time
+	// OwnWindows plans each trip no earlier than its own Earliest, rather
+	// than its PickupAfter: for trips booked ahead without a pick-up time.
+	OwnWindows bool
 }
 
 // Problem is the planner's view: one student per trip, taking as many
@@ -89,6 +98,9 @@ func (p *Pooling) Problem(earliest time.Time) *planner.Problem {
 		from := earliest
 		if t.PickupAfter.After(from) {
 			from = t.PickupAfter
+		}
+		if p.OwnWindows && t.Earliest.After(from) {
+			from = t.Earliest
 		}
 		pr.Students = append(pr.Students, planner.Student{
 			ID:         planner.StudentID(i),
@@ -103,16 +115,20 @@ func (p *Pooling) Problem(earliest time.Time) *planner.Problem {
 	}
 	for i, d := range p.Drivers {
 		at := d.Home
-		if d.Status == fleet.Online && d.Location != nil {
-			at = *d.Location
+		if p.Ready == nil && d.Status == fleet.Online && d.Location != nil {
+			at = *d.Location // planning now: from where they are
 		}
 		wc := 0
 		if d.Vehicle.Wheelchair {
 			wc = 1
 		}
+		ready := earliest.Add(-time.Hour)
+		if p.Ready != nil {
+			ready = p.Ready[i]
+		}
 		pr.Cars = append(pr.Cars, planner.Car{
 			ID: planner.CarID(i), Home: planner.Point{Lat: at.Lat, Lng: at.Lng},
-			Seats: d.Vehicle.Seats, WheelchairSlots: wc, Departure: sec(earliest.Add(-time.Hour)),
+			Seats: d.Vehicle.Seats, WheelchairSlots: wc, Departure: sec(ready),
 		})
 	}
 	return pr

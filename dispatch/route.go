@@ -203,7 +203,13 @@ func (p Policy) time(o Origin, car Car, stops []RouteStop, holds []time.Time, wa
 			continue
 		}
 		arrive := free.Add(p.Travel.Duration(at, s.Place.Point()))
-		tm.Km += p.Travel.RoadKm(at, s.Place.Point())
+		from := at
+		if seats == s.Seats && s.Kind == PickupStop && s.NotBefore.Sub(arrive) > p.IdleReturn {
+			// An empty car with an hour to spare goes back to where it set
+			// out: the next trip's distance counts from there.
+			from = o.At
+		}
+		tm.Km += p.Travel.RoadKm(from, s.Place.Point())
 		if holds != nil {
 			arrive = maxTime(arrive, holds[k])
 		}

@@ -53,6 +53,12 @@ func (k keys) recurrences() string    { return k.p + "recurrences" }
 func (k keys) places() string         { return k.p + "places" }
 func (k keys) routeDeadlines() string { return k.p + "routes:deadlines" }
 func (k keys) retime() string         { return k.p + "routes:retime" }
+func (k keys) advance() string        { return k.p + "trips:advance" }
+func (k keys) available() string      { return k.p + "drivers:available" }
+func (k keys) planLock() string       { return k.p + "advance:lock" }
+
+// advancePlan is the rolling plan of one day (YYYY-MM-DD in the city).
+func (k keys) advancePlan(day string) string { return k.p + "advance:" + day }
 
 func (k keys) plan(cid, sid string) string { return k.p + "plan:" + cid + ":" + sid }
 func (k keys) route(id string) string      { return k.p + "route:" + id }

@@ -17,9 +17,6 @@ import (
 	"github.com/heartlink/heartlink/planner"
 )
 
-// RouteTTL is how long a driver has to confirm a planned route.
-const RouteTTL = 10 * time.Minute
-
 // PlanShift pools a campaign shift's open exam escorts into routes for its
 // confirmed drivers, and keeps the plan for the board and for publishing.
 // Routes already confirmed stay as they are: their trips are no longer
@@ -151,9 +148,15 @@ func (s *Store) Plan(ctx context.Context, by heartlink.Principal, cid, sid strin
 	if err := mustCoordinator(by); err != nil {
 		return nil, err
 	}
-	b, err := s.rdb.Get(ctx, s.keys.plan(cid, sid)).Bytes()
+	return s.loadPlan(ctx, s.keys.plan(cid, sid), heartlink.Errorf(heartlink.ENotFound, "shift %q of campaign %q has no plan yet", sid, cid))
+}
+
+// loadPlan reads a plan stored at key, each route with its current status;
+// missing is the error when there is none.
+func (s *Store) loadPlan(ctx context.Context, key string, missing error) (*dispatch.RoutePlan, error) {
+	b, err := s.rdb.Get(ctx, key).Bytes()
 	if errors.Is(err, redis.Nil) {
-		return nil, heartlink.Errorf(heartlink.ENotFound, "shift %q of campaign %q has no plan yet", sid, cid)
+		return nil, missing
 	}
 	if err != nil {
 		return nil, wrap(err, "plan")
@@ -192,22 +195,31 @@ func (s *Store) PublishPlan(ctx context.Context, by heartlink.Principal, cid, si
 	if err != nil {
 		return nil, err
 	}
-	now := s.now()
-	exp := now.Add(RouteTTL)
 	_, err = s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		for i, r := range plan.Routes {
-			if r.Status != dispatch.RouteDraft {
-				continue
-			}
-			p.HSet(ctx, s.keys.route(r.ID), "status", string(dispatch.RouteOffered), "expires", ms(exp))
-			p.ZAdd(ctx, s.keys.routeDeadlines(), redis.Z{Score: float64(ms(exp)), Member: r.ID})
-			plan.Routes[i].Status, plan.Routes[i].ExpiresAt = dispatch.RouteOffered, &exp
-			offer, _ := json.Marshal(dispatch.RouteOffer(plan.Routes[i]))
-			s.emit(ctx, p, "route_offer", "driver:"+r.DriverID, offer)
-		}
+		s.publish(ctx, p, plan, func(dispatch.Route) bool { return true })
 		return nil
 	})
 	return plan, wrap(err, "publish plan")
+}
+
+// publish queues on p the offer of each draft route of plan that pick
+// chooses, to its driver, updating plan to match, and returns the trips of
+// the routes offered.
+func (s *Store) publish(ctx context.Context, p redis.Pipeliner, plan *dispatch.RoutePlan, pick func(dispatch.Route) bool) []string {
+	exp := s.now().Add(s.policy.RouteTTL)
+	var trips []string
+	for i, r := range plan.Routes {
+		if r.Status != dispatch.RouteDraft || !pick(r) {
+			continue
+		}
+		p.HSet(ctx, s.keys.route(r.ID), "status", string(dispatch.RouteOffered), "expires", ms(exp))
+		p.ZAdd(ctx, s.keys.routeDeadlines(), redis.Z{Score: float64(ms(exp)), Member: r.ID})
+		plan.Routes[i].Status, plan.Routes[i].ExpiresAt = dispatch.RouteOffered, &exp
+		offer, _ := json.Marshal(dispatch.RouteOffer(plan.Routes[i]))
+		s.emit(ctx, p, "route_offer", "driver:"+r.DriverID, offer)
+		trips = append(trips, r.Trips()...)
+	}
+	return trips
 }
 
 // route reads one route as stored.

@@ -34,6 +34,8 @@ var (
 	routeAnswerLua string
 	//go:embed retime.lua
 	retimeLua string
+	//go:embed unlock.lua
+	unlockLua string
 )
 
 // scripts are a store's Lua scripts, each with the shared helpers and the
@@ -42,7 +44,7 @@ var (
 type scripts struct {
 	offer, accept, answer, transition, lease, move *redis.Script
 	signup, withdraw, unqueue                      *redis.Script
-	routeAccept, routeAnswer, retime               *redis.Script
+	routeAccept, routeAnswer, retime, unlock       *redis.Script
 }
 
 func newScripts(historyLen int) scripts {
@@ -60,5 +62,6 @@ func newScripts(historyLen int) scripts {
 		routeAccept: redis.NewScript(lib + routeAcceptLua),
 		routeAnswer: redis.NewScript(lib + routeAnswerLua),
 		retime:      redis.NewScript(lib + retimeLua),
+		unlock:      redis.NewScript(unlockLua),
 	}
 }

@@ -155,6 +155,7 @@ func (s *Store) Request(ctx context.Context, by heartlink.Principal, r dispatch.
 	}
 	t := r.Trip(s.policy, newID("trp"), by, requester, now)
 
+	advance := s.policy.Advance(t, now)
 	var search *redis.GeoSearchLocationCmd
 	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		k := s.keys.trip(t.ID)
@@ -162,18 +163,27 @@ func (s *Store) Request(ctx context.Context, by heartlink.Principal, r dispatch.
 		p.RPush(ctx, s.keys.tripAudit(t.ID), auditJSON(now, by.String(), dispatch.ActRequested, "", dispatch.Queued, ""))
 		p.ZAdd(ctx, s.keys.trips(), redis.Z{Score: float64(ms(now)), Member: t.ID})
 		p.ZAdd(ctx, s.keys.open(), redis.Z{Score: float64(ms(t.ArriveBy)), Member: t.ID})
-		// Leased to this request; if this instance dies before offering,
-		// another instance's queue worker takes the trip when the lease ends.
-		p.ZAdd(ctx, s.keys.queue(), redis.Z{Score: float64(ms(now.Add(s.policy.Lease))), Member: t.ID})
 		if requester != "" {
 			p.ZAdd(ctx, s.keys.reqTrips(requester), redis.Z{Score: float64(ms(now)), Member: t.ID})
 		}
 		s.emitTrip(ctx, p, t, dispatch.ActRequested)
+		if advance {
+			// Planned ahead with the day's other trips, over the drivers
+			// available then (see advance.go).
+			s.holdForPlan(ctx, p, t)
+			return nil
+		}
+		// Leased to this request; if this instance dies before offering,
+		// another instance's queue worker takes the trip when the lease ends.
+		p.ZAdd(ctx, s.keys.queue(), redis.Z{Score: float64(ms(now.Add(s.policy.Lease))), Member: t.ID})
 		search = s.search(ctx, p, t, s.radii.first(t.Pickup.Point()), s.policy.SearchLimit, now)
 		return nil
 	})
 	if err != nil {
 		return nil, wrap(err, "request trip")
+	}
+	if advance {
+		return t, nil
 	}
 	if err := s.offer(ctx, t, search.Val(), nil, now); err != nil {
 		// The trip is stored and queued: the queue worker will retry.

@@ -22,6 +22,7 @@ type config struct {
 	Prefix      string
 	AdminToken  string
 	Tick        time.Duration
+	PlanEvery   time.Duration
 	LogLevel    slog.Level
 	Policy      dispatch.Policy
 	Limits      httpapi.Limits
@@ -97,6 +98,10 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.Float64Var(&p.Travel.Detour, "detour", envFloat("HEARTLINK_DETOUR", p.Travel.Detour), "road distance / straight-line distance")
 	fs.Float64Var(&p.Travel.SpeedKmh, "speed-kmh", envFloat("HEARTLINK_SPEED_KMH", p.Travel.SpeedKmh), "average city driving speed")
 	fs.DurationVar(&p.Margin, "arrive-margin", envDur("HEARTLINK_ARRIVE_MARGIN", p.Margin), "how long before arrive_by a rider is dropped off")
+	fs.DurationVar(&p.Horizon, "plan-horizon", envDur("HEARTLINK_PLAN_HORIZON", p.Horizon), "trips further ahead than this are planned in batches over available drivers (0: offer every trip at once)")
+	fs.DurationVar(&p.LeadTime, "route-lead-time", envDur("HEARTLINK_ROUTE_LEAD_TIME", p.LeadTime), "how long before its first pick-up a planned route is offered to its driver")
+	fs.DurationVar(&p.RouteTTL, "route-ttl", envDur("HEARTLINK_ROUTE_TTL", p.RouteTTL), "how long a driver has to confirm a route offered whole")
+	fs.DurationVar(&c.PlanEvery, "plan-every", envDur("HEARTLINK_PLAN_EVERY", 30*time.Second), "how often the rolling plan of advance trips is made again")
 	fs.DurationVar(&p.Reserve, "route-reserve", envDur("HEARTLINK_ROUTE_RESERVE", p.Reserve), "slack a route keeps when it times its pick-ups")
 	fs.Float64Var(&p.FairnessKm, "fairness-km", envFloat("HEARTLINK_FAIRNESS_KM", p.FairnessKm), "extra km one recent trip weighs in ranking")
 	fs.DurationVar(&p.PresenceTTL, "presence-ttl", envDur("HEARTLINK_PRESENCE_TTL", p.PresenceTTL), "an online driver silent this long gets no offers")
@@ -150,6 +155,8 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 		return c, errors.New("-tick must be positive")
 	case p.Margin < 0 || p.Reserve < 0:
 		return c, errors.New("-arrive-margin and -route-reserve must not be negative")
+	case p.Horizon < 0 || p.LeadTime < 0 || p.RouteTTL <= 0 || c.PlanEvery <= 0:
+		return c, errors.New("-plan-horizon and -route-lead-time must not be negative, -route-ttl and -plan-every must be positive")
 	}
 	return c, nil
 }

@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	_ "time/tzdata" // the city's time zone on machines without a zone database
 
 	"github.com/heartlink/heartlink/planner/examday"
 )
