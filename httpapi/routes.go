@@ -61,6 +61,12 @@ func (s *Server) routes() []route {
 		{"POST", "/api/v1/campaigns/{id}/shifts/{shift}/plan", s.auth(s.needPlans(s.handlePlanCreate()))},
 		{"GET", "/api/v1/campaigns/{id}/shifts/{shift}/plan", s.auth(s.needPlans(s.handlePlanGet()))},
 		{"POST", "/api/v1/campaigns/{id}/shifts/{shift}/plan/publish", s.auth(s.needPlans(s.handlePlanPublish()))},
+		{"GET", "/api/v1/plans/{date}", s.auth(s.needPlans(s.handleAdvancePlan()))},
+		{"POST", "/api/v1/plans/{date}/publish", s.auth(s.needPlans(s.handleAdvancePublish()))},
+		{"GET", "/api/v1/drivers/me/availability", s.auth(s.needPlans(s.handleAvailabilityGet(true)))},
+		{"PUT", "/api/v1/drivers/me/availability", s.auth(s.needPlans(s.handleAvailabilitySet(true)))},
+		{"GET", "/api/v1/drivers/{id}/availability", s.auth(s.needPlans(s.handleAvailabilityGet(false)))},
+		{"PUT", "/api/v1/drivers/{id}/availability", s.auth(s.needPlans(s.handleAvailabilitySet(false)))},
 		{"POST", "/api/v1/routes/{id}/accept", s.auth(s.needPlans(s.handleRouteAccept()))},
 		{"POST", "/api/v1/routes/{id}/decline", s.auth(s.needPlans(s.handleRouteDecline()))},
 
