@@ -70,22 +70,58 @@ func (r *DriverRegistration) Validate() error {
 	return ValidPoint("home", r.Home)
 }
 
-// PresenceUpdate is a driver going online at a location, or offline.
+// PresenceUpdate is a driver going online, at a location or where Locate
+// places them, or offline.
 type PresenceUpdate struct {
 	Status   Presence         `json:"status"`
 	Location *heartlink.Point `json:"location"`
 }
 
-// Validate reports the first problem with u, naming the field.
+// Validate reports the first problem with u, naming the field. A driver
+// may go online without a location: Locate gives them one.
 func (u *PresenceUpdate) Validate() error {
 	switch u.Status {
 	case Online:
+		if u.Location == nil {
+			return nil
+		}
 		return ValidPoint("location", u.Location)
 	case Offline:
 		u.Location = nil // where an offline driver is, nobody needs to know
 		return nil
 	}
 	return heartlink.FieldError(heartlink.EInvalid, "status", "status must be online or offline")
+}
+
+// LocationSource is where a driver going online was placed.
+type LocationSource string
+
+const (
+	LocationGiven LocationSource = "given" // the location the driver sent
+	LocationLive  LocationSource = "live"  // where they were last seen online
+	LocationHome  LocationSource = "home"  // their registered home
+)
+
+// Locate places a driver going online without a location: at the position
+// they last shared while online, if they are still online and were heard
+// from within fresh of now, else at their home, which is always known. A
+// position kept from before going offline, or gone stale, is not used: a
+// driver is more likely to start from home than from where they stopped.
+// Other updates keep what they hold. d is the driver as stored.
+func (u *PresenceUpdate) Locate(d *Driver, now time.Time, fresh time.Duration) LocationSource {
+	switch {
+	case u.Status != Online:
+		return ""
+	case u.Location != nil:
+		return LocationGiven
+	case d.Status == Online && d.Location != nil && now.Sub(d.SeenAt) <= fresh:
+		p := *d.Location
+		u.Location = &p
+		return LocationLive
+	}
+	h := d.Home
+	u.Location = &h
+	return LocationHome
 }
 
 // ValidPoint checks a required coordinate.

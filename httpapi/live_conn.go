@@ -337,8 +337,8 @@ func (l *live) historyLimit() int {
 	return 1000
 }
 
-// request is a client's frame: a type, a request_id to answer to, and the
-// fields of that type.
+// request is a client's frame: a type, the fields of that type and,
+// optionally, a request_id to answer to and to repeat the answer for.
 type request struct {
 	RequestID string           `json:"request_id"`
 	TripID    string           `json:"trip_id"`
@@ -363,8 +363,8 @@ func (s *session) receive(ctx context.Context, frame []byte) {
 			return
 		}
 	}
-	if req.RequestID == "" || len(req.RequestID) > 64 {
-		s.c.Send(errorFrame(req.RequestID, heartlink.FieldError(heartlink.EInvalid, "request_id", "every request needs a request_id of 1 to 64 characters")))
+	if len(req.RequestID) > 64 {
+		s.c.Send(errorFrame(req.RequestID, heartlink.FieldError(heartlink.EInvalid, "request_id", "a request_id may have at most 64 characters")))
 		return
 	}
 	if s.by.Role != heartlink.RoleDriver {
@@ -376,9 +376,11 @@ func (s *session) receive(ctx context.Context, frame []byte) {
 		s.c.Send(errorFrame(req.RequestID, heartlink.FieldError(heartlink.EInvalid, "type", "unknown request type %q", msg.Type)))
 		return
 	}
-	if msg.Type == "location" {
+	if msg.Type == "location" || req.RequestID == "" {
 		// Positions come every few seconds from every driver and repeating
 		// one is harmless: answered directly, in one round trip, not kept.
+		// A request without a request_id cannot be told from a new one when
+		// sent again, so its answer is not kept either.
 		data, err := do(ctx, req)
 		if err != nil {
 			s.c.Send(s.errorFrame(msg.Type, req.RequestID, err))
@@ -441,16 +443,22 @@ func (s *session) actions() map[string]action {
 		},
 		"presence": func(ctx context.Context, req request) (any, error) {
 			u := fleet.PresenceUpdate{Status: req.Status, Location: req.Location}
-			if err := u.Validate(); err != nil {
-				return nil, err
-			}
-			d, err := s.l.s.cfg.Fleet.SetPresence(ctx, s.by.ID, u)
+			d, source, err := s.l.s.setPresence(ctx, s.by.ID, u)
 			if err != nil {
 				return nil, err
 			}
-			return map[string]any{"status": d.Status}, nil
+			return presenceAck{d.Status, d.Location, source}, nil
 		},
 	}
+}
+
+// presenceAck answers a presence frame: the status and, for a driver
+// online, where they are and whether that is the location they sent, where
+// they were last seen live, or their home.
+type presenceAck struct {
+	Status         fleet.Presence       `json:"status"`
+	Location       *heartlink.Point     `json:"location,omitempty"`
+	LocationSource fleet.LocationSource `json:"location_source,omitempty"`
 }
 
 func (l *live) locationRate() int {
@@ -482,7 +490,7 @@ func (s *session) errorFrame(typ, requestID string, err error) []byte {
 func ackFrame(requestID string, data any) []byte {
 	b, _ := json.Marshal(data)
 	f, _ := realtime.Encode("ack", "", struct {
-		RequestID string          `json:"request_id"`
+		RequestID string          `json:"request_id,omitempty"`
 		Result    json.RawMessage `json:"result"`
 	}{requestID, b})
 	return f
