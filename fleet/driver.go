@@ -50,24 +50,21 @@ type DriverRegistration struct {
 // MaxSeats is the most passenger seats a registered car may have.
 const MaxSeats = 8
 
-// Validate reports the first problem with r, naming the field.
+// Validate reports every problem with r, each naming its field.
 func (r *DriverRegistration) Validate() error {
-	if err := ValidName("name", r.Name); err != nil {
-		return err
-	}
-	if err := ValidPhone("phone", r.Phone); err != nil {
-		return err
-	}
+	errs := []error{ValidName("name", r.Name), ValidPhone("phone", r.Phone)}
 	if r.Vehicle == nil {
-		return heartlink.FieldError(heartlink.EInvalid, "vehicle", "vehicle is required")
+		errs = append(errs, heartlink.FieldError(heartlink.EInvalid, "vehicle", "vehicle is required"))
+	} else {
+		if p := strings.TrimSpace(r.Vehicle.Plate); p == "" || utf8.RuneCountInString(p) > 16 {
+			errs = append(errs, heartlink.FieldError(heartlink.EInvalid, "vehicle.plate", "plate must be 1 to 16 characters"))
+		}
+		if r.Vehicle.Seats < 1 || r.Vehicle.Seats > MaxSeats {
+			errs = append(errs, heartlink.FieldError(heartlink.EInvalid, "vehicle.seats", "seats must be between 1 and %d", MaxSeats))
+		}
 	}
-	if p := strings.TrimSpace(r.Vehicle.Plate); p == "" || utf8.RuneCountInString(p) > 16 {
-		return heartlink.FieldError(heartlink.EInvalid, "vehicle.plate", "plate must be 1 to 16 characters")
-	}
-	if r.Vehicle.Seats < 1 || r.Vehicle.Seats > MaxSeats {
-		return heartlink.FieldError(heartlink.EInvalid, "vehicle.seats", "seats must be between 1 and %d", MaxSeats)
-	}
-	return ValidPoint("home", r.Home)
+	errs = append(errs, ValidPoint("home", r.Home))
+	return heartlink.Join(errs...)
 }
 
 // PresenceUpdate is a driver going online, at a location or where Locate
@@ -132,16 +129,17 @@ func ValidPoint(field string, p *heartlink.Point) error {
 	return validCoords(field+".lat", field+".lng", p.Lat, p.Lng)
 }
 
-// validCoords checks a latitude and longitude, naming the one at fault.
+// validCoords checks a latitude and longitude, naming each at fault.
 // Latitudes stop at heartlink.MaxLat, where Redis's geo index does.
 func validCoords(latField, lngField string, lat, lng float64) error {
+	var errs []error
 	if lat < -heartlink.MaxLat || lat > heartlink.MaxLat || lat != lat {
-		return heartlink.FieldError(heartlink.EInvalid, latField, "lat must be between -85.05 and 85.05")
+		errs = append(errs, heartlink.FieldError(heartlink.EInvalid, latField, "lat must be between -85.05 and 85.05"))
 	}
 	if lng < -180 || lng > 180 || lng != lng {
-		return heartlink.FieldError(heartlink.EInvalid, lngField, "lng must be between -180 and 180")
+		errs = append(errs, heartlink.FieldError(heartlink.EInvalid, lngField, "lng must be between -180 and 180"))
 	}
-	return nil
+	return heartlink.Join(errs...)
 }
 
 // ValidName checks a person's or organisation's name for field.

@@ -31,7 +31,7 @@ var upgrader = websocket.Upgrader{
 	Error: func(w http.ResponseWriter, r *http.Request, status int, reason error) {
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
 		w.WriteHeader(status)
-		json.NewEncoder(w).Encode(ErrorBody{ErrorDetail{Code: heartlink.EBadRequest, Message: reason.Error()}})
+		json.NewEncoder(w).Encode(errorBody(heartlink.Errorf(heartlink.EBadRequest, "%s", reason.Error())))
 	},
 }
 
@@ -468,14 +468,16 @@ func (l *live) locationRate() int {
 	return 1
 }
 
-// errorFrame is the live channel's error: the same code, message and field
-// as the HTTP API's error body, with the request_id it answers. The one
-// place errors become frames.
+// errorFrame is the live channel's error: the same code, message, field
+// and list of problems as the HTTP API's error body, with the request_id
+// it answers.
 func errorFrame(requestID string, err error) []byte {
+	body := errorBody(err)
 	b, _ := realtime.Encode("error", "", struct {
 		RequestID string `json:"request_id,omitempty"`
 		ErrorDetail
-	}{requestID, ErrorDetail{Code: heartlink.ErrorCode(err), Message: heartlink.ErrorMessage(err), Field: heartlink.ErrorField(err)}})
+		Errors []ErrorDetail `json:"errors,omitempty"`
+	}{requestID, body.Error, body.Errors})
 	return b
 }
 

@@ -128,7 +128,8 @@ func (r *response) must(tb testing.TB, status int, out any) *response {
 	return r
 }
 
-// apiError is the body of every error: {"error":{"code","message","field"}}.
+// apiError is the body of every error: {"error":{"code","message","field"}},
+// and every problem in "errors", the first being "error".
 type apiError struct {
 	Code    string `json:"code"`
 	Message string `json:"message"`
@@ -139,14 +140,30 @@ type apiError struct {
 // documented envelope with a message a person can read, and returns it.
 func (r *response) fails(tb testing.TB, status int, code string) apiError {
 	tb.Helper()
+	e, _ := r.failsAll(tb, status, code)
+	return e
+}
+
+// failsAll is fails, returning every problem the body lists too.
+func (r *response) failsAll(tb testing.TB, status int, code string) (apiError, []apiError) {
+	tb.Helper()
 	require.Equal(tb, status, r.Status, "%s", r)
 	var body map[string]json.RawMessage
 	require.NoError(tb, json.Unmarshal(r.Body, &body), "error body is not JSON: %s", r)
 	require.Contains(tb, body, "error", "%s", r)
-	require.Len(tb, body, 1, "the error body holds only \"error\": %s", r)
+	for k := range body {
+		require.Contains(tb, []string{"error", "errors"}, k, "the error body holds only \"error\" and \"errors\": %s", r)
+	}
 	var e apiError
 	require.NoError(tb, json.Unmarshal(body["error"], &e), "%s", r)
 	require.Equal(tb, code, e.Code, "%s", r)
 	require.NotEmpty(tb, e.Message, "an error needs a message: %s", r)
-	return e
+	all := []apiError{e}
+	if list, ok := body["errors"]; ok {
+		all = nil
+		require.NoError(tb, json.Unmarshal(list, &all), "%s", r)
+		require.NotEmpty(tb, all, "an errors list is never empty: %s", r)
+		require.Equal(tb, e, all[0], "the first of errors is error, for clients that read one: %s", r)
+	}
+	return e, all
 }
