@@ -29,8 +29,16 @@ type ShiftDraft struct {
 	VerifiedMinors bool   `json:"verified_minors"`
 }
 
-// MaxWindow is the longest a sign-up window may stay open.
-const MaxWindow = 31 * 24 * time.Hour
+// MaxWindow is the longest a sign-up window may stay open: a year, leap
+// day included, for a season's recruitment.
+const MaxWindow = 366 * 24 * time.Hour
+
+// MaxHeadStart is how long before a campaign existed its window may have
+// opened, for a campaign created (or rescheduled) while its window is
+// open. Found open since longer ago, the window is far likelier to be a
+// closing schedule written before its opening (close 19 May, open 20 May)
+// than a window meant to have run for months before anyone could sign up.
+const MaxHeadStart = 31 * 24 * time.Hour
 
 // MaxShifts and MaxCars bound one campaign.
 const (
@@ -51,7 +59,7 @@ func (d *Draft) Validate(now time.Time) error {
 		errs = append(errs, heartlink.FieldError(heartlink.EInvalid, "timezone", "unknown time zone %q (e.g. Asia/Shanghai)", d.TimeZone))
 		return heartlink.Join(errs...)
 	}
-	errs = append(errs, validSchedules(d.SignupOpens, d.SignupCloses, now.In(loc)))
+	errs = append(errs, validSchedules(d.SignupOpens, d.SignupCloses, now.In(loc), now))
 	if len(d.Shifts) == 0 || len(d.Shifts) > MaxShifts {
 		errs = append(errs, heartlink.FieldError(heartlink.EInvalid, "shifts", "a campaign has 1 to %d shifts", MaxShifts))
 		return heartlink.Join(errs...)
@@ -64,8 +72,9 @@ func (d *Draft) Validate(now time.Time) error {
 
 // validSchedules checks both expressions and that each window closes
 // before the next one opens: a close that comes before its open is a
-// mistake, not a window that lasts a year.
-func validSchedules(opens, closes string, now time.Time) error {
+// mistake, not a window that lasts a year. created is when the campaign
+// was (or is being) created.
+func validSchedules(opens, closes string, now, created time.Time) error {
 	o, oerr := ParseSchedule(opens)
 	if oerr != nil {
 		oerr = heartlink.FieldError(heartlink.EInvalid, "signup_opens", "%v", oerr)
@@ -89,9 +98,23 @@ func validSchedules(opens, closes string, now time.Time) error {
 	lastOpen, opened := Prev(o, now)
 	lastClose, closed := Prev(c, now)
 	shut := !opened || closed && !lastOpen.After(lastClose)
-	if next := c.Next(now); shut && next.Before(first) {
+	next := c.Next(now)
+	if shut && next.Before(first) {
 		return heartlink.FieldError(heartlink.EInvalid, "signup_closes",
 			"signup_closes (next %s) comes before signup_opens (next %s)", next.Format(time.RFC3339), first.Format(time.RFC3339))
+	}
+	if !shut {
+		// Open now: the window in progress opened at lastOpen.
+		if lastOpen.Before(created.Add(-MaxHeadStart)) {
+			return heartlink.FieldError(heartlink.EInvalid, "signup_closes",
+				"signup_closes (next %s) comes before signup_opens (next %s): the window would be open now, since %s, before the campaign existed",
+				next.Format(time.RFC3339), first.Format(time.RFC3339), lastOpen.Format(time.RFC3339))
+		}
+		if next.Sub(lastOpen) > MaxWindow {
+			return heartlink.FieldError(heartlink.EInvalid, "signup_closes",
+				"the window open since %s would close only %s, more than %d days later: does signup_closes come before signup_opens?",
+				lastOpen.Format(time.RFC3339), next.Format(time.RFC3339), int(MaxWindow.Hours()/24))
+		}
 	}
 	if close.Sub(first) > MaxWindow {
 		return heartlink.FieldError(heartlink.EInvalid, "signup_closes",
@@ -193,7 +216,7 @@ func (u *Update) Apply(c *Campaign, now time.Time) error {
 	if u.OpenToAll != nil {
 		next.OpenToAll = *u.OpenToAll
 	}
-	if err := heartlink.Join(name, validSchedules(next.SignupOpens, next.SignupCloses, now.In(c.Location()))); err != nil {
+	if err := heartlink.Join(name, validSchedules(next.SignupOpens, next.SignupCloses, now.In(c.Location()), c.CreatedAt)); err != nil {
 		return err
 	}
 	next.UpdatedAt = now.UTC()

@@ -179,6 +179,25 @@ func TestCampaignRules(t *testing.T) {
 			}
 		})
 
+		t.Run("a window open for a season", func(t *testing.T) {
+			t.Parallel()
+			f := f.in(t)
+			opens := time.Now().Add(time.Hour).Truncate(time.Minute)
+			closes := opens.AddDate(0, 0, 300) // a season's recruitment, well past 31 days
+			d := newCampaignDraft(window{}, shiftIn(2, 5))
+			d.SignupOpens, d.SignupCloses = yearly(opens), yearly(closes)
+			c := createCampaign(t, f.admin, d)
+			got := getCampaign(t, f.admin, c.ID)
+			assert.False(t, got.Window.Open, "a window opening in an hour is shut")
+			sameInstant(t, opens, got.Window.NextOpen, "window.next_open")
+			sameInstant(t, closes, got.Window.NextClose, "window.next_close")
+
+			// The same days the other way round close before they open.
+			d.SignupOpens, d.SignupCloses = yearly(closes), yearly(opens)
+			e := f.admin.post("/api/v1/campaigns", d).fails(t, http.StatusUnprocessableEntity, "invalid")
+			assert.Equal(t, "signup_closes", e.Field)
+		})
+
 		t.Run("outside the window", func(t *testing.T) {
 			t.Parallel()
 			f := f.in(t)
