@@ -383,7 +383,7 @@ func (s *session) receive(ctx context.Context, frame []byte) {
 		// sent again, so its answer is not kept either.
 		data, err := do(ctx, req)
 		if err != nil {
-			s.c.Send(s.errorFrame(msg.Type, req.RequestID, err))
+			s.c.Send(s.errorFrame(ctx, msg.Type, req.RequestID, err))
 			return
 		}
 		s.c.Send(ackFrame(req.RequestID, data))
@@ -392,12 +392,14 @@ func (s *session) receive(ctx context.Context, frame []byte) {
 	answer, err := s.l.cfg.Replies.Once(ctx, s.by.String()+":"+req.RequestID, func() ([]byte, bool) {
 		data, err := do(ctx, req)
 		if err != nil {
-			return s.errorFrame(msg.Type, req.RequestID, err), heartlink.ErrorCode(err) != heartlink.EInternal
+			// A failure is not the answer: the same request may succeed.
+			code := heartlink.ErrorCode(err)
+			return s.errorFrame(ctx, msg.Type, req.RequestID, err), code != heartlink.EInternal && ctx.Err() == nil
 		}
 		return ackFrame(req.RequestID, data), true
 	})
 	if err != nil {
-		answer = s.errorFrame(msg.Type, req.RequestID, err)
+		answer = s.errorFrame(ctx, msg.Type, req.RequestID, err)
 	}
 	s.c.Send(answer)
 }
@@ -481,9 +483,16 @@ func errorFrame(requestID string, err error) []byte {
 	return b
 }
 
-// errorFrame is errorFrame, with internal errors logged once, here.
-func (s *session) errorFrame(typ, requestID string, err error) []byte {
+// errorFrame is errorFrame, with internal errors logged once, here. A
+// request cut short because the server is shutting down (ctx ended) is no
+// failure of the service: the client is told to reconnect and nothing is
+// logged above debug, so that a shutdown does not read as an outage.
+func (s *session) errorFrame(ctx context.Context, typ, requestID string, err error) []byte {
 	if heartlink.ErrorCode(err) == heartlink.EInternal {
+		if ctx.Err() != nil {
+			s.l.log.Debug("live request cut short", "type", typ, "caller", s.by.String(), "err", err)
+			return errorFrame(requestID, heartlink.Errorf(heartlink.EUnavailable, "the server is shutting down; reconnect and send again"))
+		}
 		s.l.log.Error("live request failed", "type", typ, "caller", s.by.String(), "err", err)
 	}
 	return errorFrame(requestID, err)

@@ -64,11 +64,18 @@ func errorBody(err error) ErrorBody {
 }
 
 // error writes err as JSON. Internal errors are logged once, here, and
-// users see only "internal error".
+// users see only "internal error". A request whose client went away (its
+// context ended) failed for that reason alone: it is logged at debug.
 func (s *Server) error(w http.ResponseWriter, r *http.Request, err error) {
 	code := heartlink.ErrorCode(err)
 	if code == heartlink.EInternal {
-		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		if r.Context().Err() != nil {
+			s.log.Debug("request cut short", "method", r.Method, "path", r.URL.Path, "err", err)
+			err = heartlink.Errorf(heartlink.EUnavailable, "the request was cut short; send it again")
+			code = heartlink.EUnavailable
+		} else {
+			s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		}
 	}
 	s.json(w, StatusOf(code), errorBody(err))
 }
