@@ -59,6 +59,9 @@ type response struct {
 	Status       int
 	Header       http.Header
 	Body         []byte
+	// Mismatch is what of the exchange httpapi/openapi.json does not
+	// allow; "" when it all matches.
+	Mismatch string
 }
 
 func (r *response) String() string {
@@ -69,15 +72,18 @@ func (r *response) String() string {
 // returns errors rather than failing the test.
 func (c *client) send(method, path string, body any) (*response, error) {
 	var rd io.Reader
+	var sent []byte
 	switch b := body.(type) {
 	case nil:
 	case raw:
-		rd = bytes.NewReader([]byte(b))
+		sent = []byte(b)
+		rd = bytes.NewReader(sent)
 	default:
 		j, err := json.Marshal(b)
 		if err != nil {
 			return nil, err
 		}
+		sent = j
 		rd = bytes.NewReader(j)
 	}
 	req, err := http.NewRequest(method, c.base+path, rd)
@@ -99,7 +105,9 @@ func (c *client) send(method, path string, body any) (*response, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &response{Method: method, Path: path, Status: resp.StatusCode, Header: resp.Header, Body: b}, nil
+	r := &response{Method: method, Path: path, Status: resp.StatusCode, Header: resp.Header, Body: b}
+	r.Mismatch = openAPI.check(method, path, req.Header, sent, resp.StatusCode, resp.Header, b)
+	return r, nil
 }
 
 // do makes one request from the test's goroutine, failing it on a
@@ -108,6 +116,9 @@ func (c *client) do(method, path string, body any) *response {
 	c.tb.Helper()
 	r, err := c.send(method, path, body)
 	require.NoError(c.tb, err, "%s %s", method, path)
+	if r.Mismatch != "" {
+		c.tb.Errorf("%s\ndoes not match httpapi/openapi.json: %s", r, r.Mismatch)
+	}
 	return r
 }
 

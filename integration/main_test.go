@@ -37,7 +37,12 @@ func runMain(m *testing.M) int {
 		fmt.Fprintf(os.Stderr, "integration: go build ./cmd/heartlink: %v\n%s", err, out)
 		return 1
 	}
-	return m.Run()
+	code := m.Run()
+	if !openAPI.report(os.Stderr) && code == 0 {
+		fmt.Fprintln(os.Stderr, "FAIL: the suite's traffic does not match httpapi/openapi.json")
+		code = 1
+	}
+	return code
 }
 
 // moduleRoot asks the go command where go.mod is, so that the suite works
