@@ -53,6 +53,9 @@ func (c *client) at(s *server) *client {
 // not what a well-behaved client would marshal.
 type raw string
 
+// csvList is a request body sent as is, as text/csv: a school's list.
+type csvList string
+
 // response is an answer read in full.
 type response struct {
 	Method, Path string
@@ -78,6 +81,9 @@ func (c *client) send(method, path string, body any) (*response, error) {
 	case raw:
 		sent = []byte(b)
 		rd = bytes.NewReader(sent)
+	case csvList:
+		sent = []byte(b)
+		rd = bytes.NewReader(sent)
 	default:
 		j, err := json.Marshal(b)
 		if err != nil {
@@ -93,7 +99,9 @@ func (c *client) send(method, path string, body any) (*response, error) {
 	if c.token != "" {
 		req.Header.Set("Authorization", "Bearer "+c.token)
 	}
-	if rd != nil {
+	if _, ok := body.(csvList); ok {
+		req.Header.Set("Content-Type", "text/csv")
+	} else if rd != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
 	resp, err := httpClient.Do(req)

@@ -1,9 +1,11 @@
 package integration
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -136,7 +138,19 @@ func dialLive(d *websocket.Dialer, base, path, token string, query url.Values, h
 	if token != "" {
 		h.Set("Authorization", "Bearer "+token)
 	}
-	return d.Dial(wsURL(base, path, query), h)
+	ws, resp, err := d.Dial(wsURL(base, path, query), h)
+	if resp != nil {
+		// The handshake is an operation of openapi.json like any other:
+		// 101, or an error body. The body is put back for the caller.
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body = io.NopCloser(bytes.NewReader(body))
+		target := path
+		if len(query) > 0 {
+			target += "?" + query.Encode()
+		}
+		openAPI.check(http.MethodGet, target, h, nil, resp.StatusCode, resp.Header, body)
+	}
+	return ws, resp, err
 }
 
 // openLive opens path as the holder of token and starts reading; the
