@@ -148,7 +148,10 @@ type presenceSet struct {
 
 // setPresence puts the driver online or offline, over HTTP and the socket
 // alike. A driver going online without a location (the minimum a client
-// sends) is placed by u.Locate, from the driver as stored.
+// sends) is placed by u.Locate, from the driver as stored: one more round
+// trip, on a change a driver makes a few times a day. A position the same
+// driver shares in between is overwritten by the one read; their next
+// location puts it right.
 func (s *Server) setPresence(ctx context.Context, driverID string, u fleet.PresenceUpdate) (*fleet.Driver, fleet.LocationSource, error) {
 	if err := u.Validate(); err != nil {
 		return nil, "", err
