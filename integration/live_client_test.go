@@ -80,6 +80,7 @@ type reply struct {
 	Code      string          `json:"code"`
 	Message   string          `json:"message"`
 	Field     string          `json:"field"`
+	Errors    []apiError      `json:"errors"` // every problem, the first being the frame's own
 }
 
 // liveConn is one websocket held by a test. A goroutine reads every frame
@@ -404,6 +405,9 @@ func (c *liveConn) fails(typ string, fields map[string]any, code string) reply {
 	require.Equal(c.tb, "error", f.Type, "%s: %s %v answered %s", c.who, typ, fields, f)
 	assert.Equal(c.tb, code, r.Code, "%s: %s %v answered %s", c.who, typ, fields, f)
 	assert.NotEmpty(c.tb, r.Message, "an error frame needs a message: %s", f)
+	if assert.NotEmpty(c.tb, r.Errors, "an error frame lists its problems: %s", f) {
+		assert.Equal(c.tb, apiError{r.Code, r.Message, r.Field}, r.Errors[0], "the first problem is the frame's own: %s", f)
+	}
 	return r
 }
 
