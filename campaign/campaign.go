@@ -122,8 +122,10 @@ type Fill struct {
 type Service interface {
 	CreateCampaign(ctx context.Context, by heartlink.Principal, d Draft) (*Campaign, error)
 	UpdateCampaign(ctx context.Context, by heartlink.Principal, id string, u Update) (*Campaign, error)
+	// Campaign and Campaigns return campaigns with the fill of each of
+	// their shifts, by shift id.
 	Campaign(ctx context.Context, id string) (*Campaign, map[string]Fill, error)
-	Campaigns(ctx context.Context) ([]*Campaign, error)
+	Campaigns(ctx context.Context) ([]*Campaign, map[string]Fill, error)
 	SignUp(ctx context.Context, by heartlink.Principal, campaignID, shiftID string) (Signup, error)
 	Withdraw(ctx context.Context, by heartlink.Principal, campaignID, shiftID string) error
 	Signups(ctx context.Context, by heartlink.Principal) ([]Signup, error)

@@ -65,8 +65,7 @@ func (s *Server) handleImport() http.Handler {
 		}
 		if len(problems) > 0 {
 			s.json(w, http.StatusUnprocessableEntity, importBody{
-				ErrorBody{ErrorDetail{Code: heartlink.EInvalid, Field: "rows",
-					Message: strconv.Itoa(len(problems)) + " rows are wrong; nothing was booked"}},
+				errorBody(heartlink.FieldError(heartlink.EInvalid, "rows", "%d rows are wrong; nothing was booked", len(problems))),
 				problems,
 			})
 			return
@@ -84,7 +83,7 @@ func (s *Server) handleImport() http.Handler {
 				}
 				if heartlink.ErrorCode(err) != heartlink.EInternal {
 					s.json(w, StatusOf(heartlink.ErrorCode(err)), importBody{
-						ErrorBody{ErrorDetail{Code: heartlink.ErrorCode(err), Field: "rows", Message: "row " + strconv.Itoa(i+1) + ": " + heartlink.ErrorMessage(err)}},
+						errorBody(heartlink.FieldError(heartlink.ErrorCode(err), "rows", "row %d: %s", i+1, heartlink.ErrorMessage(err))),
 						[]RowProblem{{Row: i + 1, Field: heartlink.ErrorField(err), Message: heartlink.ErrorMessage(err)}},
 					})
 					return

@@ -225,10 +225,16 @@ func (s *Store) Drivers(ctx context.Context) ([]*fleet.Driver, error) {
 }
 
 // SetPresence puts a driver online at a location, moving them in the geo
-// index dispatch searches, or takes them offline.
+// index dispatch searches, or takes them offline. Going online needs a
+// location: callers place a driver who sent none with u.Locate.
 func (s *Store) SetPresence(ctx context.Context, driverID string, u fleet.PresenceUpdate) (*fleet.Driver, error) {
 	if err := u.Validate(); err != nil {
 		return nil, err
+	}
+	if u.Status == fleet.Online {
+		if err := fleet.ValidPoint("location", u.Location); err != nil {
+			return nil, err
+		}
 	}
 	now := s.now()
 	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {

@@ -38,6 +38,16 @@ type config struct {
 	Demo bool
 }
 
+// usage heads -h: the two ways to run the command, then every flag.
+const usage = `usage:
+  heartlink [flags]                       serve the API, the pages and the live channels
+  heartlink plan -in X.json -out Y.json   plan an exam morning (heartlink plan -h lists its flags)
+
+Every flag has an environment fallback (see the README's settings); the flag wins.
+
+flags:
+`
+
 func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
 	c := config{Policy: dispatch.DefaultPolicy()}
 	fs := flag.NewFlagSet("heartlink", flag.ContinueOnError)
@@ -116,6 +126,10 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.StringVar(&c.DebugAddr, "debug-addr", getenv("HEARTLINK_DEBUG_ADDR"), "serve Go profiles (net/http/pprof) here, e.g. 127.0.0.1:6060; empty: off")
 	fs.IntVar(&c.BoardQueue, "board-queue", envInt("HEARTLINK_BOARD_QUEUE", 16384), "frames a board's websocket may hold back before it counts as slow")
 	fs.IntVar(&c.LocationRate, "location-rate", envInt("HEARTLINK_LOCATION_RATE", 1), "location updates per second a driver may send")
+	fs.Usage = func() {
+		fmt.Fprint(stderr, usage)
+		fs.PrintDefaults()
+	}
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}

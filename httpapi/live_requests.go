@@ -1,0 +1,182 @@
+package httpapi
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"github.com/heartlink/heartlink"
+	"github.com/heartlink/heartlink/dispatch"
+	"github.com/heartlink/heartlink/fleet"
+	"github.com/heartlink/heartlink/realtime"
+)
+
+// request is a client's frame: a type, the fields of that type and,
+// optionally, a request_id to answer to and to repeat the answer for.
+type request struct {
+	RequestID string           `json:"request_id"`
+	TripID    string           `json:"trip_id"`
+	Lat       *float64         `json:"lat"`
+	Lng       *float64         `json:"lng"`
+	Status    fleet.Presence   `json:"status"`
+	Location  *heartlink.Point `json:"location"`
+}
+
+// receive answers one frame from the client with ack or error. The same
+// rules and errors as the HTTP API apply: the same services do the work.
+func (s *session) receive(ctx context.Context, frame []byte) {
+	msg, err := realtime.Decode(frame)
+	if err != nil {
+		s.c.Send(errorFrame("", heartlink.Errorf(heartlink.EBadRequest, "a frame must be a JSON object with a type")))
+		return
+	}
+	var req request
+	if len(msg.Data) > 0 {
+		if err := heartlink.StrictJSON(msg.Data, &req); err != nil {
+			s.c.Send(errorFrame("", decodeError(err)))
+			return
+		}
+	}
+	if len(req.RequestID) > 64 {
+		s.c.Send(errorFrame(req.RequestID, heartlink.FieldError(heartlink.EInvalid, "request_id", "a request_id may have at most 64 characters")))
+		return
+	}
+	if s.by.Role != heartlink.RoleDriver {
+		s.c.Send(errorFrame(req.RequestID, heartlink.Errorf(heartlink.EForbidden, "this channel only listens")))
+		return
+	}
+	do, ok := s.actions()[msg.Type]
+	if !ok {
+		s.c.Send(errorFrame(req.RequestID, heartlink.FieldError(heartlink.EInvalid, "type", "unknown request type %q", msg.Type)))
+		return
+	}
+	if msg.Type == "location" || req.RequestID == "" {
+		// Positions come every few seconds from every driver and repeating
+		// one is harmless: answered directly, in one round trip, not kept.
+		// A request without a request_id cannot be told from a new one when
+		// sent again, so its answer is not kept either.
+		data, err := do(ctx, req)
+		if err != nil {
+			s.c.Send(s.errorFrame(ctx, msg.Type, req.RequestID, err))
+			return
+		}
+		s.c.Send(ackFrame(req.RequestID, data))
+		return
+	}
+	answer, err := s.l.cfg.Replies.Once(ctx, s.by.String()+":"+req.RequestID, func() ([]byte, bool) {
+		data, err := do(ctx, req)
+		if err != nil {
+			// A failure is not the answer: the same request may succeed.
+			code := heartlink.ErrorCode(err)
+			return s.errorFrame(ctx, msg.Type, req.RequestID, err), code != heartlink.EInternal && ctx.Err() == nil
+		}
+		return ackFrame(req.RequestID, data), true
+	})
+	if err != nil {
+		answer = s.errorFrame(ctx, msg.Type, req.RequestID, err)
+	}
+	s.c.Send(answer)
+}
+
+type action func(ctx context.Context, req request) (any, error)
+
+func (s *session) actions() map[string]action {
+	d := s.l.s.cfg.Dispatch
+	view := func(t *dispatch.Trip) any {
+		return dispatch.ViewOf(t, s.l.s.cfg.Policy.AccessFor(t, s.by, false, s.l.s.cfg.Clock.Now()))
+	}
+	needTrip := func(req request) error {
+		if req.TripID == "" {
+			return heartlink.FieldError(heartlink.EInvalid, "trip_id", "trip_id is required")
+		}
+		return nil
+	}
+	return map[string]action{
+		"accept": func(ctx context.Context, req request) (any, error) {
+			if err := needTrip(req); err != nil {
+				return nil, err
+			}
+			t, err := d.Accept(ctx, s.by, req.TripID)
+			if err != nil {
+				return nil, err
+			}
+			return map[string]any{"trip": view(t)}, nil
+		},
+		"decline": func(ctx context.Context, req request) (any, error) {
+			if err := needTrip(req); err != nil {
+				return nil, err
+			}
+			return map[string]any{"trip_id": req.TripID, "declined": true}, d.Decline(ctx, s.by, req.TripID)
+		},
+		"location": func(ctx context.Context, req request) (any, error) {
+			if err := heartlink.RequireCoords(req.Lat, req.Lng); err != nil {
+				return nil, decodeError(err)
+			}
+			if !s.locations.allow(time.Now(), s.l.locationRate()) {
+				return nil, heartlink.Errorf(heartlink.ERateLimited, "too many location updates; at most %d a second", s.l.locationRate())
+			}
+			return map[string]any{"moved": true}, s.l.cfg.Mover.Move(ctx, s.by.ID, heartlink.Point{Lat: *req.Lat, Lng: *req.Lng})
+		},
+		"presence": func(ctx context.Context, req request) (any, error) {
+			u := fleet.PresenceUpdate{Status: req.Status, Location: req.Location}
+			d, source, err := s.l.s.setPresence(ctx, s.by.ID, u)
+			if err != nil {
+				return nil, err
+			}
+			return presenceAck{d.Status, d.Location, source}, nil
+		},
+	}
+}
+
+// presenceAck answers a presence frame: the status and, for a driver
+// online, where they are and whether that is the location they sent, where
+// they were last seen live, or their home.
+type presenceAck struct {
+	Status         fleet.Presence       `json:"status"`
+	Location       *heartlink.Point     `json:"location,omitempty"`
+	LocationSource fleet.LocationSource `json:"location_source,omitempty"`
+}
+
+func (l *live) locationRate() int {
+	if l.cfg.LocationRate > 0 {
+		return l.cfg.LocationRate
+	}
+	return 1
+}
+
+// errorFrame is the live channel's error: the same code, message, field
+// and list of problems as the HTTP API's error body, with the request_id
+// it answers.
+func errorFrame(requestID string, err error) []byte {
+	body := errorBody(err)
+	b, _ := realtime.Encode("error", "", struct {
+		RequestID string `json:"request_id,omitempty"`
+		ErrorDetail
+		Errors []ErrorDetail `json:"errors,omitempty"`
+	}{requestID, body.Error, body.Errors})
+	return b
+}
+
+// errorFrame is errorFrame, with internal errors logged once, here. A
+// request cut short because the server is shutting down (ctx ended) is no
+// failure of the service: the client is told to reconnect and nothing is
+// logged above debug, so that a shutdown does not read as an outage.
+func (s *session) errorFrame(ctx context.Context, typ, requestID string, err error) []byte {
+	if heartlink.ErrorCode(err) == heartlink.EInternal {
+		if ctx.Err() != nil {
+			s.l.log.Debug("live request cut short", "type", typ, "caller", s.by.String(), "err", err)
+			return errorFrame(requestID, heartlink.Errorf(heartlink.EUnavailable, "the server is shutting down; reconnect and send again"))
+		}
+		s.l.log.Error("live request failed", "type", typ, "caller", s.by.String(), "err", err)
+	}
+	return errorFrame(requestID, err)
+}
+
+func ackFrame(requestID string, data any) []byte {
+	b, _ := json.Marshal(data)
+	f, _ := realtime.Encode("ack", "", struct {
+		RequestID string          `json:"request_id,omitempty"`
+		Result    json.RawMessage `json:"result"`
+	}{requestID, b})
+	return f
+}
