@@ -25,6 +25,9 @@ type Candidate struct {
 	// RecentTrips counts the trips the driver accepted within the load
 	// window, and those ahead.
 	RecentTrips int
+	// Availability is when the driver said they can drive; nil or empty
+	// when they said nothing.
+	Availability *fleet.Availability
 }
 
 // Car is the candidate's car as the route rules see it.
@@ -42,6 +45,7 @@ const (
 	ScheduleClash Reason = "does not fit the driver's route"
 	AlreadyTried  Reason = "already offered"
 	AlreadyHeld   Reason = "already on the driver's route"
+	NotAvailable  Reason = "not available then"
 )
 
 // Check returns why c may not take t at time now under p, or Eligible:
@@ -81,7 +85,41 @@ func (p Policy) Fit(t *Trip, c *Candidate) (Insertion, Reason) {
 	if c.Route.Has(t.ID) {
 		return Insertion{}, AlreadyHeld
 	}
-	return p.Insert(c.Origin, c.Car(), c.Route, t)
+	o, why := p.OriginFor(t, c)
+	if why != Eligible {
+		return Insertion{}, why
+	}
+	return p.Insert(o, c.Car(), c.Route, t)
+}
+
+// OriginFor is where and when c's route is timed from when taking t.
+// Planned ahead, a driver who said when they drive is held to it: the trip
+// must fall in one of their windows, and they set out no sooner than it
+// opens. Nearer the time, being online is what says they are free.
+func (p Policy) OriginFor(t *Trip, c *Candidate) (Origin, Reason) {
+	o := c.Origin
+	a := c.Availability
+	if a == nil || a.Empty() || t.Earliest.Sub(o.Time) <= p.Horizon {
+		return o, Eligible
+	}
+	w, ok := overlapping(a.On(t.Earliest, p.Location()), t.Earliest, t.DropBy)
+	if !ok {
+		return o, NotAvailable
+	}
+	if len(c.Route.Stops) == 0 || !c.Route.Stops[0].At.Before(w.From) {
+		o.Time = maxTime(o.Time, w.From)
+	}
+	return o, Eligible
+}
+
+// overlapping returns the first of ws that overlaps [from, to].
+func overlapping(ws []fleet.Window, from, to time.Time) (fleet.Window, bool) {
+	for _, w := range ws {
+		if w.From.Before(to) && w.To.After(from) {
+			return w, true
+		}
+	}
+	return fleet.Window{}, false
 }
 
 // Among keeps the candidates in set, for ranking a campaign's drivers first.
@@ -102,11 +140,17 @@ func (p Policy) UsesLiveLocation(t *Trip, now time.Time) bool {
 }
 
 // Score ranks an insertion for candidate c: lower is better. The road
-// distance it adds counts, each recent trip counts as FairnessKm more, so
-// the load spreads over the volunteers, and each minute of slack the route
-// would keep below Reserve counts SlackKm, so tight routes come last.
+// distance it adds counts; a trip driven on its own also counts FairnessKm
+// for each trip the driver took recently, so that new runs spread over the
+// volunteers, while a rider pooled into a car already going their way does
+// not (it is little more work, and one car fewer on the road); and each
+// minute of slack the route would keep below Reserve counts SlackKm, so
+// tight routes come last.
 func (p Policy) Score(c *Candidate, ins *Insertion) float64 {
-	s := ins.AddedKm + p.FairnessKm*float64(c.RecentTrips)
+	s := ins.AddedKm
+	if !ins.Pooled {
+		s += p.FairnessKm * float64(c.RecentTrips)
+	}
 	if short := p.Reserve - ins.Slack; short > 0 {
 		s += p.SlackKm * short.Minutes()
 	}

@@ -46,6 +46,8 @@ type Route struct {
 	Stops     []RouteStop `json:"stops"`
 	Km        float64     `json:"km"`
 	ExpiresAt *time.Time  `json:"expires_at,omitempty"`
+	// Plan names the plan the route belongs to, for the store.
+	Plan string `json:"-"`
 }
 
 // Trips lists the route's trips, each once, in pickup order.
@@ -71,6 +73,9 @@ type RoutePlan struct {
 	Routes    []Route   `json:"routes"`
 	Unserved  []string  `json:"unserved"`
 	Km        float64   `json:"km"`
+	// Published: the day's routes are offered as soon as they are planned
+	// (a coordinator published it), not at their lead time.
+	Published bool `json:"published,omitempty"`
 }
 
 // Pooling turns a shift's exam escorts and its drivers into a planner

@@ -79,7 +79,7 @@ const (
 // (seats taken, times), rather than the driver or their car.
 func (why Reason) RouteBound() bool {
 	switch why {
-	case NoSeat, NoChairPlace, TooLate, RideTooLong, ScheduleClash, AlreadyHeld:
+	case NoSeat, NoChairPlace, TooLate, RideTooLong, ScheduleClash, AlreadyHeld, NotAvailable:
 		return true
 	}
 	return false
@@ -259,6 +259,9 @@ type Insertion struct {
 	// Moved lists the trips already on the route whose planned pick-up
 	// moves, with the times before and after.
 	Moved []Move
+	// Pooled: the trip shares the car with riders already on the route,
+	// rather than being driven on its own.
+	Pooled bool
 }
 
 // Move is a planned pick-up that an insertion moves.
@@ -312,6 +315,14 @@ func (p Policy) Insert(o Origin, car Car, r DriverRoute, t *Trip) (Insertion, Re
 	}
 	if best.AddedKm < 0 {
 		return Insertion{}, why
+	}
+	for _, s := range best.Stops[best.Pickup+1 : best.Dropoff] {
+		if s.TripID != t.ID {
+			best.Pooled = true
+		}
+	}
+	if best.Pickup > 0 && load(best.Stops[:best.Pickup]) > 0 {
+		best.Pooled = true
 	}
 	p.Time(o, car, best.Stops)
 	was := map[string]time.Time{}

@@ -17,7 +17,7 @@ import (
 
 // importColumns are the columns of a student list, in any order. A list
 // may also have a pickup_after column (no pick-up before it; blank: as the
-// service plans it).
+// service plans it) and a wheelchair column (1, yes, true or 是).
 var importColumns = []string{"name", "phone", "pickup_lat", "pickup_lng", "pickup_address", "exam_site", "arrive_by"}
 
 // Imports are bounded: a school's list, not a city's.
@@ -168,6 +168,16 @@ func parseImport(body []byte, places []*fleet.Place, now time.Time, requesterID 
 			Riders:      []dispatch.Rider{{Name: get("name"), Phone: get("phone")}},
 			ArriveBy:    &heartlink.Timestamp{Time: arrive},
 			RequesterID: requesterID,
+		}
+		if i, ok := col["wheelchair"]; ok {
+			switch strings.ToLower(strings.TrimSpace(rec[i])) {
+			case "1", "yes", "true", "是", "y":
+				req.Wheelchair = true
+			case "", "0", "no", "false", "否", "n":
+			default:
+				bad("wheelchair", "wheelchair must be yes or no (1/0, 是/否), or blank")
+				continue
+			}
 		}
 		if i, ok := col["pickup_after"]; ok && strings.TrimSpace(rec[i]) != "" {
 			after, err := parseWhen(strings.TrimSpace(rec[i]))

@@ -29,6 +29,42 @@ import (
 // its pick-up. Nothing waits unseen: each is queued, planned, offered or
 // carried.
 
+// replan repairs a declined or lapsed route of a day's rolling plan: its
+// trips still waiting go back into the advance set, its driver is not
+// planned that day again, and the planner runs again soon, pooling them
+// with the drivers still free (or, past publication, offering out what no
+// free driver can take).
+func (s *Store) replan(ctx context.Context, day string, r *dispatch.Route, driverID string) error {
+	trips, err := s.loadMany(ctx, r.Trips())
+	if err != nil {
+		return err
+	}
+	_, err = s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.SAdd(ctx, s.keys.advanceDeclined(day), driverID)
+		p.Expire(ctx, s.keys.advanceDeclined(day), s.policy.PlanAhead+48*time.Hour)
+		for _, t := range trips {
+			if t.Status == dispatch.Queued {
+				s.holdForPlan(ctx, p, t)
+				p.SAdd(ctx, s.keys.tripTried(t.ID), driverID) // nor offered them one by one
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return wrap(err, "replan")
+	}
+	s.nudgePlanner()
+	return nil
+}
+
+// nudgePlanner asks the planning loop to run soon.
+func (s *Store) nudgePlanner() {
+	select {
+	case s.planWake <- struct{}{}:
+	default:
+	}
+}
+
 // holdForPlan queues, on p, a new trip into the advance set.
 func (s *Store) holdForPlan(ctx context.Context, p redis.Pipeliner, t *dispatch.Trip) {
 	p.ZAdd(ctx, s.keys.advance(), redis.Z{Score: float64(ms(t.Earliest)), Member: t.ID})
@@ -199,10 +235,18 @@ func (s *Store) planDay(ctx context.Context, day string, trips []*dispatch.Trip,
 	if err != nil {
 		return err
 	}
-	plan := &dispatch.RoutePlan{Date: day, CreatedAt: now, Routes: []dispatch.Route{}, Unserved: []string{}}
+	plan := &dispatch.RoutePlan{Date: day, CreatedAt: now, Routes: []dispatch.Route{}, Unserved: []string{}, Published: publishAll}
+	declined, err := s.rdb.SMembers(ctx, s.keys.advanceDeclined(day)).Result()
+	if err != nil {
+		return wrap(err, "declined drivers")
+	}
 	busy := map[string]bool{}
+	for _, id := range declined {
+		busy[id] = true
+	}
 	var stale []string
 	if old != nil {
+		plan.Published = plan.Published || old.Published
 		for _, r := range old.Routes {
 			if r.Status == dispatch.RouteDraft {
 				stale = append(stale, r.ID) // planned again below
@@ -272,6 +316,11 @@ func (s *Store) planDay(ctx context.Context, day string, trips []*dispatch.Trip,
 	for _, r := range plan.Routes {
 		plan.Km += r.Km
 	}
+	defer func() {
+		if plan.Published && len(plan.Unserved) > 0 {
+			s.nudge()
+		}
+	}()
 	_, err = s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		for _, id := range stale {
 			p.Del(ctx, s.keys.route(id))
@@ -282,8 +331,16 @@ func (s *Store) planDay(ctx context.Context, day string, trips []*dispatch.Trip,
 				"plan", "advance|"+day, "expires", 0)
 		}
 		offered := s.publish(ctx, p, plan, func(r dispatch.Route) bool {
-			return publishAll || len(r.Stops) > 0 && !r.Stops[0].At.Add(-s.policy.LeadTime).After(now)
+			return plan.Published || len(r.Stops) > 0 && !r.Stops[0].At.Add(-s.policy.LeadTime).After(now)
 		})
+		if plan.Published {
+			// Past publication, what no free driver can take is offered out
+			// now, into the routes of drivers near, not left to the horizon.
+			for _, id := range plan.Unserved {
+				p.ZAdd(ctx, s.keys.queue(), redis.Z{Score: float64(ms(now)), Member: id})
+			}
+			offered = append(offered, plan.Unserved...)
+		}
 		if len(offered) > 0 {
 			members := make([]any, len(offered))
 			for i, id := range offered {
@@ -357,7 +414,9 @@ func (s *Store) PublishAdvance(ctx context.Context, by heartlink.Principal, day 
 	return s.AdvancePlan(ctx, by, day)
 }
 
-// RunPlanner runs the rolling plan every every until ctx ends.
+// RunPlanner runs the rolling plan every every until ctx ends, and soon
+// after a route of it is declined: declines that come together are
+// repaired together.
 func (s *Store) RunPlanner(ctx context.Context, every time.Duration) error {
 	t := time.NewTicker(every)
 	defer t.Stop()
@@ -369,6 +428,15 @@ func (s *Store) RunPlanner(ctx context.Context, every time.Duration) error {
 		case <-ctx.Done():
 			return nil
 		case <-t.C:
+		case <-s.planWake:
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-time.After(replanDelay):
+			}
 		}
 	}
 }
+
+// replanDelay gathers the declines of a few seconds into one planning run.
+const replanDelay = 2 * time.Second

@@ -128,11 +128,15 @@ func TestADeclinedAdvanceRouteIsOfferedOut(t *testing.T) {
 		require.Len(t, plan.Routes, 1)
 		require.Equal(t, dispatch.RouteOffered, plan.Routes[0].Status, "published before the lead time")
 		require.NoError(t, f.s.DeclineRoute(f.ctx, planned, plan.Routes[0].ID))
-		var offered []string
-		for _, d := range []heartlink.Principal{planned, other} {
-			offered = append(offered, f.offers(d)...)
-		}
-		assert.ElementsMatch(t, trips, offered, "a declined route's students are offered out at once, none dropped")
+		// The planner runs again: nobody else said they drive tomorrow, and
+		// the day is published, so the students are offered out at once.
+		require.NoError(t, f.s.PlanAdvance(f.ctx))
+		require.NoError(t, f.s.Work(f.ctx))
+		assert.Empty(t, f.offers(planned), "the driver who turned the route down is not asked again")
+		assert.ElementsMatch(t, trips, f.offers(other), "a declined route's students are offered out, none dropped")
+		plan, err = f.s.AdvancePlan(f.ctx, coordinator, tomorrow)
+		require.NoError(t, err)
+		assert.Equal(t, dispatch.RouteDeclined, plan.Routes[0].Status)
 	})
 }
 

@@ -48,7 +48,7 @@ type candidateReads struct {
 func (s *Store) readCandidate(ctx context.Context, p redis.Pipeliner, id string, now time.Time) candidateReads {
 	from := now.Add(-s.policy.LoadWindow)
 	return candidateReads{
-		attrs:  p.HMGet(ctx, s.keys.driver(id), "status", "seen", "seats", "wc", "vm", "lat", "lng", "hlat", "hlng"),
+		attrs:  p.HMGet(ctx, s.keys.driver(id), "status", "seen", "seats", "wc", "vm", "lat", "lng", "hlat", "hlng", "avail"),
 		route:  s.readRoute(ctx, p, id),
 		recent: p.ZCount(ctx, s.keys.driverTrips(id), strconv.FormatInt(ms(from), 10), "+inf"),
 	}
@@ -59,7 +59,7 @@ func (s *Store) readCandidate(ctx context.Context, p redis.Pipeliner, id string,
 // they are if the trip is soon and they are online, else home.
 func (r candidateReads) candidate(id string, dist float64, at *heartlink.Point, now time.Time, live bool) (dispatch.Candidate, bool) {
 	v := r.attrs.Val()
-	if len(v) < 9 || v[0] == nil {
+	if len(v) < 10 || v[0] == nil {
 		return dispatch.Candidate{}, false
 	}
 	c := dispatch.Candidate{DriverID: id, DistanceKm: dist, Status: fleet.Presence(str(v[0]))}
@@ -84,6 +84,12 @@ func (r candidateReads) candidate(id string, dist float64, at *heartlink.Point, 
 	}
 	c.Route = route
 	c.RecentTrips = int(r.recent.Val())
+	if v[9] != nil {
+		var a fleet.Availability
+		if json.Unmarshal([]byte(str(v[9])), &a) == nil {
+			c.Availability = &a
+		}
+	}
 	return c, true
 }
 

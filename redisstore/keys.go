@@ -60,6 +60,9 @@ func (k keys) planLock() string       { return k.p + "advance:lock" }
 // advancePlan is the rolling plan of one day (YYYY-MM-DD in the city).
 func (k keys) advancePlan(day string) string { return k.p + "advance:" + day }
 
+// advanceDeclined holds the drivers who turned down a route of the day.
+func (k keys) advanceDeclined(day string) string { return k.p + "advance:" + day + ":declined" }
+
 func (k keys) plan(cid, sid string) string { return k.p + "plan:" + cid + ":" + sid }
 func (k keys) route(id string) string      { return k.p + "route:" + id }
 

@@ -224,7 +224,7 @@ func (s *Store) publish(ctx context.Context, p redis.Pipeliner, plan *dispatch.R
 
 // route reads one route as stored.
 func (s *Store) route(ctx context.Context, rid string) (*dispatch.Route, error) {
-	v, err := s.rdb.HMGet(ctx, s.keys.route(rid), "data", "status").Result()
+	v, err := s.rdb.HMGet(ctx, s.keys.route(rid), "data", "status", "plan").Result()
 	if err != nil {
 		return nil, wrap(err, "route")
 	}
@@ -236,6 +236,7 @@ func (s *Store) route(ctx context.Context, rid string) (*dispatch.Route, error) 
 		return nil, wrap(err, "decode route")
 	}
 	r.Status = dispatch.RouteStatus(str(v[1]))
+	r.Plan = str(v[2])
 	return &r, nil
 }
 
@@ -258,6 +259,15 @@ func (s *Store) AcceptRoute(ctx context.Context, by heartlink.Principal, rid str
 	}
 	for range maxRetries {
 		merged, c, err := s.mergeRoute(ctx, r)
+		if heartlink.ErrorCode(err) == heartlink.EClash || heartlink.ErrorCode(err) == heartlink.EConflict {
+			// The driver cannot drive this route with what they hold now:
+			// it is declined and repaired at once, rather than left to
+			// lapse while its riders wait.
+			if aerr := s.answerRoute(ctx, rid, by.ID, "does_not_fit"); aerr != nil {
+				s.log.Warn("repair route", "route", rid, "err", aerr)
+			}
+			return nil, err
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -352,8 +362,12 @@ func (s *Store) mergeRoute(ctx context.Context, r *dispatch.Route) ([]dispatch.R
 			return nil, nil, heartlink.Errorf(heartlink.EConflict, "trip %s is already on your route", t.ID)
 		}
 	}
+	o, why := s.policy.OriginFor(first, c)
+	if why != dispatch.Eligible {
+		return nil, nil, heartlink.Errorf(heartlink.EClash, "the route is outside the times you said you drive: %s", why)
+	}
 	merged := mergeStops(c.Route.Stops, planned)
-	if tm := s.policy.Time(c.Origin, c.Car(), merged); !tm.OK {
+	if tm := s.policy.Time(o, c.Car(), merged); !tm.OK {
 		return nil, nil, heartlink.Errorf(heartlink.EClash, "the route does not fit with the trips you already hold: %s", tm.Why)
 	}
 	return merged, c, nil
@@ -407,6 +421,9 @@ func (s *Store) answerRoute(ctx context.Context, rid, driverID, reason string) e
 	r, err := s.route(ctx, rid)
 	if err != nil {
 		return err
+	}
+	if day, ok := strings.CutPrefix(r.Plan, "advance|"); ok {
+		return s.replan(ctx, day, r, res[1])
 	}
 	var errs []error
 	for _, id := range r.Trips() {

@@ -36,8 +36,9 @@ type Store struct {
 	history int
 	radii   *radii
 
-	// wake nudges the background workers when work is queued locally.
-	wake chan struct{}
+	// wake nudges the background workers when work is queued locally;
+	// planWake the planning loop, when a planned route was turned down.
+	wake, planWake chan struct{}
 
 	// mu guards stats.
 	mu    sync.Mutex
@@ -73,12 +74,13 @@ const DefaultHistory = 20000
 // New returns a Store over rdb.
 func New(rdb redis.UniversalClient, o Options) *Store {
 	s := &Store{
-		rdb:     rdb,
-		keys:    newKeys(o.Prefix),
-		clock:   o.Clock,
-		log:     o.Logger,
-		limiter: redis_rate.NewLimiter(rdb),
-		wake:    make(chan struct{}, 1),
+		rdb:      rdb,
+		keys:     newKeys(o.Prefix),
+		clock:    o.Clock,
+		log:      o.Logger,
+		limiter:  redis_rate.NewLimiter(rdb),
+		wake:     make(chan struct{}, 1),
+		planWake: make(chan struct{}, 1),
 	}
 	if o.History <= 0 {
 		o.History = DefaultHistory
