@@ -26,9 +26,11 @@ type Feed interface {
 }
 
 // Tickets are one-time credentials for opening a websocket from a browser.
+// A ticket is issued under the caller's bearer token and refused once that
+// token is revoked; redeeming one gives the fleet.TokenID of that token.
 type Tickets interface {
-	IssueTicket(ctx context.Context, by heartlink.Principal) (string, time.Time, error)
-	RedeemTicket(ctx context.Context, ticket string) (heartlink.Principal, error)
+	IssueTicket(ctx context.Context, by heartlink.Principal, token string) (string, time.Time, error)
+	RedeemTicket(ctx context.Context, ticket string) (heartlink.Principal, string, error)
 }
 
 // Replies remembers the answer to each live request, so that a repeated
@@ -62,6 +64,10 @@ type LiveConfig struct {
 	// it counts as slow; zero means 16384. A board takes every change of
 	// the fleet: at a busy minute thousands may wait without it being slow.
 	BoardQueue int
+	// PerAccount is how many sockets one driver or requester may hold at
+	// once (coordinators ten times that); zero means DefaultPerAccount,
+	// negative means no limit.
+	PerAccount int
 }
 
 func (l *live) boardQueue() int {
@@ -81,6 +87,8 @@ type live struct {
 	s   *Server
 	hub *realtime.Hub
 	log *slog.Logger
+	// sessions are the sockets by account, for caps and revocation.
+	sessions *sessions
 	// ctx is the life of every socket: cancelled when RunLive ends, which
 	// closes them all with "going away".
 	ctx    context.Context
@@ -104,7 +112,7 @@ func (l *live) enter() bool {
 
 func newLive(s *Server, cfg LiveConfig) *live {
 	ctx, cancel := context.WithCancel(context.Background())
-	return &live{cfg: cfg, s: s, hub: realtime.NewHub(), log: s.log, ctx: ctx, cancel: cancel}
+	return &live{cfg: cfg, s: s, hub: realtime.NewHub(), log: s.log, sessions: newSessions(), ctx: ctx, cancel: cancel}
 }
 
 // LiveConns is how many live sockets this instance holds.
@@ -156,8 +164,12 @@ func (l *live) push(ctx context.Context, cs []dispatch.Change) {
 	var todo []delivery
 	var ids []string
 	for _, c := range cs {
-		if c.Kind == dispatch.ChangeShiftFill {
+		switch c.Kind {
+		case dispatch.ChangeShiftFill:
 			l.fillToDrivers(c)
+		case fleet.ChangeRevoked:
+			l.revoke(c)
+			continue
 		}
 		var audiences []string
 		for _, a := range c.To {
@@ -323,7 +335,7 @@ func (s *Server) handleTicket() http.Handler {
 			s.error(w, r, heartlink.Errorf(heartlink.ENotFound, "live channels are off"))
 			return
 		}
-		t, exp, err := s.live.cfg.Tickets.IssueTicket(r.Context(), principal(r))
+		t, exp, err := s.live.cfg.Tickets.IssueTicket(r.Context(), principal(r), BearerToken(r))
 		if err != nil {
 			s.error(w, r, err)
 			return

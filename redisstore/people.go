@@ -24,6 +24,18 @@ func hashToken(token string) string {
 	return hex.EncodeToString(h[:])
 }
 
+// tokenID is fleet.TokenID of the token whose hash is given: the store
+// keeps no token, only its hash, and revokes by it.
+func tokenID(hash string) string { return hash[:min(len(hash), 16)] }
+
+// emitRevoked queues on p the notice that the token with hash no longer
+// stands for holder, so that every instance closes the sockets opened with
+// it. It is addressed to no client: the live channels act on it.
+func (s *Store) emitRevoked(ctx context.Context, p redis.Pipeliner, holder heartlink.Principal, hash string) {
+	data, _ := json.Marshal(fleet.Revocation{Role: holder.Role, ID: holder.ID, TokenID: tokenID(hash)})
+	s.emit(ctx, p, fleet.ChangeRevoked, "sessions", data)
+}
+
 func mustCoordinator(by heartlink.Principal) error {
 	if !by.Is(heartlink.RoleCoordinator) {
 		return heartlink.Errorf(heartlink.EForbidden, "only coordinators may do this")
@@ -66,6 +78,7 @@ func (s *Store) EnsureAdmin(ctx context.Context, token string) (id string, gener
 			_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
 				if old != "" {
 					p.Del(ctx, s.keys.token(old))
+					s.emitRevoked(ctx, p, heartlink.Principal{Role: heartlink.RoleCoordinator, ID: id}, old)
 				}
 				p.Set(ctx, s.keys.adminToken(), h, 0)
 				p.SetNX(ctx, s.keys.admin(), id, 0)
@@ -357,6 +370,9 @@ func (s *Store) RotateToken(ctx context.Context, by heartlink.Principal, role he
 		_, err = tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
 			if old != "" {
 				p.Del(ctx, s.keys.token(old))
+				// In the same transaction: no instance can miss that sockets
+				// opened with the old token must close.
+				s.emitRevoked(ctx, p, heartlink.Principal{Role: role, ID: id}, old)
 			}
 			p.Set(ctx, s.keys.token(hashToken(tok)), string(role)+":"+id, 0)
 			p.Set(ctx, holder, hashToken(tok), 0)
