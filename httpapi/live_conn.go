@@ -78,6 +78,9 @@ func (s *Server) handleLive(role heartlink.Role) http.Handler {
 			s.error(w, r, heartlink.Errorf(heartlink.EUnavailable, "shutting down; reconnect"))
 			return
 		}
+		// The server's WriteTimeout bounds an HTTP answer; a socket lives
+		// on, and its writer sets a deadline for each frame.
+		http.NewResponseController(w).SetWriteDeadline(time.Time{})
 		ws, err := upgrader.Upgrade(w, r, nil)
 		if err != nil {
 			l.sessions.leave(sess)

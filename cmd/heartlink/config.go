@@ -26,6 +26,10 @@ type config struct {
 	Policy      dispatch.Policy
 	Limits      httpapi.Limits
 	MaxBodySize int64
+	// WriteTimeout bounds each HTTP answer (not the websockets, which set
+	// a deadline per frame), so that a client that never reads cannot hold
+	// an answer in memory.
+	WriteTimeout time.Duration
 	// The live channels.
 	Origins      []string
 	History      int
@@ -104,6 +108,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.IntVar(&c.Limits.PerAddress, "rate-per-address", envInt("HEARTLINK_RATE_PER_ADDRESS", 100), "requests per second per client address (0: off)")
 	fs.IntVar(&c.Limits.PerToken, "rate-per-token", envInt("HEARTLINK_RATE_PER_TOKEN", 20), "requests per second per caller (0: off)")
 	fs.Int64Var(&c.MaxBodySize, "max-body", int64(envInt("HEARTLINK_MAX_BODY", 64<<10)), "largest request body in bytes")
+	fs.DurationVar(&c.WriteTimeout, "write-timeout", envDur("HEARTLINK_WRITE_TIMEOUT", time.Minute), "longest an HTTP request may take to be answered, handling and writing (not the websockets)")
 	origins := fs.String("ws-origins", getenv("HEARTLINK_WS_ORIGINS"), "browser origins allowed on the websockets besides the server's own, comma-separated")
 	fs.IntVar(&c.History, "event-history", envInt("HEARTLINK_EVENT_HISTORY", 20000), "changes kept in Redis for clients that reconnect")
 	fs.BoolVar(&c.Demo, "demo", getenv("HEARTLINK_DEMO") == "1", "seed a Yingtan-like city and run ~200 simulated volunteers as real clients")
