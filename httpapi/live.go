@@ -57,6 +57,11 @@ type LiveConfig struct {
 	// LocationRate is how many location updates per second a driver may
 	// send (burst twice that); zero means 1.
 	LocationRate int
+	// FrameRate is how many frames of any other type (bad ones included)
+	// per second a socket may send (burst twice that); zero means
+	// DefaultFrameRate. Beyond it a frame is answered by an error
+	// rate_limited and not acted on.
+	FrameRate int
 	// HistoryLimit caps how many missed changes a resuming client is sent
 	// before it gets a snapshot instead; zero means 1000.
 	HistoryLimit int
@@ -69,6 +74,10 @@ type LiveConfig struct {
 	// negative means no limit.
 	PerAccount int
 }
+
+// DefaultFrameRate is FrameRate's default: an app answers an offer or
+// changes its presence now and then, not ten times a second.
+const DefaultFrameRate = 10
 
 func (l *live) boardQueue() int {
 	if l.cfg.BoardQueue > 0 {

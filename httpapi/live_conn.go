@@ -162,9 +162,23 @@ type session struct {
 	tokenID string
 	// gone is set when that token is revoked; sessions.mu guards it.
 	gone bool
-	// locations limits the driver's location updates; only the reader
-	// goroutine uses it.
-	locations bucket
+	// locations limits the driver's location updates, frames every other
+	// frame; only the reader goroutine uses them.
+	locations, frames bucket
+}
+
+// allow counts a frame of type typ ("" when unreadable) against its limit.
+func (s *session) allow(typ string) error {
+	if typ == "location" {
+		if !s.locations.allow(time.Now(), s.l.locationRate()) {
+			return heartlink.Errorf(heartlink.ERateLimited, "too many location updates; at most %d a second", s.l.locationRate())
+		}
+		return nil
+	}
+	if !s.frames.allow(time.Now(), s.l.frameRate()) {
+		return heartlink.Errorf(heartlink.ERateLimited, "too many frames; at most %d a second besides locations", s.l.frameRate())
+	}
+	return nil
 }
 
 // bucket is a token bucket holding up to twice the rate, refilled
@@ -373,18 +387,27 @@ type request struct {
 
 // receive answers one frame from the client with ack or error. The same
 // rules and errors as the HTTP API apply: the same services do the work.
+// Every frame is counted against a limit first, even one that cannot be
+// read: a flood of any kind must not reach Redis, the boards or the
+// resume history.
 func (s *session) receive(ctx context.Context, frame []byte) {
-	msg, err := realtime.Decode(frame)
-	if err != nil {
-		s.c.Send(errorFrame("", heartlink.Errorf(heartlink.EBadRequest, "a frame must be a JSON object with a type")))
+	msg, decodeErr := realtime.Decode(frame)
+	var req request
+	if decodeErr == nil && len(msg.Data) > 0 {
+		if err := heartlink.StrictJSON(msg.Data, &req); err != nil {
+			decodeErr = decodeError(err)
+		}
+	}
+	if err := s.allow(msg.Type); err != nil {
+		s.c.Send(errorFrame(req.RequestID, err))
 		return
 	}
-	var req request
-	if len(msg.Data) > 0 {
-		if err := heartlink.StrictJSON(msg.Data, &req); err != nil {
-			s.c.Send(errorFrame("", decodeError(err)))
-			return
+	if decodeErr != nil {
+		if msg.Type == "" {
+			decodeErr = heartlink.Errorf(heartlink.EBadRequest, "a frame must be a JSON object with a type")
 		}
+		s.c.Send(errorFrame("", decodeErr))
+		return
 	}
 	if req.RequestID == "" || len(req.RequestID) > 64 {
 		s.c.Send(errorFrame(req.RequestID, heartlink.FieldError(heartlink.EInvalid, "request_id", "every request needs a request_id of 1 to 64 characters")))
@@ -457,9 +480,6 @@ func (s *session) actions() map[string]action {
 			if err := heartlink.RequireCoords(req.Lat, req.Lng); err != nil {
 				return nil, decodeError(err)
 			}
-			if !s.locations.allow(time.Now(), s.l.locationRate()) {
-				return nil, heartlink.Errorf(heartlink.ERateLimited, "too many location updates; at most %d a second", s.l.locationRate())
-			}
 			return map[string]any{"moved": true}, s.l.cfg.Mover.Move(ctx, s.by.ID, heartlink.Point{Lat: *req.Lat, Lng: *req.Lng})
 		},
 		"presence": func(ctx context.Context, req request) (any, error) {
@@ -474,6 +494,13 @@ func (s *session) actions() map[string]action {
 			return map[string]any{"status": d.Status}, nil
 		},
 	}
+}
+
+func (l *live) frameRate() int {
+	if l.cfg.FrameRate > 0 {
+		return l.cfg.FrameRate
+	}
+	return DefaultFrameRate
 }
 
 func (l *live) locationRate() int {

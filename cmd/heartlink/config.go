@@ -34,6 +34,8 @@ type config struct {
 	Origins      []string
 	History      int
 	LocationRate int
+	FrameRate    int
+	PerAccount   int
 	BoardQueue   int
 	// DebugAddr serves net/http/pprof when set; keep it off the public network.
 	DebugAddr string
@@ -115,6 +117,8 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.StringVar(&c.DebugAddr, "debug-addr", getenv("HEARTLINK_DEBUG_ADDR"), "serve Go profiles (net/http/pprof) here, e.g. 127.0.0.1:6060; empty: off")
 	fs.IntVar(&c.BoardQueue, "board-queue", envInt("HEARTLINK_BOARD_QUEUE", 16384), "frames a board's websocket may hold back before it counts as slow")
 	fs.IntVar(&c.LocationRate, "location-rate", envInt("HEARTLINK_LOCATION_RATE", 1), "location updates per second a driver may send")
+	fs.IntVar(&c.FrameRate, "frame-rate", envInt("HEARTLINK_FRAME_RATE", httpapi.DefaultFrameRate), "frames per second of any other type a live socket may send")
+	fs.IntVar(&c.PerAccount, "ws-per-account", envInt("HEARTLINK_WS_PER_ACCOUNT", httpapi.DefaultPerAccount), "live sockets one driver or requester may hold at once, coordinators ten times that (0: no limit)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}

@@ -57,7 +57,8 @@ func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 		Plans:     store,
 		Live: &httpapi.LiveConfig{
 			Feed: store, Tickets: store, Replies: store, Mover: store,
-			Origins: cfg.Origins, LocationRate: cfg.LocationRate, BoardQueue: cfg.BoardQueue,
+			Origins: cfg.Origins, LocationRate: cfg.LocationRate, FrameRate: cfg.FrameRate, BoardQueue: cfg.BoardQueue,
+			PerAccount: perAccount(cfg.PerAccount),
 		},
 	})
 	reg.MustRegister(append(api.Collectors(), storeCollectors(store)...)...)
@@ -206,4 +207,12 @@ func storeCollectors(s *redisstore.Store) []prometheus.Collector {
 		counter("heartlink_expiries_total", "Offers expired.", func(st redisstore.Stats) int64 { return st.Expired }),
 		counter("heartlink_unassigned_total", "Trips nobody took.", func(st redisstore.Stats) int64 { return st.Unassigned }),
 	}
+}
+
+// perAccount turns the setting's 0 ("no limit") into LiveConfig's.
+func perAccount(n int) int {
+	if n == 0 {
+		return -1
+	}
+	return n
 }
