@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/heartlink/heartlink"
-	"github.com/heartlink/heartlink/fleet"
 )
 
 // Draft is what a coordinator supplies to create a campaign.
@@ -40,7 +39,7 @@ const (
 
 // Validate reports the first problem with d at time now, naming the field.
 func (d *Draft) Validate(now time.Time) error {
-	if err := fleet.ValidName("name", d.Name); err != nil {
+	if err := heartlink.ValidName("name", d.Name); err != nil {
 		return err
 	}
 	if d.TimeZone == "" {
@@ -166,7 +165,7 @@ type Update struct {
 func (u *Update) Apply(c *Campaign, now time.Time) error {
 	next := *c
 	if u.Name != nil {
-		if err := fleet.ValidName("name", *u.Name); err != nil {
+		if err := heartlink.ValidName("name", *u.Name); err != nil {
 			return err
 		}
 		next.Name = strings.TrimSpace(*u.Name)

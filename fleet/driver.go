@@ -52,7 +52,7 @@ const MaxSeats = 8
 
 // Validate reports the first problem with r, naming the field.
 func (r *DriverRegistration) Validate() error {
-	if err := ValidName("name", r.Name); err != nil {
+	if err := heartlink.ValidName("name", r.Name); err != nil {
 		return err
 	}
 	if err := ValidPhone("phone", r.Phone); err != nil {
@@ -104,18 +104,6 @@ func validCoords(latField, lngField string, lat, lng float64) error {
 	}
 	if lng < -180 || lng > 180 || lng != lng {
 		return heartlink.FieldError(heartlink.EInvalid, lngField, "lng must be between -180 and 180")
-	}
-	return nil
-}
-
-// ValidName checks a person's or organisation's name for field.
-func ValidName(field, s string) error {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return heartlink.FieldError(heartlink.EInvalid, field, "%s is required", field)
-	}
-	if len([]rune(s)) > 100 {
-		return heartlink.FieldError(heartlink.EInvalid, field, "%s must be at most 100 characters", field)
 	}
 	return nil
 }

@@ -38,7 +38,7 @@ type PlaceDraft struct {
 
 // Validate reports the first problem with d, naming the field.
 func (d *PlaceDraft) Validate() error {
-	if err := ValidName("name", d.Name); err != nil {
+	if err := heartlink.ValidName("name", d.Name); err != nil {
 		return err
 	}
 	switch d.Kind {

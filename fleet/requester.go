@@ -33,7 +33,7 @@ type RequesterRegistration struct {
 
 // Validate reports the first problem with r, naming the field.
 func (r *RequesterRegistration) Validate() error {
-	if err := ValidName("name", r.Name); err != nil {
+	if err := heartlink.ValidName("name", r.Name); err != nil {
 		return err
 	}
 	switch r.Kind {

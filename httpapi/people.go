@@ -27,7 +27,7 @@ type coordinatorRequest struct {
 	Name string `json:"name"`
 }
 
-func (c *coordinatorRequest) Validate() error { return fleet.ValidName("name", c.Name) }
+func (c *coordinatorRequest) Validate() error { return heartlink.ValidName("name", c.Name) }
 
 func (s *Server) handleCoordinatorCreate() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -129,7 +129,7 @@ func (s *Store) CreateCoordinator(ctx context.Context, by heartlink.Principal, n
 	if err := mustCoordinator(by); err != nil {
 		return nil, "", err
 	}
-	if err := fleet.ValidName("name", name); err != nil {
+	if err := heartlink.ValidName("name", name); err != nil {
 		return nil, "", err
 	}
 	c := fleet.Coordinator{ID: newID("crd"), Name: strings.TrimSpace(name), CreatedAt: s.now()}
