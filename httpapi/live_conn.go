@@ -43,7 +43,7 @@ func (s *Server) handleLive(role heartlink.Role) http.Handler {
 			s.error(w, r, heartlink.Errorf(heartlink.ENotFound, "live channels are off"))
 			return
 		}
-		if !s.allow(w, r, "addr:"+clientAddr(r), s.cfg.Limits.PerAddress, s.cfg.Limits.PerAddressBurst) {
+		if !s.allow(w, r, "addr:"+s.clientAddr(r), s.cfg.Limits.PerAddress, s.cfg.Limits.PerAddressBurst) {
 			return
 		}
 		if !l.checkOrigin(r) {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/netip"
 	"strconv"
 	"strings"
 	"time"
@@ -17,15 +18,18 @@ import (
 // config is every setting, read once from flags with environment fallbacks.
 // The README's settings table lists the same.
 type config struct {
-	Addr        string
-	RedisURL    string
-	Prefix      string
-	AdminToken  string
-	Tick        time.Duration
-	LogLevel    slog.Level
-	Policy      dispatch.Policy
-	Limits      httpapi.Limits
-	MaxBodySize int64
+	Addr       string
+	RedisURL   string
+	Prefix     string
+	AdminToken string
+	Tick       time.Duration
+	LogLevel   slog.Level
+	Policy     dispatch.Policy
+	Limits     httpapi.Limits
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For is
+	// believed for the per-address limit.
+	TrustedProxies []netip.Prefix
+	MaxBodySize    int64
 	// WriteTimeout bounds each HTTP answer (not the websockets, which set
 	// a deadline per frame), so that a client that never reads cannot hold
 	// an answer in memory.
@@ -111,6 +115,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.IntVar(&c.Limits.PerToken, "rate-per-token", envInt("HEARTLINK_RATE_PER_TOKEN", 20), "requests per second per caller (0: off)")
 	fs.Int64Var(&c.MaxBodySize, "max-body", int64(envInt("HEARTLINK_MAX_BODY", 64<<10)), "largest request body in bytes")
 	fs.DurationVar(&c.WriteTimeout, "write-timeout", envDur("HEARTLINK_WRITE_TIMEOUT", time.Minute), "longest an HTTP request may take to be answered, handling and writing (not the websockets)")
+	proxies := fs.String("trusted-proxies", getenv("HEARTLINK_TRUSTED_PROXIES"), "reverse proxies (CIDRs or addresses, comma-separated) whose X-Forwarded-For is believed for the per-address limit; empty: none")
 	origins := fs.String("ws-origins", getenv("HEARTLINK_WS_ORIGINS"), "browser origins allowed on the websockets besides the server's own, comma-separated")
 	fs.IntVar(&c.History, "event-history", envInt("HEARTLINK_EVENT_HISTORY", 20000), "changes kept in Redis for clients that reconnect")
 	fs.BoolVar(&c.Demo, "demo", getenv("HEARTLINK_DEMO") == "1", "seed a Yingtan-like city and run ~200 simulated volunteers as real clients")
@@ -132,6 +137,16 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 		if o = strings.TrimSpace(o); o != "" {
 			c.Origins = append(c.Origins, o)
 		}
+	}
+	for _, p := range strings.Split(*proxies, ",") {
+		if p = strings.TrimSpace(p); p == "" {
+			continue
+		}
+		prefix, err := parsePrefix(p)
+		if err != nil {
+			return c, fmt.Errorf("-trusted-proxies %q: want CIDRs or addresses such as 10.0.0.0/8,192.0.2.7", p)
+		}
+		c.TrustedProxies = append(c.TrustedProxies, prefix)
 	}
 	if c.History < 100 {
 		return c, errors.New("-event-history must be at least 100")
@@ -162,4 +177,17 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 			dispatch.MaxTripKm, dispatch.MaxSpan, dispatch.MaxSpan)
 	}
 	return c, nil
+}
+
+// parsePrefix reads a CIDR, or an address as the prefix of itself alone.
+func parsePrefix(s string) (netip.Prefix, error) {
+	if strings.Contains(s, "/") {
+		p, err := netip.ParsePrefix(s)
+		return p.Masked(), err
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		return netip.Prefix{}, err
+	}
+	return netip.PrefixFrom(a, a.BitLen()), nil
 }

@@ -41,7 +41,7 @@ func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 	reg := prometheus.NewRegistry()
 	api := httpapi.NewServer(httpapi.Config{
 		Fleet: store, Dispatch: store, Policy: cfg.Policy,
-		Limiter: store, Limits: cfg.Limits,
+		Limiter: store, Limits: cfg.Limits, TrustedProxies: cfg.TrustedProxies,
 		Ready:     store.Ping,
 		Logger:    log,
 		Metrics:   promhttp.HandlerFor(reg, promhttp.HandlerOpts{}),
