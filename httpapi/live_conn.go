@@ -392,6 +392,13 @@ type request struct {
 // resume history.
 func (s *session) receive(ctx context.Context, frame []byte) {
 	msg, decodeErr := realtime.Decode(frame)
+	if decodeErr == nil {
+		// Decode keeps the last of a key given twice; such a frame says
+		// two things, and is refused like a body that does.
+		if err := heartlink.StrictJSON(frame, new(map[string]json.RawMessage)); err != nil {
+			decodeErr = decodeError(err)
+		}
+	}
 	var req request
 	if decodeErr == nil && len(msg.Data) > 0 {
 		if err := heartlink.StrictJSON(msg.Data, &req); err != nil {
