@@ -74,6 +74,29 @@ func TestLiveRevokedToken(t *testing.T) {
 	})
 }
 
+// TestLiveRevokedCoordinatorToken rotates a coordinator's token (a
+// leaked one) while their board is open: the board closes with 4401, the
+// old token is refused, and the first coordinator's board stays open.
+func TestLiveRevokedCoordinatorToken(t *testing.T) {
+	srv := liveServer(t, embedded())
+	f := newFixture(t, srv)
+	var c struct{ ID, Token string }
+	f.admin.post("/api/v1/coordinators", map[string]string{"name": "Night shift"}).must(t, http.StatusCreated, &c)
+	leaked := openLive(t, "board of "+c.ID, srv.URL, "/ws/board", c.Token, nil)
+	leaked.wait(frameWait, "the snapshot", func(frame) bool { return true })
+	admins := f.board()
+
+	fresh := rotate(t, f.admin, "/api/v1/coordinators/"+c.ID)
+	requireRevoked(t, leaked)
+	f.client(c.Token).get("/api/v1/drivers").fails(t, http.StatusUnauthorized, "unauthorized")
+	f.client(fresh).get("/api/v1/drivers").must(t, http.StatusOK, nil)
+	upgrades(t, srv.URL, "/ws/board", fresh, nil, nil)
+	// Only coordinators rotate coordinators' tokens.
+	drv := f.addDriver(home)
+	drv.post("/api/v1/coordinators/"+c.ID+"/token", nil).fails(t, http.StatusForbidden, "forbidden")
+	assert.True(t, admins.isOpen(), "another coordinator's board stays open")
+}
+
 // TestLiveRevokedTokenTwoInstances rotates a driver's token on instance A
 // while the driver's phone holds a socket on B: B closes it, and a socket
 // on B opened with the new token stays open. Real Redis only.

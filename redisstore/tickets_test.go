@@ -54,3 +54,50 @@ func TestRotationRevokesTicketsAndTellsTheLiveChannels(t *testing.T) {
 		assert.Equal(t, fleet.Revocation{Role: heartlink.RoleDriver, ID: d.ID, TokenID: fleet.TokenID(old)}, r)
 	})
 }
+
+// TestRotatingACoordinatorsToken: coordinators' tokens rotate like the
+// others', including those saved before coordinators kept their token's
+// hash, and the first coordinator's stays in step with admin:token.
+func TestRotatingACoordinatorsToken(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b redistest.Backend) {
+		f := newFixture(t, b, nil)
+		c, old, err := f.s.CreateCoordinator(f.ctx, coordinator, "Office")
+		require.NoError(t, err)
+		// As a coordinator registered before: no hash beside the record.
+		require.NoError(t, f.s.rdb.Del(f.ctx, f.s.keys.tokenOf(heartlink.RoleCoordinator, c.ID)).Err())
+		them := heartlink.Principal{Role: heartlink.RoleCoordinator, ID: c.ID}
+		_, err = f.s.RotateToken(f.ctx, heartlink.Principal{Role: heartlink.RoleDriver, ID: "drv_x"}, heartlink.RoleCoordinator, c.ID)
+		assert.Equal(t, heartlink.EForbidden, heartlink.ErrorCode(err), "a driver cannot rotate a coordinator's token")
+		fresh, err := f.s.RotateToken(f.ctx, coordinator, heartlink.RoleCoordinator, c.ID)
+		require.NoError(t, err)
+		again, err := f.s.RotateToken(f.ctx, them, heartlink.RoleCoordinator, c.ID)
+		require.NoError(t, err)
+		for tok, ok := range map[string]bool{old: false, fresh: false, again: true} {
+			p, err := f.s.Authenticate(f.ctx, tok)
+			assert.Equal(t, ok, err == nil, "token %q", tok)
+			if ok {
+				assert.Equal(t, them, p)
+			}
+		}
+		_, err = f.s.RotateToken(f.ctx, coordinator, heartlink.RoleCoordinator, "crd_nobody")
+		assert.Equal(t, heartlink.ENotFound, heartlink.ErrorCode(err))
+
+		_, admin, err := f.s.EnsureAdmin(f.ctx, "")
+		require.NoError(t, err)
+		require.NotEmpty(t, admin, "a fresh store generates the first coordinator's token")
+		rotated, err := f.s.RotateToken(f.ctx, coordinator, heartlink.RoleCoordinator, adminID)
+		require.NoError(t, err)
+		_, err = f.s.Authenticate(f.ctx, admin)
+		assert.Error(t, err, "the first coordinator's old token")
+		_, err = f.s.Authenticate(f.ctx, rotated)
+		assert.NoError(t, err)
+		// A start with HEARTLINK_ADMIN_TOKEN set takes the token back.
+		const chosen = "admin-token-chosen-0123456789"
+		_, _, err = f.s.EnsureAdmin(f.ctx, chosen)
+		require.NoError(t, err)
+		_, err = f.s.Authenticate(f.ctx, rotated)
+		assert.Error(t, err, "the rotated token, once HEARTLINK_ADMIN_TOKEN is set again")
+		_, err = f.s.Authenticate(f.ctx, chosen)
+		assert.NoError(t, err)
+	})
+}
