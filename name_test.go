@@ -3,6 +3,7 @@ package heartlink
 import (
 	"strings"
 	"testing"
+	"unicode"
 )
 
 func TestValidName(t *testing.T) {
@@ -49,4 +50,28 @@ func TestValidName(t *testing.T) {
 			}
 		})
 	}
+}
+
+// FuzzValidName: a name ValidName accepts holds, once trimmed as every
+// store keeps it, no control or bidirectional override character, and
+// shows something.
+func FuzzValidName(f *testing.F) {
+	for _, s := range []string{"Wang Wei", "鹰潭市第一中学", "Li \u202egniM", "\u200b", "\x1b[31m", "Zoë 👩‍🚀"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if ValidName("name", s) != nil {
+			return
+		}
+		visible := false
+		for _, r := range strings.TrimSpace(s) {
+			if unicode.IsControl(r) || bidiControl(r) {
+				t.Fatalf("ValidName(%q) accepted U+%04X", s, r)
+			}
+			visible = visible || !blank(r)
+		}
+		if !visible {
+			t.Fatalf("ValidName(%q) accepted a name that shows nothing", s)
+		}
+	})
 }

@@ -1,6 +1,8 @@
 package heartlink
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"testing"
 )
@@ -34,4 +36,27 @@ func TestStrictJSONRefusesDuplicateKeys(t *testing.T) {
 			t.Errorf("StrictJSON(%q) names %q; want %q", tt.body, dup.Path, tt.dup)
 		}
 	}
+}
+
+// FuzzStrictJSON: StrictJSON never panics, accepts nothing that
+// encoding/json refuses, and names a duplicate key only where an object
+// has one.
+func FuzzStrictJSON(f *testing.F) {
+	for _, s := range []string{`{"a":1}`, `{"a":1,"a":2}`, `{"a":[{"x":1},{"x":2,"X":3}]}`, `[1,"a",{"b":null}]`, `{"a":{"b":{"c":[]}}} {}`, `{"a":`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var v any
+		err := StrictJSON(b, &v)
+		if err == nil {
+			var w any
+			if json.Unmarshal(b, &w) != nil {
+				t.Fatalf("StrictJSON(%q) accepted what encoding/json refuses", b)
+			}
+		}
+		var dup *DuplicateKeyError
+		if errors.As(err, &dup) && !bytes.Contains(b, []byte("{")) {
+			t.Fatalf("StrictJSON(%q) found a duplicate key %q outside any object", b, dup.Path)
+		}
+	})
 }
