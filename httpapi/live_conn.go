@@ -167,6 +167,29 @@ type session struct {
 	locations, frames bucket
 }
 
+// bucket is a token bucket holding up to twice the rate, refilled
+// continuously. A socket belongs to one instance, so its limit needs no
+// Redis round trip.
+type bucket struct {
+	tokens float64
+	last   time.Time
+}
+
+func (b *bucket) allow(now time.Time, rate int) bool {
+	burst := float64(2 * rate)
+	if b.last.IsZero() {
+		b.tokens = burst
+	} else {
+		b.tokens = min(burst, b.tokens+now.Sub(b.last).Seconds()*float64(rate))
+	}
+	b.last = now
+	if b.tokens < 1 {
+		return false
+	}
+	b.tokens--
+	return true
+}
+
 // audiences are the change audiences the caller belongs to.
 func (s *session) audiences() []string {
 	switch s.by.Role {

@@ -11,6 +11,17 @@ import (
 	"github.com/heartlink/heartlink/realtime"
 )
 
+// request is a client's frame: a type, a request_id to answer to, and the
+// fields of that type.
+type request struct {
+	RequestID string           `json:"request_id"`
+	TripID    string           `json:"trip_id"`
+	Lat       *float64         `json:"lat"`
+	Lng       *float64         `json:"lng"`
+	Status    fleet.Presence   `json:"status"`
+	Location  *heartlink.Point `json:"location"`
+}
+
 // allow counts a frame of type typ ("" when unreadable) against its limit.
 func (s *session) allow(typ string) error {
 	if typ == "location" {
@@ -23,40 +34,6 @@ func (s *session) allow(typ string) error {
 		return heartlink.Errorf(heartlink.ERateLimited, "too many frames; at most %d a second besides locations", s.l.frameRate())
 	}
 	return nil
-}
-
-// bucket is a token bucket holding up to twice the rate, refilled
-// continuously. A socket belongs to one instance, so its limit needs no
-// Redis round trip.
-type bucket struct {
-	tokens float64
-	last   time.Time
-}
-
-func (b *bucket) allow(now time.Time, rate int) bool {
-	burst := float64(2 * rate)
-	if b.last.IsZero() {
-		b.tokens = burst
-	} else {
-		b.tokens = min(burst, b.tokens+now.Sub(b.last).Seconds()*float64(rate))
-	}
-	b.last = now
-	if b.tokens < 1 {
-		return false
-	}
-	b.tokens--
-	return true
-}
-
-// request is a client's frame: a type, a request_id to answer to, and the
-// fields of that type.
-type request struct {
-	RequestID string           `json:"request_id"`
-	TripID    string           `json:"trip_id"`
-	Lat       *float64         `json:"lat"`
-	Lng       *float64         `json:"lng"`
-	Status    fleet.Presence   `json:"status"`
-	Location  *heartlink.Point `json:"location"`
 }
 
 // receive answers one frame from the client with ack or error. The same
