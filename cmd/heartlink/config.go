@@ -18,22 +18,24 @@ import (
 // config is every setting, read once from flags with environment fallbacks.
 // The README's settings table lists the same.
 type config struct {
-	Addr       string
-	RedisURL   string
-	Prefix     string
-	AdminToken string
-	Tick       time.Duration
-	LogLevel   slog.Level
-	Policy     dispatch.Policy
-	Limits     httpapi.Limits
+	Addr        string
+	RedisURL    string
+	Prefix      string
+	AdminToken  string
+	Tick        time.Duration
+	LogLevel    slog.Level
+	Policy      dispatch.Policy
+	Limits      httpapi.Limits
+	MaxBodySize int64
+
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For is
 	// believed for the per-address limit.
 	TrustedProxies []netip.Prefix
-	MaxBodySize    int64
 	// WriteTimeout bounds each HTTP answer (not the websockets, which set
 	// a deadline per frame), so that a client that never reads cannot hold
 	// an answer in memory.
 	WriteTimeout time.Duration
+
 	// The live channels.
 	Origins      []string
 	History      int
