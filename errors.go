@@ -6,6 +6,7 @@ package heartlink
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // Error codes. Each maps to exactly one HTTP status in httpapi and one
@@ -82,4 +83,65 @@ func ErrorField(err error) string {
 		return e.Field
 	}
 	return ""
+}
+
+// Errors is every problem found with one request, in the order found. Its
+// first leads: ErrorCode, ErrorMessage and ErrorField report it, so code
+// that knows of one problem per request keeps working.
+type Errors []*Error
+
+func (es Errors) Error() string {
+	msgs := make([]string, len(es))
+	for i, e := range es {
+		msgs[i] = e.Error()
+	}
+	return strings.Join(msgs, "; ")
+}
+
+// Unwrap lets errors.As find the first problem.
+func (es Errors) Unwrap() []error {
+	out := make([]error, len(es))
+	for i, e := range es {
+		out[i] = e
+	}
+	return out
+}
+
+// Join gathers the problems among errs, skipping nils, into one error: nil
+// when there are none, Errors otherwise. An error that is no *Error (a
+// failure, not a problem with the request) is returned alone.
+func Join(errs ...error) error {
+	var es Errors
+	for _, err := range errs {
+		if err == nil {
+			continue
+		}
+		var list Errors
+		var e *Error
+		switch {
+		case errors.As(err, &list):
+			es = append(es, list...)
+		case errors.As(err, &e) && e.Code != "":
+			es = append(es, e)
+		default:
+			return err
+		}
+	}
+	if len(es) == 0 {
+		return nil
+	}
+	return es
+}
+
+// Problems returns every problem err holds: the members of its Errors, or
+// its one *Error. Any other non-nil error is one internal problem.
+func Problems(err error) []*Error {
+	if err == nil {
+		return nil
+	}
+	var list Errors
+	if errors.As(err, &list) {
+		return list
+	}
+	return []*Error{{Code: ErrorCode(err), Message: ErrorMessage(err), Field: ErrorField(err)}}
 }

@@ -71,12 +71,14 @@ func (s Shift) Span(loc *time.Location) (start, end time.Time) {
 	return start, end
 }
 
-// ShiftAt returns the shift that covers a pickup at p at time t, if any.
-func (c *Campaign) ShiftAt(p heartlink.Point, t time.Time) (Shift, bool) {
+// ShiftAt returns the shift that covers a pickup at p some time from from
+// to to (a trip's window: its earliest pick-up to its arrive-by), if any:
+// the first whose slot overlaps the window, in its area.
+func (c *Campaign) ShiftAt(p heartlink.Point, from, to time.Time) (Shift, bool) {
 	loc := c.Location()
 	for _, s := range c.Shifts {
 		start, end := s.Span(loc)
-		if !t.Before(start) && t.Before(end) && s.Area.Contains(p) {
+		if from.Before(end) && to.After(start) && s.Area.Contains(p) {
 			return s, true
 		}
 	}
@@ -120,8 +122,10 @@ type Fill struct {
 type Service interface {
 	CreateCampaign(ctx context.Context, by heartlink.Principal, d Draft) (*Campaign, error)
 	UpdateCampaign(ctx context.Context, by heartlink.Principal, id string, u Update) (*Campaign, error)
+	// Campaign and Campaigns return campaigns with the fill of each of
+	// their shifts, by shift id.
 	Campaign(ctx context.Context, id string) (*Campaign, map[string]Fill, error)
-	Campaigns(ctx context.Context) ([]*Campaign, error)
+	Campaigns(ctx context.Context) ([]*Campaign, map[string]Fill, error)
 	SignUp(ctx context.Context, by heartlink.Principal, campaignID, shiftID string) (Signup, error)
 	Withdraw(ctx context.Context, by heartlink.Principal, campaignID, shiftID string) error
 	Signups(ctx context.Context, by heartlink.Principal) ([]Signup, error)

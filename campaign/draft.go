@@ -28,8 +28,16 @@ type ShiftDraft struct {
 	VerifiedMinors bool   `json:"verified_minors"`
 }
 
-// MaxWindow is the longest a sign-up window may stay open.
-const MaxWindow = 31 * 24 * time.Hour
+// MaxWindow is the longest a sign-up window may stay open: a year, leap
+// day included, for a season's recruitment.
+const MaxWindow = 366 * 24 * time.Hour
+
+// MaxHeadStart is how long before a campaign existed its window may have
+// opened, for a campaign created (or rescheduled) while its window is
+// open. Found open since longer ago, the window is far likelier to be a
+// closing schedule written before its opening (close 19 May, open 20 May)
+// than a window meant to have run for months before anyone could sign up.
+const MaxHeadStart = 31 * 24 * time.Hour
 
 // MaxShifts and MaxCars bound one campaign.
 const (
@@ -37,43 +45,45 @@ const (
 	MaxCars   = 5000
 )
 
-// Validate reports the first problem with d at time now, naming the field.
+// Validate reports every problem with d at time now, each naming its
+// field. Schedules and shifts are read in the campaign's time zone, so
+// they are checked once it is known.
 func (d *Draft) Validate(now time.Time) error {
-	if err := heartlink.ValidName("name", d.Name); err != nil {
-		return err
-	}
+	errs := []error{heartlink.ValidName("name", d.Name)}
 	if d.TimeZone == "" {
 		d.TimeZone = DefaultTimeZone
 	}
 	loc, err := time.LoadLocation(d.TimeZone)
 	if err != nil || d.TimeZone == "Local" {
-		return heartlink.FieldError(heartlink.EInvalid, "timezone", "unknown time zone %q (e.g. Asia/Shanghai)", d.TimeZone)
+		errs = append(errs, heartlink.FieldError(heartlink.EInvalid, "timezone", "unknown time zone %q (e.g. Asia/Shanghai)", d.TimeZone))
+		return heartlink.Join(errs...)
 	}
-	if err := validSchedules(d.SignupOpens, d.SignupCloses, now.In(loc)); err != nil {
-		return err
-	}
+	errs = append(errs, validSchedules(d.SignupOpens, d.SignupCloses, now.In(loc), now))
 	if len(d.Shifts) == 0 || len(d.Shifts) > MaxShifts {
-		return heartlink.FieldError(heartlink.EInvalid, "shifts", "a campaign has 1 to %d shifts", MaxShifts)
+		errs = append(errs, heartlink.FieldError(heartlink.EInvalid, "shifts", "a campaign has 1 to %d shifts", MaxShifts))
+		return heartlink.Join(errs...)
 	}
 	for i, s := range d.Shifts {
-		if err := s.validate("shifts["+strconv.Itoa(i)+"]", loc, now); err != nil {
-			return err
-		}
+		errs = append(errs, s.validate("shifts["+strconv.Itoa(i)+"]", loc, now))
 	}
-	return nil
+	return heartlink.Join(errs...)
 }
 
 // validSchedules checks both expressions and that each window closes
 // before the next one opens: a close that comes before its open is a
-// mistake, not a window that lasts a year.
-func validSchedules(opens, closes string, now time.Time) error {
-	o, err := ParseSchedule(opens)
-	if err != nil {
-		return heartlink.FieldError(heartlink.EInvalid, "signup_opens", "%v", err)
+// mistake, not a window that lasts a year. created is when the campaign
+// was (or is being) created.
+func validSchedules(opens, closes string, now, created time.Time) error {
+	o, oerr := ParseSchedule(opens)
+	if oerr != nil {
+		oerr = heartlink.FieldError(heartlink.EInvalid, "signup_opens", "%v", oerr)
 	}
-	c, err := ParseSchedule(closes)
-	if err != nil {
-		return heartlink.FieldError(heartlink.EInvalid, "signup_closes", "%v", err)
+	c, cerr := ParseSchedule(closes)
+	if cerr != nil {
+		cerr = heartlink.FieldError(heartlink.EInvalid, "signup_closes", "%v", cerr)
+	}
+	if oerr != nil || cerr != nil {
+		return heartlink.Join(oerr, cerr)
 	}
 	first := o.Next(now)
 	if first.IsZero() {
@@ -87,9 +97,23 @@ func validSchedules(opens, closes string, now time.Time) error {
 	lastOpen, opened := Prev(o, now)
 	lastClose, closed := Prev(c, now)
 	shut := !opened || closed && !lastOpen.After(lastClose)
-	if next := c.Next(now); shut && next.Before(first) {
+	next := c.Next(now)
+	if shut && next.Before(first) {
 		return heartlink.FieldError(heartlink.EInvalid, "signup_closes",
 			"signup_closes (next %s) comes before signup_opens (next %s)", next.Format(time.RFC3339), first.Format(time.RFC3339))
+	}
+	if !shut {
+		// Open now: the window in progress opened at lastOpen.
+		if lastOpen.Before(created.Add(-MaxHeadStart)) {
+			return heartlink.FieldError(heartlink.EInvalid, "signup_closes",
+				"signup_closes (next %s) comes before signup_opens (next %s): the window would be open now, since %s, before the campaign existed",
+				next.Format(time.RFC3339), first.Format(time.RFC3339), lastOpen.Format(time.RFC3339))
+		}
+		if next.Sub(lastOpen) > MaxWindow {
+			return heartlink.FieldError(heartlink.EInvalid, "signup_closes",
+				"the window open since %s would close only %s, more than %d days later: does signup_closes come before signup_opens?",
+				lastOpen.Format(time.RFC3339), next.Format(time.RFC3339), int(MaxWindow.Hours()/24))
+		}
 	}
 	if close.Sub(first) > MaxWindow {
 		return heartlink.FieldError(heartlink.EInvalid, "signup_closes",
@@ -105,35 +129,48 @@ func validSchedules(opens, closes string, now time.Time) error {
 }
 
 func (s ShiftDraft) validate(field string, loc *time.Location, now time.Time) error {
-	day, err := time.ParseInLocation("2006-01-02", s.Date, loc)
-	if err != nil {
-		return heartlink.FieldError(heartlink.EInvalid, field+".date", "date must be YYYY-MM-DD")
+	var errs []error
+	problem := func(sub, format string, args ...any) {
+		errs = append(errs, heartlink.FieldError(heartlink.EInvalid, field+"."+sub, format, args...))
 	}
-	start, err := time.ParseInLocation("2006-01-02 15:04", s.Date+" "+s.Start, loc)
-	if err != nil {
-		return heartlink.FieldError(heartlink.EInvalid, field+".start", "start must be HH:MM")
+	day, derr := time.ParseInLocation("2006-01-02", s.Date, loc)
+	if derr != nil {
+		problem("date", "date must be YYYY-MM-DD")
 	}
-	end, err := time.ParseInLocation("2006-01-02 15:04", s.Date+" "+s.End, loc)
-	if err != nil {
-		return heartlink.FieldError(heartlink.EInvalid, field+".end", "end must be HH:MM")
+	start, serr := time.ParseInLocation("2006-01-02 15:04", s.Date+" "+s.Start, loc)
+	if serr != nil && derr == nil {
+		problem("start", "start must be HH:MM")
+	}
+	end, eerr := time.ParseInLocation("2006-01-02 15:04", s.Date+" "+s.End, loc)
+	if eerr != nil && derr == nil {
+		problem("end", "end must be HH:MM")
+	}
+	if derr == nil && serr == nil && eerr == nil {
+		switch {
+		case !end.After(start):
+			problem("end", "end must be after start")
+		case !start.After(now):
+			problem("date", "the shift on %s is in the past", day.Format("2006-01-02"))
+		}
 	}
 	switch {
-	case !end.After(start):
-		return heartlink.FieldError(heartlink.EInvalid, field+".end", "end must be after start")
-	case !start.After(now):
-		return heartlink.FieldError(heartlink.EInvalid, field+".date", "the shift on %s is in the past", day.Format("2006-01-02"))
 	case s.Area == nil:
-		return heartlink.FieldError(heartlink.EInvalid, field+".area", "area is required")
-	case s.Area.Lat < -90 || s.Area.Lat > 90:
-		return heartlink.FieldError(heartlink.EInvalid, field+".area.lat", "lat must be between -90 and 90")
-	case s.Area.Lng < -180 || s.Area.Lng > 180:
-		return heartlink.FieldError(heartlink.EInvalid, field+".area.lng", "lng must be between -180 and 180")
-	case s.Area.RadiusKm <= 0 || s.Area.RadiusKm > 100:
-		return heartlink.FieldError(heartlink.EInvalid, field+".area.radius_km", "radius_km must be above 0 and at most 100")
-	case s.CarsNeeded < 1 || s.CarsNeeded > MaxCars:
-		return heartlink.FieldError(heartlink.EInvalid, field+".cars_needed", "cars_needed must be 1 to %d", MaxCars)
+		problem("area", "area is required")
+	default:
+		if s.Area.Lat < -90 || s.Area.Lat > 90 {
+			problem("area.lat", "lat must be between -90 and 90")
+		}
+		if s.Area.Lng < -180 || s.Area.Lng > 180 {
+			problem("area.lng", "lng must be between -180 and 180")
+		}
+		if s.Area.RadiusKm <= 0 || s.Area.RadiusKm > 100 {
+			problem("area.radius_km", "radius_km must be above 0 and at most 100")
+		}
 	}
-	return nil
+	if s.CarsNeeded < 1 || s.CarsNeeded > MaxCars {
+		problem("cars_needed", "cars_needed must be 1 to %d", MaxCars)
+	}
+	return heartlink.Join(errs...)
 }
 
 // Campaign builds the campaign d defines, with fresh ids from newID.
@@ -161,13 +198,12 @@ type Update struct {
 	OpenToAll    *bool   `json:"open_to_all"`
 }
 
-// Apply applies u to c at time now, or reports the first problem.
+// Apply applies u to c at time now, or reports every problem.
 func (u *Update) Apply(c *Campaign, now time.Time) error {
 	next := *c
+	var name error
 	if u.Name != nil {
-		if err := heartlink.ValidName("name", *u.Name); err != nil {
-			return err
-		}
+		name = heartlink.ValidName("name", *u.Name)
 		next.Name = strings.TrimSpace(*u.Name)
 	}
 	if u.SignupOpens != nil {
@@ -179,7 +215,7 @@ func (u *Update) Apply(c *Campaign, now time.Time) error {
 	if u.OpenToAll != nil {
 		next.OpenToAll = *u.OpenToAll
 	}
-	if err := validSchedules(next.SignupOpens, next.SignupCloses, now.In(c.Location())); err != nil {
+	if err := heartlink.Join(name, validSchedules(next.SignupOpens, next.SignupCloses, now.In(c.Location()), c.CreatedAt)); err != nil {
 		return err
 	}
 	next.UpdatedAt = now.UTC()

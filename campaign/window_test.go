@@ -6,6 +6,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/heartlink/heartlink"
 )
 
 var shanghai, _ = time.LoadLocation("Asia/Shanghai")
@@ -92,6 +94,11 @@ func TestDraftValidate(t *testing.T) {
 		{"zone in the expression", func(d *Draft) { d.SignupOpens = "CRON_TZ=UTC 0 9 20 5 *" }, "signup_opens"},
 		{"never fires", func(d *Draft) { d.SignupOpens = "0 9 30 2 *" }, "signup_opens"},
 		{"close before open", func(d *Draft) { d.SignupCloses = "0 21 19 5 *" }, "signup_closes"},
+		{"close a day before open, a year later", func(d *Draft) { d.SignupOpens, d.SignupCloses = "0 9 2 5 *", "0 21 1 5 *" }, "signup_closes"},
+		{"a 40-day window", func(d *Draft) { d.SignupCloses = "0 21 29 6 *" }, ""},
+		{"a season: June to April", func(d *Draft) { d.SignupOpens, d.SignupCloses = "0 9 1 6 *", "0 21 30 4 *" }, ""},
+		{"open since last week, for months", func(d *Draft) { d.SignupOpens, d.SignupCloses = "0 9 24 4 *", "0 21 30 9 *" }, ""},
+		{"open since two months, before the campaign", func(d *Draft) { d.SignupOpens, d.SignupCloses = "0 9 1 3 *", "0 21 30 9 *" }, "signup_closes"},
 		{"no shifts", func(d *Draft) { d.Shifts = nil }, "shifts"},
 		{"shift in the past", func(d *Draft) { d.Shifts[0].Date = "2027-04-30" }, "shifts[0].date"},
 		{"bad date", func(d *Draft) { d.Shifts[0].Date = "7 June" }, "shifts[0].date"},
@@ -114,4 +121,23 @@ func TestDraftValidate(t *testing.T) {
 			assert.Contains(t, err.Error(), "field "+tt.field+")")
 		})
 	}
+}
+
+// TestUpdateLongWindow changes a campaign whose season-long window has
+// been open for months since it was created: the window stays valid; a
+// reschedule that would have it open long before the campaign existed is
+// refused.
+func TestUpdateLongWindow(t *testing.T) {
+	now := at("2027-05-01 10:00")
+	c := &Campaign{Name: "2027 Gaokao Escort", TimeZone: DefaultTimeZone,
+		SignupOpens: "0 9 10 2 *", SignupCloses: "0 21 31 5 *", CreatedAt: at("2027-02-01 08:00").UTC()}
+	rename := "2027 Gaokao and Zhongkao Escort"
+	require.NoError(t, (&Update{Name: &rename}).Apply(c, now.UTC()), "renaming a campaign open since February")
+	assert.Equal(t, rename, c.Name)
+
+	early := "0 9 1 11 *" // last 1 November: three months before the campaign
+	err := (&Update{SignupOpens: &early}).Apply(c, now.UTC())
+	require.Error(t, err)
+	assert.Equal(t, "signup_closes", heartlink.ErrorField(err), "Apply() = %v", err)
+	assert.Equal(t, "0 9 10 2 *", c.SignupOpens, "a refused update changes nothing")
 }

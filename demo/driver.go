@@ -252,9 +252,9 @@ func (d *driver) handle(ctx context.Context, f frame) {
 		}
 	case "signup":
 		d.s.stats.promoted.Add(1)
-	case "shift_fill", "route_offer", "route":
-		// Fill levels are for people's eyes; simulated volunteers take
-		// single offers, not planned routes.
+	case "shift_fill", "route_offer", "route", "driver_route":
+		// Fill levels and routes are for people's eyes; simulated
+		// volunteers answer offers one at a time.
 	case "ack":
 		var r reply
 		if d.decode(f, &r) {

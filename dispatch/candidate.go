@@ -17,12 +17,18 @@ type Candidate struct {
 	Seats          int
 	Wheelchair     bool
 	VerifiedMinors bool
-	// Spans are the driver's accepted commitments near the trip's span.
-	Spans []Span
+	// Origin is where the driver's route is timed from: their live
+	// position now when online and the trip is soon, else their home.
+	Origin Origin
+	// Route is what the driver already holds.
+	Route DriverRoute
 	// RecentTrips counts the trips the driver accepted within the load
 	// window, and those ahead.
 	RecentTrips int
 }
+
+// Car is the candidate's car as the route rules see it.
+func (c *Candidate) Car() Car { return Car{Seats: c.Seats, Wheelchair: c.Wheelchair} }
 
 // Reason says why a driver may not take a trip; "" means they may.
 type Reason string
@@ -33,8 +39,9 @@ const (
 	TooFewSeats   Reason = "too few seats"
 	NoWheelchair  Reason = "car takes no wheelchair"
 	NotVerified   Reason = "not verified for minors"
-	ScheduleClash Reason = "clashes with an accepted trip"
+	ScheduleClash Reason = "does not fit the driver's route"
 	AlreadyTried  Reason = "already offered"
+	AlreadyHeld   Reason = "already on the driver's route"
 )
 
 // Check returns why c may not take t at time now under p, or Eligible:
@@ -46,10 +53,8 @@ func (p Policy) Check(t *Trip, c *Candidate, now time.Time) Reason {
 	return p.CheckVehicle(t, c)
 }
 
-// CheckVehicle checks the car, verification and schedule, not presence. It
-// is the rule for claims and assignment by hand: a volunteer may claim
-// next week's trip from the open list while offline, and a coordinator may
-// assign a trip to a driver who is offline now.
+// CheckVehicle checks the car and verification, not presence or the
+// route: whether the driver could ever carry t.
 func (p Policy) CheckVehicle(t *Trip, c *Candidate) Reason {
 	if c.Seats < t.Seats() {
 		return TooFewSeats
@@ -60,12 +65,23 @@ func (p Policy) CheckVehicle(t *Trip, c *Candidate) Reason {
 	if t.MinorsRide() && !c.VerifiedMinors {
 		return NotVerified
 	}
-	for _, s := range c.Spans {
-		if s.Overlaps(t.Span) {
-			return ScheduleClash
-		}
-	}
 	return Eligible
+}
+
+// Fit is the one rule every way of giving a trip to a driver goes through
+// (an offer, a claim, an assignment by hand, a planned route): the car and
+// verification fit t, and t fits into the driver's route with every rule
+// of every trip on it kept. Presence is not checked: a volunteer may claim
+// next week's trip while offline, and a coordinator may assign a trip to a
+// driver who is offline now. It returns where t goes, or why it cannot.
+func (p Policy) Fit(t *Trip, c *Candidate) (Insertion, Reason) {
+	if why := p.CheckVehicle(t, c); why != Eligible {
+		return Insertion{}, why
+	}
+	if c.Route.Has(t.ID) {
+		return Insertion{}, AlreadyHeld
+	}
+	return p.Insert(c.Origin, c.Car(), c.Route, t)
 }
 
 // Among keeps the candidates in set, for ranking a campaign's drivers first.
@@ -85,31 +101,51 @@ func (p Policy) UsesLiveLocation(t *Trip, now time.Time) bool {
 	return t.PickupAt.Sub(now) < p.LiveWindow
 }
 
-// Score ranks a candidate: lower is better. Distance counts, and each recent
-// trip counts as FairnessKm more, so the load spreads over the volunteers.
-func (p Policy) Score(c *Candidate) float64 {
-	return c.DistanceKm + p.FairnessKm*float64(c.RecentTrips)
+// Score ranks an insertion for candidate c: lower is better. The road
+// distance it adds counts, each recent trip counts as FairnessKm more, so
+// the load spreads over the volunteers, and each minute of slack the route
+// would keep below Reserve counts SlackKm, so tight routes come last.
+func (p Policy) Score(c *Candidate, ins *Insertion) float64 {
+	s := ins.AddedKm + p.FairnessKm*float64(c.RecentTrips)
+	if short := p.Reserve - ins.Slack; short > 0 {
+		s += p.SlackKm * short.Minutes()
+	}
+	return s
+}
+
+// Pick is a candidate chosen for a trip, with where the trip would go on
+// their route.
+type Pick struct {
+	Candidate
+	Insertion Insertion
+	Score     float64
 }
 
 // Rank picks up to OffersAtOnce drivers to offer t to. The search radius
 // starts at RadiusStartKm and doubles up to RadiusMaxKm until enough
 // eligible drivers are inside it; within a radius the best scores win.
 // Drivers in tried have already had their chance. cands need not be sorted.
-func (p Policy) Rank(t *Trip, cands []Candidate, tried map[string]bool, now time.Time) []Candidate {
+func (p Policy) Rank(t *Trip, cands []Candidate, tried map[string]bool, now time.Time) []Pick {
 	return p.RankFrom(t, cands, tried, now, p.RadiusStartKm)
 }
 
 // RankFrom is Rank with the first radius given: where drivers are dense, a
 // dispatcher may start smaller than RadiusStartKm, so that fairness weighs
 // among the drivers truly near and the search stays cheap.
-func (p Policy) RankFrom(t *Trip, cands []Candidate, tried map[string]bool, now time.Time, startKm float64) []Candidate {
-	ok := make([]Candidate, 0, len(cands))
+func (p Policy) RankFrom(t *Trip, cands []Candidate, tried map[string]bool, now time.Time, startKm float64) []Pick {
+	ok := make([]Pick, 0, len(cands))
 	for i := range cands {
 		c := &cands[i]
 		if tried[c.DriverID] || c.DistanceKm > p.RadiusMaxKm || p.Check(t, c, now) != Eligible {
 			continue
 		}
-		ok = append(ok, *c)
+		ins, why := p.Fit(t, c)
+		if why != Eligible {
+			continue
+		}
+		pk := Pick{Candidate: *c, Insertion: ins}
+		pk.Score = p.Score(c, &ins)
+		ok = append(ok, pk)
 	}
 	k := max(p.OffersAtOnce, 1)
 	r := startKm
@@ -117,7 +153,7 @@ func (p Policy) RankFrom(t *Trip, cands []Candidate, tried map[string]bool, now 
 		if r <= 0 || r >= p.RadiusMaxKm {
 			r = p.RadiusMaxKm
 		}
-		var in []Candidate
+		var in []Pick
 		for _, c := range ok {
 			if c.DistanceKm <= r {
 				in = append(in, c)
@@ -125,9 +161,8 @@ func (p Policy) RankFrom(t *Trip, cands []Candidate, tried map[string]bool, now 
 		}
 		if len(in) >= k || r >= p.RadiusMaxKm {
 			sort.SliceStable(in, func(i, j int) bool {
-				si, sj := p.Score(&in[i]), p.Score(&in[j])
-				if si != sj {
-					return si < sj
+				if in[i].Score != in[j].Score {
+					return in[i].Score < in[j].Score
 				}
 				return in[i].DriverID < in[j].DriverID
 			})

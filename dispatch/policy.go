@@ -39,9 +39,45 @@ type Policy struct {
 	RadiusStartKm float64
 	RadiusMaxKm   float64
 	SearchLimit   int
-	// Buffer pads a trip's span on both sides, so that a driver's trips do
-	// not follow each other too tightly.
-	Buffer time.Duration
+	// Margin is kept between a drop-off and the rider's arrive-by time
+	// (the exam gate, the appointment), unless the trip was booked too late
+	// to keep it.
+	Margin time.Duration
+	// Reserve is the slack a route keeps when it times its pick-ups: a car
+	// sets out as late as leaves Reserve on every drop-off, not earlier.
+	Reserve time.Duration
+	// PromiseTolerance is how much earlier than told a rider may be picked
+	// up once their pick-up time is planned on a route.
+	PromiseTolerance time.Duration
+	// Board and Alight are the time a rider takes to get in and out.
+	Board, Alight time.Duration
+	// A rider sits in the car at most max(MinRideLimit, RideFactor × the
+	// direct drive + RideAdd).
+	MinRideLimit time.Duration
+	RideFactor   float64
+	RideAdd      time.Duration
+	// SlackKm is what each minute of slack below Reserve weighs, in
+	// kilometres, when ranking insertions: a tight route is a risky one.
+	SlackKm float64
+	// IdleReturn: a driver whose car would stand empty for longer than this
+	// before a pick-up goes back to where they set out meanwhile, so the
+	// next trip's distance counts from there.
+	IdleReturn time.Duration
+	// Horizon: a trip whose earliest pick-up is further ahead than this is
+	// not offered one by one to whoever is online; it joins the rolling
+	// plan of advance trips, planned in batches over the drivers available
+	// then. Still unplanned at Horizon before its pick-up, it is offered
+	// the ordinary way.
+	Horizon time.Duration
+	// LeadTime is how long before a planned route's first pick-up it is
+	// offered to its driver (a coordinator may publish sooner).
+	LeadTime time.Duration
+	// PlanAhead is how far ahead advance trips are planned.
+	PlanAhead time.Duration
+	// RouteTTL is how long a driver has to confirm a route offered whole.
+	RouteTTL time.Duration
+	// Zone is the city's time zone: availability and plans go by its days.
+	Zone *time.Location
 	// LiveWindow: pickups sooner than this are measured from drivers' live
 	// positions, later ones from their homes.
 	LiveWindow time.Duration
@@ -67,35 +103,80 @@ type Policy struct {
 // DefaultPolicy returns the defaults documented in the README.
 func DefaultPolicy() Policy {
 	return Policy{
-		Travel:        Travel{Detour: 1.3, SpeedKmh: 25},
-		OfferTTL:      30 * time.Second,
-		OffersAtOnce:  1,
-		RadiusStartKm: 3,
-		RadiusMaxKm:   25,
-		SearchLimit:   30,
-		Buffer:        15 * time.Minute,
-		LiveWindow:    time.Hour,
-		FairnessKm:    2,
-		LoadWindow:    7 * 24 * time.Hour,
-		PresenceTTL:   10 * time.Minute,
-		ContactGrace:  2 * time.Hour,
-		Lease:         10 * time.Second,
-		RetryAfter:    time.Minute,
+		Travel:           Travel{Detour: 1.3, SpeedKmh: 25},
+		OfferTTL:         30 * time.Second,
+		OffersAtOnce:     1,
+		RadiusStartKm:    3,
+		RadiusMaxKm:      25,
+		SearchLimit:      30,
+		Margin:           10 * time.Minute,
+		Reserve:          15 * time.Minute,
+		PromiseTolerance: 5 * time.Minute,
+		Board:            time.Minute,
+		Alight:           30 * time.Second,
+		MinRideLimit:     45 * time.Minute,
+		RideFactor:       1.5,
+		RideAdd:          10 * time.Minute,
+		SlackKm:          0.2,
+		IdleReturn:       time.Hour,
+		Horizon:          2 * time.Hour,
+		LeadTime:         12 * time.Hour,
+		PlanAhead:        72 * time.Hour,
+		RouteTTL:         10 * time.Minute,
+		Zone:             cityZone(),
+		LiveWindow:       time.Hour,
+		FairnessKm:       2,
+		LoadWindow:       7 * 24 * time.Hour,
+		PresenceTTL:      10 * time.Minute,
+		ContactGrace:     2 * time.Hour,
+		Lease:            10 * time.Second,
+		RetryAfter:       time.Minute,
 	}
 }
 
-// Plan fixes a new trip's planned pickup and the span a driver commits to:
-// from the pickup (PickupAfter, or just in time to arrive by ArriveBy, and
-// never in the past) to the estimated arrival, padded by the buffer.
+// cityZone is Asia/Shanghai, the fleet's city, or UTC where the system
+// has no zone database (the binary embeds one: see cmd/heartlink).
+func cityZone() *time.Location {
+	if loc, err := time.LoadLocation("Asia/Shanghai"); err == nil {
+		return loc
+	}
+	return time.UTC
+}
+
+// Location is the city's time zone: Zone, or UTC when none is set.
+func (p Policy) Location() *time.Location {
+	if p.Zone == nil {
+		return time.UTC
+	}
+	return p.Zone
+}
+
+// Advance reports whether t, booked at now, joins the rolling plan rather
+// than being offered at once.
+func (p Policy) Advance(t *Trip, now time.Time) bool {
+	return p.Horizon > 0 && t.Earliest.Sub(now) > p.Horizon
+}
+
+// Plan fixes a new trip's time rules and its first planned times, at
+// request time now. No pick-up comes before PickupAfter (or, when none is
+// given, before the rider could ride as long as the ride rule allows and
+// still arrive by ArriveBy less the margin), nor in the past. The drop-off
+// is due by ArriveBy less the margin, or by ArriveBy itself when even a
+// car at the door now could not keep the margin. The planned times are the
+// trip alone, timed as a route would time it.
 func (p Policy) Plan(t *Trip, now time.Time) {
-	ride := p.Travel.Duration(t.Pickup.Point(), t.Dropoff.Point())
-	pickup := t.ArriveBy.Add(-ride)
-	if !t.PickupAfter.IsZero() {
-		pickup = t.PickupAfter
+	direct := p.Travel.Duration(t.Pickup.Point(), t.Dropoff.Point())
+	t.DropBy = t.ArriveBy.Add(-p.Margin)
+	earliest := t.PickupAfter
+	if earliest.IsZero() {
+		earliest = t.DropBy.Add(-p.RideLimit(direct) - p.Board)
 	}
-	if pickup.Before(now) {
-		pickup = now
+	t.Earliest = maxTime(earliest, now).Truncate(time.Second)
+	if t.Earliest.Add(p.Board + direct).After(t.DropBy) {
+		t.DropBy = t.ArriveBy
 	}
-	t.PickupAt = pickup.Truncate(time.Second)
-	t.Span = Span{Start: t.PickupAt.Add(-p.Buffer), End: t.PickupAt.Add(ride + p.Buffer)}
+	pick, drop := p.StopsOf(t)
+	stops := []RouteStop{pick, drop}
+	p.Time(Origin{At: t.Pickup.Point(), Time: t.Earliest}, Car{Seats: MaxRiders, Wheelchair: true}, stops)
+	t.PickupAt, t.DropoffAt = stops[0].At.Truncate(time.Second), stops[1].At.Truncate(time.Second)
 }

@@ -18,12 +18,22 @@ const (
 	RouteDeclined  RouteStatus = "declined"  // turned down or let expire: repaired
 )
 
-// RouteStop is one rider getting in or out.
+// RouteStop is one trip's riders getting in or out, with the rules the
+// stop must keep. Only kind, trip, time, place and seats are shown; the
+// rules are the store's to keep.
 type RouteStop struct {
-	Kind   string    `json:"kind"` // pickup or dropoff
-	TripID string    `json:"trip_id"`
-	At     time.Time `json:"at"`
-	Place  Place     `json:"place"`
+	Kind       string    `json:"kind"` // pickup or dropoff
+	TripID     string    `json:"trip_id"`
+	At         time.Time `json:"at"` // planned: when the car is there
+	Place      Place     `json:"place"`
+	Seats      int       `json:"seats,omitempty"`
+	Wheelchair bool      `json:"wheelchair,omitempty"`
+	// Done marks a pick-up made: the riders are aboard.
+	Done bool `json:"done,omitempty"`
+
+	NotBefore time.Time     `json:"-"` // pick-up: not earlier than this
+	Due       time.Time     `json:"-"` // drop-off: not later than this
+	MaxRide   time.Duration `json:"-"` // drop-off: the longest ride since the pick-up
 }
 
 // Route is one driver's morning: the trips they would carry, pooled, with
@@ -49,25 +59,18 @@ func (r *Route) Trips() []string {
 	return out
 }
 
-// Span is the time the route holds its driver: from setting out to the
-// last drop-off, padded by buffer after it.
-func (r *Route) Span(buffer time.Duration) Span {
-	end := r.Start
-	if n := len(r.Stops); n > 0 {
-		end = r.Stops[n-1].At
-	}
-	return Span{Start: r.Start, End: end.Add(buffer)}
-}
-
 // RoutePlan is a shift's plan: routes for its confirmed drivers, and the
 // trips no route takes.
 type RoutePlan struct {
-	CampaignID string    `json:"campaign_id"`
-	ShiftID    string    `json:"shift_id"`
-	CreatedAt  time.Time `json:"created_at"`
-	Routes     []Route   `json:"routes"`
-	Unserved   []string  `json:"unserved"`
-	Km         float64   `json:"km"`
+	CampaignID string `json:"campaign_id,omitempty"`
+	ShiftID    string `json:"shift_id,omitempty"`
+	// Date is the day (YYYY-MM-DD, in the city) of a rolling plan of
+	// advance trips, which has no campaign.
+	Date      string    `json:"date,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
+	Routes    []Route   `json:"routes"`
+	Unserved  []string  `json:"unserved"`
+	Km        float64   `json:"km"`
 }
 
 // Pooling turns a shift's exam escorts and its drivers into a planner
@@ -77,11 +80,17 @@ type Pooling struct {
 	Midnight time.Time
 	Trips    []*Trip
 	Drivers  []*fleet.Driver
+	// Ready, when set, is when each driver can set out (the start of
+	// their availability); by default an hour before the earliest pick-up.
+	Ready []time.Time
+	// OwnWindows plans each trip no earlier than its own Earliest, rather
+	// than its PickupAfter: for trips booked ahead without a pick-up time.
+	OwnWindows bool
 }
 
-// Problem is the planner's view: one student per trip (a trip of several
-// riders is planned as its first), one car per driver, from where the
-// driver is now when online, else from home.
+// Problem is the planner's view: one student per trip, taking as many
+// seats as the trip has riders, one car per driver, from where the driver
+// is now when online, else from home.
 func (p *Pooling) Problem(earliest time.Time) *planner.Problem {
 	sec := func(t time.Time) planner.Seconds { return planner.Seconds(t.Sub(p.Midnight) / time.Second) }
 	pr := &planner.Problem{}
@@ -89,6 +98,9 @@ func (p *Pooling) Problem(earliest time.Time) *planner.Problem {
 		from := earliest
 		if t.PickupAfter.After(from) {
 			from = t.PickupAfter
+		}
+		if p.OwnWindows && t.Earliest.After(from) {
+			from = t.Earliest
 		}
 		pr.Students = append(pr.Students, planner.Student{
 			ID:         planner.StudentID(i),
@@ -98,20 +110,25 @@ func (p *Pooling) Problem(earliest time.Time) *planner.Problem {
 			Earliest:   sec(from),
 			ArriveBy:   sec(t.ArriveBy),
 			Wheelchair: t.Wheelchair,
+			Seats:      t.Seats(),
 		})
 	}
 	for i, d := range p.Drivers {
 		at := d.Home
-		if d.Status == fleet.Online && d.Location != nil {
-			at = *d.Location
+		if p.Ready == nil && d.Status == fleet.Online && d.Location != nil {
+			at = *d.Location // planning now: from where they are
 		}
 		wc := 0
 		if d.Vehicle.Wheelchair {
 			wc = 1
 		}
+		ready := earliest.Add(-time.Hour)
+		if p.Ready != nil {
+			ready = p.Ready[i]
+		}
 		pr.Cars = append(pr.Cars, planner.Car{
 			ID: planner.CarID(i), Home: planner.Point{Lat: at.Lat, Lng: at.Lng},
-			Seats: d.Vehicle.Seats, WheelchairSlots: wc, Departure: sec(earliest.Add(-time.Hour)),
+			Seats: d.Vehicle.Seats, WheelchairSlots: wc, Departure: sec(ready),
 		})
 	}
 	return pr
@@ -125,7 +142,8 @@ func (p *Pooling) Routes(plan *planner.Plan, newID func(string) string) (routes 
 			Start: at(r.Start), Km: float64(r.Meters) / 1000}
 		for _, s := range r.Stops {
 			t := p.Trips[s.Student]
-			stop := RouteStop{Kind: s.Kind.String(), TripID: t.ID, At: at(s.Time), Place: t.Pickup}
+			stop := RouteStop{Kind: s.Kind.String(), TripID: t.ID, At: at(s.Time), Place: t.Pickup,
+				Seats: t.Seats(), Wheelchair: t.Wheelchair}
 			if s.Kind == planner.Dropoff {
 				stop.Place = t.Dropoff
 			}

@@ -29,12 +29,8 @@ type Request struct {
 const MaxRiders = fleet.MaxSeats
 
 // MaxTripKm bounds the straight-line length of a trip: this is a city
-// fleet, and it keeps every trip's span shorter than MaxSpan.
+// fleet.
 const MaxTripKm = 200
-
-// MaxSpan is longer than any trip's span, so overlap checks need only look
-// this far back.
-const MaxSpan = 24 * time.Hour
 
 // MaxAhead is how far ahead a trip may be booked.
 const MaxAhead = 366 * 24 * time.Hour

@@ -63,28 +63,40 @@ func TestRequestValidate(t *testing.T) {
 	}
 }
 
-func TestPlanSpan(t *testing.T) {
+func TestPlanTimes(t *testing.T) {
 	p := DefaultPolicy()
 	r := validRequest()
 	trip := r.Trip(p, "trp_1", heartlink.Principal{Role: heartlink.RoleRequester, ID: "req_1"}, "req_1", now)
 	ride := p.Travel.Duration(r.Pickup.Point(), r.Dropoff.Point())
 	require.Greater(t, ride, time.Duration(0))
-	// Just in time: picked up so as to arrive by arrive_by.
-	assert.Equal(t, r.ArriveBy.Add(-ride).Truncate(time.Second), trip.PickupAt)
-	assert.Equal(t, trip.PickupAt.Add(-p.Buffer), trip.Span.Start)
-	assert.Equal(t, trip.PickupAt.Add(ride+p.Buffer), trip.Span.End)
 	assert.Equal(t, Queued, trip.Status)
 	assert.Equal(t, "Li Ming", trip.Riders[0].Name)
+	// Due the margin before arrive_by; collected no earlier than the ride
+	// rule allows before that.
+	assert.Equal(t, r.ArriveBy.Add(-p.Margin), trip.DropBy)
+	assert.Equal(t, trip.DropBy.Add(-p.RideLimit(ride)-p.Board).Truncate(time.Second), trip.Earliest)
+	// Planned alone, it arrives with the reserve to spare, not hours early.
+	assert.Equal(t, trip.DropBy.Add(-p.Reserve), trip.DropoffAt, "dropped off the reserve before the margin")
+	assert.Equal(t, trip.DropoffAt.Add(-ride-p.Board), trip.PickupAt)
 
-	// An as-soon-as-possible trip is never planned in the past.
-	r.ArriveBy = ts(now.Add(time.Minute))
+	// An as-soon-as-possible trip is never planned in the past, and keeps
+	// the margin when it can.
+	r.ArriveBy = ts(now.Add(30 * time.Minute))
 	trip = r.Trip(p, "trp_2", heartlink.Principal{}, "", now)
-	assert.Equal(t, now, trip.PickupAt)
+	assert.Equal(t, now, trip.Earliest)
+	assert.False(t, trip.PickupAt.Before(now))
+	assert.Equal(t, r.ArriveBy.Add(-p.Margin), trip.DropBy)
 
-	// A given pickup_after is the pickup.
+	// Booked too late for the margin: due by arrive_by itself.
+	r.ArriveBy = ts(now.Add(ride + 2*time.Minute))
+	trip = r.Trip(p, "trp_4", heartlink.Principal{}, "", now)
+	assert.Equal(t, r.ArriveBy.Time, trip.DropBy)
+
+	// A given pickup_after is the earliest pick-up.
 	r.ArriveBy, r.PickupAfter = ts(now.Add(3*time.Hour)), ts(now.Add(time.Hour))
 	trip = r.Trip(p, "trp_3", heartlink.Principal{}, "", now)
-	assert.Equal(t, now.Add(time.Hour), trip.PickupAt)
+	assert.Equal(t, now.Add(time.Hour), trip.Earliest)
+	assert.False(t, trip.PickupAt.Before(trip.Earliest))
 }
 
 func TestTravelDuration(t *testing.T) {
@@ -96,23 +108,4 @@ func TestTravelDuration(t *testing.T) {
 	want := time.Duration(km*1.3/25*3600) * time.Second
 	assert.InDelta(t, want.Seconds(), m.Duration(a, b).Seconds(), 1)
 	assert.Zero(t, m.Duration(a, a))
-}
-
-func TestSpanOverlaps(t *testing.T) {
-	at := func(h int) time.Time { return now.Add(time.Duration(h) * time.Hour) }
-	s := Span{at(1), at(2)}
-	tests := []struct {
-		o    Span
-		want bool
-	}{
-		{Span{at(0), at(1)}, false}, // touching ends do not overlap
-		{Span{at(2), at(3)}, false},
-		{Span{at(0), at(3)}, true},
-		{Span{at(1), at(2)}, true},
-	}
-	for _, tt := range tests {
-		if got := s.Overlaps(tt.o); got != tt.want {
-			t.Errorf("%v.Overlaps(%v) = %v; want %v", s, tt.o, got, tt.want)
-		}
-	}
 }

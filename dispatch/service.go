@@ -27,6 +27,10 @@ type Service interface {
 	Assign(ctx context.Context, by heartlink.Principal, tripID, driverID string) (*Trip, error)
 	Requeue(ctx context.Context, by heartlink.Principal, tripID string) (*Trip, error)
 
+	// DriverRoute is the route driverID holds: the stops ahead, timed. The
+	// driver themselves and coordinators may read it.
+	DriverRoute(ctx context.Context, by heartlink.Principal, driverID string) (*DriverRoute, error)
+
 	// Events returns a trip's audit trail, oldest first; coordinators only.
 	Events(ctx context.Context, by heartlink.Principal, tripID string) ([]Event, error)
 	// DriverStats is the driver by's volunteering.

@@ -63,6 +63,9 @@ const (
 	ActPickedUp   Action = "picked_up"
 	ActCompleted  Action = "completed"
 	ActCancelled  Action = "cancelled"
+	// ActRetimed: the trip's planned pick-up moved, as its driver's route
+	// took another rider.
+	ActRetimed Action = "retimed"
 )
 
 // Transition is one allowed change of status: the statuses it may start

@@ -6,6 +6,7 @@
 package dispatch
 
 import (
+	"slices"
 	"time"
 
 	"github.com/heartlink/heartlink"
@@ -35,15 +36,6 @@ type Rider struct {
 	Phone string `json:"phone,omitempty"`
 }
 
-// Span is the time a driver is committed to a trip, buffers included.
-type Span struct {
-	Start time.Time `json:"start"`
-	End   time.Time `json:"end"`
-}
-
-// Overlaps reports whether s and o share any instant.
-func (s Span) Overlaps(o Span) bool { return s.Start.Before(o.End) && o.Start.Before(s.End) }
-
 // Trip is one ride request from pickup to drop-off.
 type Trip struct {
 	ID          string
@@ -59,10 +51,16 @@ type Trip struct {
 	CampaignID  string    // the campaign whose drivers come first, if any
 	PickupAfter time.Time // zero: as soon as needed to arrive by ArriveBy
 	ArriveBy    time.Time
-	// PickupAt is the planned pickup and Span the driver's commitment, both
-	// fixed at request time from the travel model.
+	// Earliest and DropBy bound the trip's time: no pick-up before
+	// Earliest, no drop-off after DropBy (ArriveBy less the margin, or
+	// ArriveBy itself when the trip was booked too late for the margin).
+	// Both are fixed at request time.
+	Earliest time.Time
+	DropBy   time.Time
+	// PickupAt and DropoffAt are the planned times: the trip alone at
+	// request time, then as its driver's route times it.
 	PickupAt  time.Time
-	Span      Span
+	DropoffAt time.Time
 	CreatedAt time.Time
 	UpdatedAt time.Time
 	// EndedAt is when the trip was completed or cancelled; rider contact
@@ -108,23 +106,43 @@ type Volunteering struct {
 }
 
 // Tally counts driverID's completed trips among trips, and their hours:
-// from the planned pickup to the end, or the planned ride when it ended
-// sooner than planned.
+// the time riders were in the car, from each planned pick-up to the
+// drop-off (the planned one when the trip was closed later than it), with
+// pooled trips counted once, not once per rider's trip.
 func Tally(trips []*Trip, driverID string) Volunteering {
 	var v Volunteering
-	var d time.Duration
+	var spans [][2]time.Time
 	for _, t := range trips {
 		switch {
 		case t.Status == Completed && t.DriverID == driverID:
 			v.TripsCompleted++
-			if took := t.EndedAt.Sub(t.PickupAt); took > 0 {
-				d += took
-			} else {
-				d += t.Span.End.Sub(t.Span.Start)
+			end := t.EndedAt
+			if !end.After(t.PickupAt) || end.After(t.DropoffAt.Add(time.Hour)) {
+				end = t.DropoffAt
+			}
+			if end.After(t.PickupAt) {
+				spans = append(spans, [2]time.Time{t.PickupAt, end})
 			}
 		case t.Status.Active() && t.DriverID == driverID:
 			v.Upcoming++
 		}
+	}
+	slices.SortFunc(spans, func(a, b [2]time.Time) int { return a[0].Compare(b[0]) })
+	var d time.Duration
+	var cur [2]time.Time
+	for i, s := range spans {
+		switch {
+		case i == 0:
+			cur = s
+		case !s[0].After(cur[1]):
+			cur[1] = maxTime(cur[1], s[1])
+		default:
+			d += cur[1].Sub(cur[0])
+			cur = s
+		}
+	}
+	if len(spans) > 0 {
+		d += cur[1].Sub(cur[0])
 	}
 	v.Hours = float64(d.Round(time.Minute)) / float64(time.Hour)
 	return v

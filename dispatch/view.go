@@ -1,6 +1,7 @@
 package dispatch
 
 import (
+	"math"
 	"time"
 
 	"github.com/heartlink/heartlink"
@@ -29,6 +30,7 @@ type View struct {
 	PickupAfter *time.Time   `json:"pickup_after,omitempty"`
 	ArriveBy    time.Time    `json:"arrive_by"`
 	PickupAt    time.Time    `json:"pickup_at"`
+	DropoffAt   time.Time    `json:"dropoff_at,omitzero"`
 	CreatedAt   time.Time    `json:"created_at"`
 	UpdatedAt   time.Time    `json:"updated_at"`
 	Version     int64        `json:"version"`
@@ -82,7 +84,7 @@ func ViewOf(t *Trip, a Access) View {
 		ID: t.ID, Kind: t.Kind, Status: t.Status, RequesterID: t.RequesterID,
 		DriverID: t.DriverID, Pickup: t.Pickup, Dropoff: t.Dropoff,
 		Seats: t.Seats(), Wheelchair: t.Wheelchair, CampaignID: t.CampaignID, ArriveBy: t.ArriveBy,
-		PickupAt: t.PickupAt, CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt, Version: t.Version,
+		PickupAt: t.PickupAt, DropoffAt: t.DropoffAt, CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt, Version: t.Version,
 	}
 	if !t.PickupAfter.IsZero() {
 		pa := t.PickupAfter
@@ -115,15 +117,48 @@ type Offer struct {
 	Seats       int        `json:"seats"`
 	Wheelchair  bool       `json:"wheelchair"`
 	PickupAfter *time.Time `json:"pickup_after,omitempty"`
-	PickupAt    time.Time  `json:"pickup_at"`
-	ArriveBy    time.Time  `json:"arrive_by"`
+	// PickupAt and DropoffAt are when the driver would be at the pick-up
+	// and the drop-off, on their route as it would be.
+	PickupAt  time.Time `json:"pickup_at"`
+	DropoffAt time.Time `json:"dropoff_at,omitzero"`
+	ArriveBy  time.Time `json:"arrive_by"`
+	// Route is what taking the trip changes on the driver's route.
+	Route *RouteChange `json:"route,omitempty"`
 }
 
-// OfferOf renders the offer of t expiring at exp.
-func OfferOf(t *Trip, exp time.Time) Offer {
-	v := ViewOf(t, Redacted)
-	return Offer{
-		TripID: t.ID, ExpiresAt: exp.UTC(), Kind: t.Kind, PickupArea: v.Pickup, DropoffArea: v.Dropoff,
-		Seats: v.Seats, Wheelchair: t.Wheelchair, PickupAfter: v.PickupAfter, PickupAt: t.PickupAt, ArriveBy: t.ArriveBy,
-	}
+// RouteChange is an insertion as the driver weighing it sees it: the whole
+// route as it would be (areas, not addresses), the road distance and
+// minutes it adds, and the riders already on it whose pick-up would move.
+type RouteChange struct {
+	Version      int64       `json:"version"` // of the route it applies to
+	Stops        []RouteStop `json:"stops"`
+	AddedKm      float64     `json:"added_km"`
+	AddedMinutes float64     `json:"added_minutes"`
+	SlackMinutes float64     `json:"slack_minutes"`
+	Moved        []Move      `json:"moved,omitempty"`
 }
+
+// OfferOf renders the offer of t expiring at exp, as insertion ins into
+// the driver's route.
+func (p Policy) OfferOf(t *Trip, exp time.Time, ins *Insertion) Offer {
+	v := ViewOf(t, Redacted)
+	o := Offer{
+		TripID: t.ID, ExpiresAt: exp.UTC(), Kind: t.Kind, PickupArea: v.Pickup, DropoffArea: v.Dropoff,
+		Seats: v.Seats, Wheelchair: t.Wheelchair, PickupAfter: v.PickupAfter, PickupAt: t.PickupAt,
+		DropoffAt: t.DropoffAt, ArriveBy: t.ArriveBy,
+	}
+	if ins != nil && len(ins.Stops) > ins.Dropoff {
+		o.PickupAt, o.DropoffAt = ins.Stops[ins.Pickup].At.UTC(), ins.Stops[ins.Dropoff].At.UTC()
+		rc := &RouteChange{Version: ins.Base, Stops: make([]RouteStop, len(ins.Stops)),
+			AddedKm: round1(ins.AddedKm), AddedMinutes: round1(ins.AddedKm / p.Travel.SpeedKmh * 60),
+			SlackMinutes: round1(ins.Slack.Minutes()), Moved: ins.Moved}
+		for i, s := range ins.Stops {
+			s.Place, s.At = area(s.Place), s.At.UTC()
+			rc.Stops[i] = s
+		}
+		o.Route = rc
+	}
+	return o
+}
+
+func round1(x float64) float64 { return math.Round(x*10) / 10 }

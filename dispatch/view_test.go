@@ -58,7 +58,7 @@ func TestRedactedViewHoldsNoPersonalData(t *testing.T) {
 	trip.Pickup.Lat, trip.Pickup.Lng = 28.27345, 117.06123
 	for name, v := range map[string]any{
 		"view":  ViewOf(trip, Redacted),
-		"offer": OfferOf(trip, now.Add(30*time.Second)),
+		"offer": DefaultPolicy().OfferOf(trip, now.Add(30*time.Second), nil),
 	} {
 		b, err := json.Marshal(v)
 		require.NoError(t, err)

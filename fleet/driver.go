@@ -50,42 +50,75 @@ type DriverRegistration struct {
 // MaxSeats is the most passenger seats a registered car may have.
 const MaxSeats = 8
 
-// Validate reports the first problem with r, naming the field.
+// Validate reports every problem with r, each naming its field.
 func (r *DriverRegistration) Validate() error {
-	if err := heartlink.ValidName("name", r.Name); err != nil {
-		return err
-	}
-	if err := ValidPhone("phone", r.Phone); err != nil {
-		return err
-	}
+	errs := []error{heartlink.ValidName("name", r.Name), ValidPhone("phone", r.Phone)}
 	if r.Vehicle == nil {
-		return heartlink.FieldError(heartlink.EInvalid, "vehicle", "vehicle is required")
+		errs = append(errs, heartlink.FieldError(heartlink.EInvalid, "vehicle", "vehicle is required"))
+	} else {
+		if p := strings.TrimSpace(r.Vehicle.Plate); p == "" || utf8.RuneCountInString(p) > 16 {
+			errs = append(errs, heartlink.FieldError(heartlink.EInvalid, "vehicle.plate", "plate must be 1 to 16 characters"))
+		}
+		if r.Vehicle.Seats < 1 || r.Vehicle.Seats > MaxSeats {
+			errs = append(errs, heartlink.FieldError(heartlink.EInvalid, "vehicle.seats", "seats must be between 1 and %d", MaxSeats))
+		}
 	}
-	if p := strings.TrimSpace(r.Vehicle.Plate); p == "" || utf8.RuneCountInString(p) > 16 {
-		return heartlink.FieldError(heartlink.EInvalid, "vehicle.plate", "plate must be 1 to 16 characters")
-	}
-	if r.Vehicle.Seats < 1 || r.Vehicle.Seats > MaxSeats {
-		return heartlink.FieldError(heartlink.EInvalid, "vehicle.seats", "seats must be between 1 and %d", MaxSeats)
-	}
-	return ValidPoint("home", r.Home)
+	errs = append(errs, ValidPoint("home", r.Home))
+	return heartlink.Join(errs...)
 }
 
-// PresenceUpdate is a driver going online at a location, or offline.
+// PresenceUpdate is a driver going online, at a location or where Locate
+// places them, or offline.
 type PresenceUpdate struct {
 	Status   Presence         `json:"status"`
 	Location *heartlink.Point `json:"location"`
 }
 
-// Validate reports the first problem with u, naming the field.
+// Validate reports the first problem with u, naming the field. A driver
+// may go online without a location: Locate gives them one.
 func (u *PresenceUpdate) Validate() error {
 	switch u.Status {
 	case Online:
+		if u.Location == nil {
+			return nil
+		}
 		return ValidPoint("location", u.Location)
 	case Offline:
 		u.Location = nil // where an offline driver is, nobody needs to know
 		return nil
 	}
 	return heartlink.FieldError(heartlink.EInvalid, "status", "status must be online or offline")
+}
+
+// LocationSource is where a driver going online was placed.
+type LocationSource string
+
+const (
+	LocationGiven LocationSource = "given" // the location the driver sent
+	LocationLive  LocationSource = "live"  // where they were last seen online
+	LocationHome  LocationSource = "home"  // their registered home
+)
+
+// Locate places a driver going online without a location: at the position
+// they last shared while online, if they are still online and were heard
+// from within fresh of now, else at their home, which is always known. A
+// position kept from before going offline, or gone stale, is not used: a
+// driver is more likely to start from home than from where they stopped.
+// Other updates keep what they hold. d is the driver as stored.
+func (u *PresenceUpdate) Locate(d *Driver, now time.Time, fresh time.Duration) LocationSource {
+	switch {
+	case u.Status != Online:
+		return ""
+	case u.Location != nil:
+		return LocationGiven
+	case d.Status == Online && d.Location != nil && now.Sub(d.SeenAt) <= fresh:
+		p := *d.Location
+		u.Location = &p
+		return LocationLive
+	}
+	h := d.Home
+	u.Location = &h
+	return LocationHome
 }
 
 // ValidPoint checks a required coordinate.
@@ -96,16 +129,17 @@ func ValidPoint(field string, p *heartlink.Point) error {
 	return validCoords(field+".lat", field+".lng", p.Lat, p.Lng)
 }
 
-// validCoords checks a latitude and longitude, naming the one at fault.
+// validCoords checks a latitude and longitude, naming each at fault.
 // Latitudes stop at heartlink.MaxLat, where Redis's geo index does.
 func validCoords(latField, lngField string, lat, lng float64) error {
+	var errs []error
 	if lat < -heartlink.MaxLat || lat > heartlink.MaxLat || lat != lat {
-		return heartlink.FieldError(heartlink.EInvalid, latField, "lat must be between -85.05 and 85.05")
+		errs = append(errs, heartlink.FieldError(heartlink.EInvalid, latField, "lat must be between -85.05 and 85.05"))
 	}
 	if lng < -180 || lng > 180 || lng != lng {
-		return heartlink.FieldError(heartlink.EInvalid, lngField, "lng must be between -180 and 180")
+		errs = append(errs, heartlink.FieldError(heartlink.EInvalid, lngField, "lng must be between -180 and 180"))
 	}
-	return nil
+	return heartlink.Join(errs...)
 }
 
 // ValidPhone accepts what people write: digits with optional leading +,

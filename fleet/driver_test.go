@@ -2,6 +2,7 @@ package fleet
 
 import (
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -60,7 +61,8 @@ func TestPresenceUpdateValidate(t *testing.T) {
 		field string
 	}{
 		{"online here", PresenceUpdate{Status: Online, Location: here}, ""},
-		{"online nowhere", PresenceUpdate{Status: Online}, "location"},
+		{"online without a location", PresenceUpdate{Status: Online}, ""},
+		{"online off the globe", PresenceUpdate{Status: Online, Location: &heartlink.Point{Lat: 91, Lng: 117}}, "location.lat"},
 		{"offline", PresenceUpdate{Status: Offline}, ""},
 		{"away", PresenceUpdate{Status: "away", Location: here}, "status"},
 	}
@@ -68,6 +70,41 @@ func TestPresenceUpdateValidate(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			err := tt.u.Validate()
 			assert.Equal(t, tt.field, heartlink.ErrorField(err), "Validate() = %v", err)
+		})
+	}
+}
+
+func TestPresenceUpdateLocate(t *testing.T) {
+	now := time.Date(2027, 6, 7, 6, 0, 0, 0, time.UTC)
+	home := heartlink.Point{Lat: 28.26, Lng: 117.07}
+	live := heartlink.Point{Lat: 28.30, Lng: 117.10}
+	given := heartlink.Point{Lat: 28.20, Lng: 117.00}
+	tests := []struct {
+		name   string
+		u      PresenceUpdate
+		d      Driver
+		want   LocationSource
+		wantAt *heartlink.Point
+	}{
+		{"given", PresenceUpdate{Status: Online, Location: &given},
+			Driver{Home: home, Status: Online, Location: &live, SeenAt: now}, LocationGiven, &given},
+		{"online and heard from", PresenceUpdate{Status: Online},
+			Driver{Home: home, Status: Online, Location: &live, SeenAt: now.Add(-time.Minute)}, LocationLive, &live},
+		{"online but silent too long", PresenceUpdate{Status: Online},
+			Driver{Home: home, Status: Online, Location: &live, SeenAt: now.Add(-11 * time.Minute)}, LocationHome, &home},
+		{"offline", PresenceUpdate{Status: Online},
+			Driver{Home: home, Status: Offline, SeenAt: now}, LocationHome, &home},
+		{"never online", PresenceUpdate{Status: Online}, Driver{Home: home, Status: Offline}, LocationHome, &home},
+		{"going offline", PresenceUpdate{Status: Offline}, Driver{Home: home, Status: Online, Location: &live}, "", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			u := tt.u
+			got := u.Locate(&tt.d, now, 10*time.Minute)
+			if got != tt.want {
+				t.Errorf("Locate() = %q; want %q", got, tt.want)
+			}
+			assert.Equal(t, tt.wantAt, u.Location, "the update's location")
 		})
 	}
 }

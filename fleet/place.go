@@ -36,27 +36,25 @@ type PlaceDraft struct {
 	Address string    `json:"address"`
 }
 
-// Validate reports the first problem with d, naming the field.
+// Validate reports every problem with d, each naming its field.
 func (d *PlaceDraft) Validate() error {
-	if err := heartlink.ValidName("name", d.Name); err != nil {
-		return err
-	}
+	errs := []error{heartlink.ValidName("name", d.Name)}
 	switch d.Kind {
 	case ExamSite, HospitalPlace, Station, ServiceCentre, CommunityArea:
 	default:
-		return heartlink.FieldError(heartlink.EInvalid, "kind", "kind must be exam_site, hospital, station, service_centre or community")
+		errs = append(errs, heartlink.FieldError(heartlink.EInvalid, "kind", "kind must be exam_site, hospital, station, service_centre or community"))
 	}
-	switch {
-	case d.Lat == nil:
-		return heartlink.FieldError(heartlink.EInvalid, "lat", "lat is required")
-	case d.Lng == nil:
-		return heartlink.FieldError(heartlink.EInvalid, "lng", "lng is required")
+	if d.Lat == nil {
+		errs = append(errs, heartlink.FieldError(heartlink.EInvalid, "lat", "lat is required"))
 	}
-	if err := validCoords("lat", "lng", *d.Lat, *d.Lng); err != nil {
-		return err
+	if d.Lng == nil {
+		errs = append(errs, heartlink.FieldError(heartlink.EInvalid, "lng", "lng is required"))
+	}
+	if d.Lat != nil && d.Lng != nil {
+		errs = append(errs, validCoords("lat", "lng", *d.Lat, *d.Lng))
 	}
 	if len([]rune(d.Address)) > 200 {
-		return heartlink.FieldError(heartlink.EInvalid, "address", "address must be at most 200 characters")
+		errs = append(errs, heartlink.FieldError(heartlink.EInvalid, "address", "address must be at most 200 characters"))
 	}
-	return nil
+	return heartlink.Join(errs...)
 }

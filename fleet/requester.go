@@ -31,15 +31,13 @@ type RequesterRegistration struct {
 	Phone string        `json:"phone"`
 }
 
-// Validate reports the first problem with r, naming the field.
+// Validate reports every problem with r, each naming its field.
 func (r *RequesterRegistration) Validate() error {
-	if err := heartlink.ValidName("name", r.Name); err != nil {
-		return err
-	}
+	var kind error
 	switch r.Kind {
 	case School, Community, CareStation:
 	default:
-		return heartlink.FieldError(heartlink.EInvalid, "kind", "kind must be school, community or care_station")
+		kind = heartlink.FieldError(heartlink.EInvalid, "kind", "kind must be school, community or care_station")
 	}
-	return ValidPhone("phone", r.Phone)
+	return heartlink.Join(heartlink.ValidName("name", r.Name), kind, ValidPhone("phone", r.Phone))
 }

@@ -95,18 +95,14 @@ func (s *Server) handleCampaignGet() http.Handler {
 
 func (s *Server) handleCampaignList() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		cs, err := s.cfg.Campaigns.Campaigns(r.Context())
+		cs, fills, err := s.cfg.Campaigns.Campaigns(r.Context())
 		if err != nil {
 			s.error(w, r, err)
 			return
 		}
 		out := make([]campaignView, len(cs))
 		for i, c := range cs {
-			out[i] = s.campaignView(c, nil)
-			out[i].Shifts = nil // fills are read per campaign
-			for _, sh := range c.Shifts {
-				out[i].Shifts = append(out[i].Shifts, shiftView{Shift: sh})
-			}
+			out[i] = s.campaignView(c, fills)
 		}
 		s.json(w, http.StatusOK, map[string]any{"campaigns": out})
 	})

@@ -53,7 +53,7 @@ func refusal(problems []RowProblem) importBody {
 		msg += "; the first " + strconv.Itoa(maxImportProblems) + " are listed"
 	}
 	return importBody{
-		ErrorBody{ErrorDetail{Code: heartlink.EInvalid, Field: "rows", Message: msg}},
+		errorBody(heartlink.FieldError(heartlink.EInvalid, "rows", "%s", msg)),
 		shown, len(problems),
 	}
 }
@@ -99,7 +99,7 @@ func (s *Server) handleImport() http.Handler {
 				}
 				if heartlink.ErrorCode(err) != heartlink.EInternal {
 					s.json(w, StatusOf(heartlink.ErrorCode(err)), importBody{
-						ErrorBody{ErrorDetail{Code: heartlink.ErrorCode(err), Field: "rows", Message: "row " + strconv.Itoa(i+1) + ": " + heartlink.ErrorMessage(err)}},
+						errorBody(heartlink.FieldError(heartlink.ErrorCode(err), "rows", "row %d: %s", i+1, heartlink.ErrorMessage(err))),
 						[]RowProblem{{Row: i + 1, Field: heartlink.ErrorField(err), Message: heartlink.ErrorMessage(err)}}, 1,
 					})
 					return

@@ -31,7 +31,7 @@ var upgrader = websocket.Upgrader{
 	Error: func(w http.ResponseWriter, r *http.Request, status int, reason error) {
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
 		w.WriteHeader(status)
-		json.NewEncoder(w).Encode(ErrorBody{ErrorDetail{Code: heartlink.EBadRequest, Message: reason.Error()}})
+		json.NewEncoder(w).Encode(errorBody(heartlink.Errorf(heartlink.EBadRequest, "%s", reason.Error())))
 	},
 }
 

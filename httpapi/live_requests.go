@@ -11,8 +11,8 @@ import (
 	"github.com/heartlink/heartlink/realtime"
 )
 
-// request is a client's frame: a type, a request_id to answer to, and the
-// fields of that type.
+// request is a client's frame: a type, the fields of that type and,
+// optionally, a request_id to answer to and to repeat the answer for.
 type request struct {
 	RequestID string           `json:"request_id"`
 	TripID    string           `json:"trip_id"`
@@ -67,8 +67,8 @@ func (s *session) receive(ctx context.Context, frame []byte) {
 		s.c.Send(errorFrame("", decodeErr))
 		return
 	}
-	if req.RequestID == "" || len(req.RequestID) > 64 {
-		s.c.Send(errorFrame(req.RequestID, heartlink.FieldError(heartlink.EInvalid, "request_id", "every request needs a request_id of 1 to 64 characters")))
+	if len(req.RequestID) > 64 {
+		s.c.Send(errorFrame(req.RequestID, heartlink.FieldError(heartlink.EInvalid, "request_id", "a request_id may have at most 64 characters")))
 		return
 	}
 	if s.by.Role != heartlink.RoleDriver {
@@ -80,12 +80,14 @@ func (s *session) receive(ctx context.Context, frame []byte) {
 		s.c.Send(errorFrame(req.RequestID, heartlink.FieldError(heartlink.EInvalid, "type", "unknown request type %q", msg.Type)))
 		return
 	}
-	if msg.Type == "location" {
+	if msg.Type == "location" || req.RequestID == "" {
 		// Positions come every few seconds from every driver and repeating
 		// one is harmless: answered directly, in one round trip, not kept.
+		// A request without a request_id cannot be told from a new one when
+		// sent again, so its answer is not kept either.
 		data, err := do(ctx, req)
 		if err != nil {
-			s.c.Send(s.errorFrame(msg.Type, req.RequestID, err))
+			s.c.Send(s.errorFrame(ctx, msg.Type, req.RequestID, err))
 			return
 		}
 		s.c.Send(ackFrame(req.RequestID, data))
@@ -94,12 +96,14 @@ func (s *session) receive(ctx context.Context, frame []byte) {
 	answer, err := s.l.cfg.Replies.Once(ctx, s.by.String()+":"+req.RequestID, func() ([]byte, bool) {
 		data, err := do(ctx, req)
 		if err != nil {
-			return s.errorFrame(msg.Type, req.RequestID, err), heartlink.ErrorCode(err) != heartlink.EInternal
+			// A failure is not the answer: the same request may succeed.
+			code := heartlink.ErrorCode(err)
+			return s.errorFrame(ctx, msg.Type, req.RequestID, err), code != heartlink.EInternal && ctx.Err() == nil
 		}
 		return ackFrame(req.RequestID, data), true
 	})
 	if err != nil {
-		answer = s.errorFrame(msg.Type, req.RequestID, err)
+		answer = s.errorFrame(ctx, msg.Type, req.RequestID, err)
 	}
 	s.c.Send(answer)
 }
@@ -142,16 +146,22 @@ func (s *session) actions() map[string]action {
 		},
 		"presence": func(ctx context.Context, req request) (any, error) {
 			u := fleet.PresenceUpdate{Status: req.Status, Location: req.Location}
-			if err := u.Validate(); err != nil {
-				return nil, err
-			}
-			d, err := s.l.s.cfg.Fleet.SetPresence(ctx, s.by.ID, u)
+			d, source, err := s.l.s.setPresence(ctx, s.by.ID, u)
 			if err != nil {
 				return nil, err
 			}
-			return map[string]any{"status": d.Status}, nil
+			return presenceAck{d.Status, d.Location, source}, nil
 		},
 	}
+}
+
+// presenceAck answers a presence frame: the status and, for a driver
+// online, where they are and whether that is the location they sent, where
+// they were last seen live, or their home.
+type presenceAck struct {
+	Status         fleet.Presence       `json:"status"`
+	Location       *heartlink.Point     `json:"location,omitempty"`
+	LocationSource fleet.LocationSource `json:"location_source,omitempty"`
 }
 
 func (l *live) frameRate() int {
@@ -168,20 +178,29 @@ func (l *live) locationRate() int {
 	return 1
 }
 
-// errorFrame is the live channel's error: the same code, message and field
-// as the HTTP API's error body, with the request_id it answers. The one
-// place errors become frames.
+// errorFrame is the live channel's error: the same code, message, field
+// and list of problems as the HTTP API's error body, with the request_id
+// it answers.
 func errorFrame(requestID string, err error) []byte {
+	body := errorBody(err)
 	b, _ := realtime.Encode("error", "", struct {
 		RequestID string `json:"request_id,omitempty"`
 		ErrorDetail
-	}{requestID, ErrorDetail{Code: heartlink.ErrorCode(err), Message: heartlink.ErrorMessage(err), Field: heartlink.ErrorField(err)}})
+		Errors []ErrorDetail `json:"errors,omitempty"`
+	}{requestID, body.Error, body.Errors})
 	return b
 }
 
-// errorFrame is errorFrame, with internal errors logged once, here.
-func (s *session) errorFrame(typ, requestID string, err error) []byte {
+// errorFrame is errorFrame, with internal errors logged once, here. A
+// request cut short because the server is shutting down (ctx ended) is no
+// failure of the service: the client is told to reconnect and nothing is
+// logged above debug, so that a shutdown does not read as an outage.
+func (s *session) errorFrame(ctx context.Context, typ, requestID string, err error) []byte {
 	if heartlink.ErrorCode(err) == heartlink.EInternal {
+		if ctx.Err() != nil {
+			s.l.log.Debug("live request cut short", "type", typ, "caller", s.by.String(), "err", err)
+			return errorFrame(requestID, heartlink.Errorf(heartlink.EUnavailable, "the server is shutting down; reconnect and send again"))
+		}
 		s.l.log.Error("live request failed", "type", typ, "caller", s.by.String(), "err", err)
 	}
 	return errorFrame(requestID, err)
@@ -190,7 +209,7 @@ func (s *session) errorFrame(typ, requestID string, err error) []byte {
 func ackFrame(requestID string, data any) []byte {
 	b, _ := json.Marshal(data)
 	f, _ := realtime.Encode("ack", "", struct {
-		RequestID string          `json:"request_id"`
+		RequestID string          `json:"request_id,omitempty"`
 		Result    json.RawMessage `json:"result"`
 	}{requestID, b})
 	return f

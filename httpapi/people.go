@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/heartlink/heartlink"
@@ -129,13 +130,48 @@ func (s *Server) handlePresence() http.Handler {
 			s.error(w, r, err)
 			return
 		}
-		d, err := s.cfg.Fleet.SetPresence(r.Context(), by.ID, req)
+		d, source, err := s.setPresence(r.Context(), by.ID, req)
 		if err != nil {
 			s.error(w, r, err)
 			return
 		}
-		s.json(w, http.StatusOK, d)
+		s.json(w, http.StatusOK, presenceSet{d, source})
 	})
+}
+
+// presenceSet answers a presence change: the driver and, for one going
+// online, where they were placed.
+type presenceSet struct {
+	*fleet.Driver
+	LocationSource fleet.LocationSource `json:"location_source,omitempty"`
+}
+
+// setPresence puts the driver online or offline, over HTTP and the socket
+// alike. A driver going online without a location (the minimum a client
+// sends) is placed by u.Locate, from the driver as stored: one more round
+// trip, on a change a driver makes a few times a day. A position the same
+// driver shares in between is overwritten by the one read; their next
+// location puts it right.
+func (s *Server) setPresence(ctx context.Context, driverID string, u fleet.PresenceUpdate) (*fleet.Driver, fleet.LocationSource, error) {
+	if err := u.Validate(); err != nil {
+		return nil, "", err
+	}
+	var source fleet.LocationSource
+	if u.Status == fleet.Online {
+		source = fleet.LocationGiven
+		if u.Location == nil {
+			d, err := s.cfg.Fleet.Driver(ctx, driverID)
+			if err != nil {
+				return nil, "", err
+			}
+			source = u.Locate(d, s.cfg.Clock.Now(), s.cfg.Policy.PresenceTTL)
+		}
+	}
+	d, err := s.cfg.Fleet.SetPresence(ctx, driverID, u)
+	if err != nil {
+		return nil, "", err
+	}
+	return d, source, nil
 }
 
 func (s *Server) handleRequesterCreate() http.Handler {

@@ -34,9 +34,12 @@ func StatusOf(code string) int {
 	return http.StatusInternalServerError
 }
 
-// ErrorBody is the JSON body of every error response.
+// ErrorBody is the JSON body of every error response: the problem, and
+// every problem when a request has several (invalid fields, say). Error is
+// always the first of Errors, for clients that read only one.
 type ErrorBody struct {
-	Error ErrorDetail `json:"error"`
+	Error  ErrorDetail   `json:"error"`
+	Errors []ErrorDetail `json:"errors,omitempty"`
 }
 
 // ErrorDetail is what went wrong: a code to branch on, a message to show,
@@ -47,16 +50,34 @@ type ErrorDetail struct {
 	Field   string `json:"field,omitempty"`
 }
 
+// errorBody is err as users see it: the one place errors become error
+// bodies and error frames. Internal errors read "internal error".
+func errorBody(err error) ErrorBody {
+	var b ErrorBody
+	for _, p := range heartlink.Problems(err) {
+		b.Errors = append(b.Errors, ErrorDetail{Code: p.Code, Message: p.Message, Field: p.Field})
+	}
+	if len(b.Errors) > 0 {
+		b.Error = b.Errors[0]
+	}
+	return b
+}
+
 // error writes err as JSON. Internal errors are logged once, here, and
-// users see only "internal error".
+// users see only "internal error". A request whose client went away (its
+// context ended) failed for that reason alone: it is logged at debug.
 func (s *Server) error(w http.ResponseWriter, r *http.Request, err error) {
 	code := heartlink.ErrorCode(err)
 	if code == heartlink.EInternal {
-		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		if r.Context().Err() != nil {
+			s.log.Debug("request cut short", "method", r.Method, "path", r.URL.Path, "err", err)
+			err = heartlink.Errorf(heartlink.EUnavailable, "the request was cut short; send it again")
+			code = heartlink.EUnavailable
+		} else {
+			s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		}
 	}
-	s.json(w, StatusOf(code), ErrorBody{ErrorDetail{
-		Code: code, Message: heartlink.ErrorMessage(err), Field: heartlink.ErrorField(err),
-	}})
+	s.json(w, StatusOf(code), errorBody(err))
 }
 
 func (s *Server) json(w http.ResponseWriter, status int, v any) {

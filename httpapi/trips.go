@@ -133,6 +133,28 @@ func (s *Server) handleOffers() http.Handler {
 	})
 }
 
+// handleDriverRoute answers the route a driver holds: their own (me), or
+// any driver's for a coordinator.
+func (s *Server) handleDriverRoute(me bool) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		by := principal(r)
+		id := r.PathValue("id")
+		if me {
+			if !by.Is(heartlink.RoleDriver) {
+				s.error(w, r, heartlink.Errorf(heartlink.EForbidden, "only drivers have a route of their own"))
+				return
+			}
+			id = by.ID
+		}
+		route, err := s.cfg.Dispatch.DriverRoute(r.Context(), by, id)
+		if err != nil {
+			s.error(w, r, err)
+			return
+		}
+		s.json(w, http.StatusOK, route)
+	})
+}
+
 // tripAction answers a change of one trip with the trip as it now is.
 func (s *Server) tripAction(do func(r *http.Request, by heartlink.Principal, id string) (*dispatch.Trip, error)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -150,6 +150,54 @@ func TestCampaignRules(t *testing.T) {
 			assert.Empty(t, mySignups(t, d), "failed sign-ups left something behind")
 		})
 
+		t.Run("the list shows each shift's fill", func(t *testing.T) {
+			t.Parallel()
+			f := f.in(t)
+			c := createCampaign(t, f.admin, newCampaignDraft(openWindow(), shiftIn(3, 1), shiftIn(4, 2)))
+			first, second := c.Shifts[0].ID, c.Shifts[1].ID
+			for range 2 {
+				signUp(t, f.addDriver(home), c.ID, first) // one confirmed, one waiting
+			}
+			signUp(t, f.addDriver(home), c.ID, second)
+			var list struct{ Campaigns []campaignBody }
+			f.admin.get("/api/v1/campaigns").must(t, http.StatusOK, &list)
+			var listed *campaignBody
+			for i := range list.Campaigns {
+				if list.Campaigns[i].ID == c.ID {
+					listed = &list.Campaigns[i]
+				}
+			}
+			require.NotNil(t, listed, "GET /api/v1/campaigns does not list %s", c.ID)
+			for _, want := range []struct {
+				shift           string
+				confirmed, wait int
+			}{{first, 1, 1}, {second, 1, 0}} {
+				conf, wait := listed.fill(t, want.shift)
+				assert.Equal(t, [2]int{want.confirmed, want.wait}, [2]int{conf, wait}, "GET /api/v1/campaigns: shift %s (confirmed, waiting)", want.shift)
+				conf1, wait1 := getCampaign(t, f.admin, c.ID).fill(t, want.shift)
+				assert.Equal(t, [2]int{conf1, wait1}, [2]int{conf, wait}, "the list and GET /api/v1/campaigns/%s agree on shift %s", c.ID, want.shift)
+			}
+		})
+
+		t.Run("a window open for a season", func(t *testing.T) {
+			t.Parallel()
+			f := f.in(t)
+			opens := time.Now().Add(time.Hour).Truncate(time.Minute)
+			closes := opens.AddDate(0, 0, 300) // a season's recruitment, well past 31 days
+			d := newCampaignDraft(window{}, shiftIn(2, 5))
+			d.SignupOpens, d.SignupCloses = yearly(opens), yearly(closes)
+			c := createCampaign(t, f.admin, d)
+			got := getCampaign(t, f.admin, c.ID)
+			assert.False(t, got.Window.Open, "a window opening in an hour is shut")
+			sameInstant(t, opens, got.Window.NextOpen, "window.next_open")
+			sameInstant(t, closes, got.Window.NextClose, "window.next_close")
+
+			// The same days the other way round close before they open.
+			d.SignupOpens, d.SignupCloses = yearly(closes), yearly(opens)
+			e := f.admin.post("/api/v1/campaigns", d).fails(t, http.StatusUnprocessableEntity, "invalid")
+			assert.Equal(t, "signup_closes", e.Field)
+		})
+
 		t.Run("outside the window", func(t *testing.T) {
 			t.Parallel()
 			f := f.in(t)

@@ -53,12 +53,18 @@ func (c *client) at(s *server) *client {
 // not what a well-behaved client would marshal.
 type raw string
 
+// csvList is a request body sent as is, as text/csv: a school's list.
+type csvList string
+
 // response is an answer read in full.
 type response struct {
 	Method, Path string
 	Status       int
 	Header       http.Header
 	Body         []byte
+	// Mismatch is what of the exchange httpapi/openapi.json does not
+	// allow; "" when it all matches.
+	Mismatch string
 }
 
 func (r *response) String() string {
@@ -69,15 +75,21 @@ func (r *response) String() string {
 // returns errors rather than failing the test.
 func (c *client) send(method, path string, body any) (*response, error) {
 	var rd io.Reader
+	var sent []byte
 	switch b := body.(type) {
 	case nil:
 	case raw:
-		rd = bytes.NewReader([]byte(b))
+		sent = []byte(b)
+		rd = bytes.NewReader(sent)
+	case csvList:
+		sent = []byte(b)
+		rd = bytes.NewReader(sent)
 	default:
 		j, err := json.Marshal(b)
 		if err != nil {
 			return nil, err
 		}
+		sent = j
 		rd = bytes.NewReader(j)
 	}
 	req, err := http.NewRequest(method, c.base+path, rd)
@@ -87,7 +99,9 @@ func (c *client) send(method, path string, body any) (*response, error) {
 	if c.token != "" {
 		req.Header.Set("Authorization", "Bearer "+c.token)
 	}
-	if rd != nil {
+	if _, ok := body.(csvList); ok {
+		req.Header.Set("Content-Type", "text/csv")
+	} else if rd != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
 	resp, err := httpClient.Do(req)
@@ -99,7 +113,9 @@ func (c *client) send(method, path string, body any) (*response, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &response{Method: method, Path: path, Status: resp.StatusCode, Header: resp.Header, Body: b}, nil
+	r := &response{Method: method, Path: path, Status: resp.StatusCode, Header: resp.Header, Body: b}
+	r.Mismatch = openAPI.check(method, path, req.Header, sent, resp.StatusCode, resp.Header, b)
+	return r, nil
 }
 
 // do makes one request from the test's goroutine, failing it on a
@@ -108,6 +124,9 @@ func (c *client) do(method, path string, body any) *response {
 	c.tb.Helper()
 	r, err := c.send(method, path, body)
 	require.NoError(c.tb, err, "%s %s", method, path)
+	if r.Mismatch != "" {
+		c.tb.Errorf("%s\ndoes not match httpapi/openapi.json: %s", r, r.Mismatch)
+	}
 	return r
 }
 
@@ -128,7 +147,8 @@ func (r *response) must(tb testing.TB, status int, out any) *response {
 	return r
 }
 
-// apiError is the body of every error: {"error":{"code","message","field"}}.
+// apiError is the body of every error: {"error":{"code","message","field"}},
+// and every problem in "errors", the first being "error".
 type apiError struct {
 	Code    string `json:"code"`
 	Message string `json:"message"`
@@ -139,14 +159,30 @@ type apiError struct {
 // documented envelope with a message a person can read, and returns it.
 func (r *response) fails(tb testing.TB, status int, code string) apiError {
 	tb.Helper()
+	e, _ := r.failsAll(tb, status, code)
+	return e
+}
+
+// failsAll is fails, returning every problem the body lists too.
+func (r *response) failsAll(tb testing.TB, status int, code string) (apiError, []apiError) {
+	tb.Helper()
 	require.Equal(tb, status, r.Status, "%s", r)
 	var body map[string]json.RawMessage
 	require.NoError(tb, json.Unmarshal(r.Body, &body), "error body is not JSON: %s", r)
 	require.Contains(tb, body, "error", "%s", r)
-	require.Len(tb, body, 1, "the error body holds only \"error\": %s", r)
+	for k := range body {
+		require.Contains(tb, []string{"error", "errors"}, k, "the error body holds only \"error\" and \"errors\": %s", r)
+	}
 	var e apiError
 	require.NoError(tb, json.Unmarshal(body["error"], &e), "%s", r)
 	require.Equal(tb, code, e.Code, "%s", r)
 	require.NotEmpty(tb, e.Message, "an error needs a message: %s", r)
-	return e
+	all := []apiError{e}
+	if list, ok := body["errors"]; ok {
+		all = nil
+		require.NoError(tb, json.Unmarshal(list, &all), "%s", r)
+		require.NotEmpty(tb, all, "an errors list is never empty: %s", r)
+		require.Equal(tb, e, all[0], "the first of errors is error, for clients that read one: %s", r)
+	}
+	return e, all
 }

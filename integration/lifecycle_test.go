@@ -57,10 +57,10 @@ func TestDropOutCancelAndAssign(t *testing.T) {
 
 		t.Run("cancelling frees the driver", func(t *testing.T) {
 			school, first := school.in(t), first.in(t)
-			tr := school.request(examTrip(5 * time.Hour))
+			tr := school.request(full(examTrip(5 * time.Hour)))
 			first.waitOffer(tr.ID)
 			first.accept(tr.ID).must(t, http.StatusOK, nil)
-			clash := school.request(examTrip(5*time.Hour + 5*time.Minute))
+			clash := school.request(examTrip(5*time.Hour + 5*time.Minute)) // no seat left while the four ride
 			first.accept(clash.ID).fails(t, http.StatusConflict, "schedule_clash")
 
 			school.post("/api/v1/trips/"+tr.ID+"/cancel", nil).must(t, http.StatusOK, nil)
@@ -68,7 +68,7 @@ func TestDropOutCancelAndAssign(t *testing.T) {
 			first.get("/api/v1/trips").must(t, http.StatusOK, &mine)
 			assert.NotContains(t, tripIDs(mine.Trips), tr.ID, "a cancelled trip leaves the driver's list")
 			first.accept(clash.ID).must(t, http.StatusOK, nil)
-			assert.Equal(t, first.ID, school.trip(clash.ID).DriverID, "the driver is free for the same hour again")
+			assert.Equal(t, first.ID, school.trip(clash.ID).DriverID, "the driver's seats are free for the same hour again")
 		})
 
 		t.Run("school cancels", func(t *testing.T) {
@@ -95,7 +95,7 @@ func TestDropOutCancelAndAssign(t *testing.T) {
 			unverifiedReg := verifiedDriver(north(home, 30))
 			unverifiedReg.VerifiedMinors = false
 			unverified := f.register(unverifiedReg)
-			tr := school.request(examTrip(15 * time.Hour))
+			tr := school.request(full(examTrip(15 * time.Hour)))
 
 			e := f.admin.post("/api/v1/trips/"+tr.ID+"/assign", map[string]string{"driver_id": unverified.ID}).
 				fails(t, http.StatusUnprocessableEntity, "invalid")
@@ -105,7 +105,7 @@ func TestDropOutCancelAndAssign(t *testing.T) {
 
 			var got trip
 			f.admin.post("/api/v1/trips/"+tr.ID+"/assign", map[string]string{"driver_id": offline.ID}).must(t, http.StatusOK, &got)
-			overlapping := school.request(examTrip(15*time.Hour + 10*time.Minute))
+			overlapping := school.request(examTrip(15*time.Hour + 10*time.Minute)) // the car is full then
 			f.admin.post("/api/v1/trips/"+overlapping.ID+"/assign", map[string]string{"driver_id": offline.ID}).
 				fails(t, http.StatusConflict, "schedule_clash")
 			assert.Equal(t, assigned, got.Status)

@@ -1,9 +1,11 @@
 package integration
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -78,6 +80,7 @@ type reply struct {
 	Code      string          `json:"code"`
 	Message   string          `json:"message"`
 	Field     string          `json:"field"`
+	Errors    []apiError      `json:"errors"` // every problem, the first being the frame's own
 }
 
 // liveConn is one websocket held by a test. A goroutine reads every frame
@@ -136,7 +139,19 @@ func dialLive(d *websocket.Dialer, base, path, token string, query url.Values, h
 	if token != "" {
 		h.Set("Authorization", "Bearer "+token)
 	}
-	return d.Dial(wsURL(base, path, query), h)
+	ws, resp, err := d.Dial(wsURL(base, path, query), h)
+	if resp != nil {
+		// The handshake is an operation of openapi.json like any other:
+		// 101, or an error body. The body is put back for the caller.
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body = io.NopCloser(bytes.NewReader(body))
+		target := path
+		if len(query) > 0 {
+			target += "?" + query.Encode()
+		}
+		openAPI.check(http.MethodGet, target, h, nil, resp.StatusCode, resp.Header, body)
+	}
+	return ws, resp, err
 }
 
 // openLive opens path as the holder of token and starts reading; the
@@ -390,6 +405,9 @@ func (c *liveConn) fails(typ string, fields map[string]any, code string) reply {
 	require.Equal(c.tb, "error", f.Type, "%s: %s %v answered %s", c.who, typ, fields, f)
 	assert.Equal(c.tb, code, r.Code, "%s: %s %v answered %s", c.who, typ, fields, f)
 	assert.NotEmpty(c.tb, r.Message, "an error frame needs a message: %s", f)
+	if assert.NotEmpty(c.tb, r.Errors, "an error frame lists its problems: %s", f) {
+		assert.Equal(c.tb, apiError{r.Code, r.Message, r.Field}, r.Errors[0], "the first problem is the frame's own: %s", f)
+	}
 	return r
 }
 

@@ -44,7 +44,7 @@ func TestLiveBadFrames(t *testing.T) {
 				{"JSON without type", `{"data":{"request_id":"bf-1","trip_id":"` + tr.ID + `"}}`, "", "bad_request", ""},
 				{"an empty type", `{"type":"","data":{"request_id":"bf-2","trip_id":"` + tr.ID + `"}}`, "", "bad_request", ""},
 				{"unknown type", `{"type":"teleport","data":{"request_id":"bf-3","trip_id":"` + tr.ID + `"}}`, "bf-3", "invalid", "type"},
-				{"missing request_id", `{"type":"accept","data":{"trip_id":"` + tr.ID + `"}}`, "", "invalid", "request_id"},
+				{"decline without trip_id nor request_id", `{"type":"decline","data":{}}`, "", "invalid", "trip_id"},
 				{"request_id too long", `{"type":"accept","data":{"request_id":"` + strings.Repeat("r", 65) + `","trip_id":"` + tr.ID + `"}}`, strings.Repeat("r", 65), "invalid", "request_id"},
 				{"accept without trip_id", `{"type":"accept","data":{"request_id":"bf-4"}}`, "bf-4", "invalid", "trip_id"},
 				{"decline without trip_id", `{"type":"decline","data":{"request_id":"bf-5"}}`, "bf-5", "invalid", "trip_id"},

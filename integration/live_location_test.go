@@ -42,7 +42,7 @@ func TestLiveLocation(t *testing.T) {
 
 			sock.fails("location", map[string]any{"lat": home.Lat, "lng": home.Lng}, "conflict") // offline
 			r := sock.ack("presence", map[string]any{"status": "online", "location": home})
-			assert.JSONEq(t, `{"status":"online"}`, string(r.Result))
+			assert.JSONEq(t, `{"status":"online","location":{"lat":`+fmt.Sprint(home.Lat)+`,"lng":`+fmt.Sprint(home.Lng)+`},"location_source":"given"}`, string(r.Result))
 			on := board.wait(frameWait, "the driver online on the board", func(f frame) bool {
 				return f.Type == "driver" && f.str("driver_id") == drv.ID && f.str("status") == "online"
 			})

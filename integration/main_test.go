@@ -1,6 +1,7 @@
 package integration
 
 import (
+	"flag"
 	"fmt"
 	"os"
 	"os/exec"
@@ -37,7 +38,14 @@ func runMain(m *testing.M) int {
 		fmt.Fprintf(os.Stderr, "integration: go build ./cmd/heartlink: %v\n%s", err, out)
 		return 1
 	}
-	return m.Run()
+	code := m.Run()
+	// Run whole, the suite must call every operation of the document.
+	whole := flag.Lookup("test.run").Value.String() == "" && flag.Lookup("test.skip").Value.String() == "" && !testing.Short()
+	if !openAPI.report(os.Stderr, whole) && code == 0 {
+		fmt.Fprintln(os.Stderr, "FAIL: the suite's traffic does not match httpapi/openapi.json, or leaves some of it unchecked")
+		code = 1
+	}
+	return code
 }
 
 // moduleRoot asks the go command where go.mod is, so that the suite works

@@ -20,12 +20,16 @@ const adminToken = "integration-coordinator-token-0001"
 
 // baseFlags are the flags of every server: a free port, a quick dispatch
 // worker, and no rate limits, which only the rate-limit test switches on
-// (the setup of a 50-driver race would trip them otherwise).
+// (the setup of a 50-driver race would trip them otherwise). Trips are
+// offered as they are booked, however far ahead: most tests book trips
+// hours apart so that they never share a car; the rolling plan of advance
+// trips has tests of its own (advance_test.go) with its own settings.
 var baseFlags = []string{
 	"-addr", "127.0.0.1:0",
 	"-tick", "50ms",
 	"-rate-per-address", "0",
 	"-rate-per-token", "0",
+	"-plan-horizon", "0",
 }
 
 // server is one heartlink process. Its log is what it wrote to stderr.

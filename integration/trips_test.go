@@ -36,6 +36,14 @@ func examTrip(in time.Duration) tripRequest {
 	}
 }
 
+// full makes r a trip of four riders, which fills a car of four seats: no
+// other trip can share the car while they ride.
+func full(r tripRequest) tripRequest {
+	first := r.Riders[0]
+	r.Riders = []rider{first, {Name: first.Name + " B"}, {Name: first.Name + " C"}, {Name: first.Name + " D"}}
+	return r
+}
+
 // request books a trip and checks the 201.
 func (r *requester) request(req tripRequest) trip {
 	r.tb.Helper()

@@ -184,3 +184,58 @@ func flood(tb testing.TB, c *client, path string) {
 	require.NoError(tb, err, "Retry-After %q is whole seconds", ra)
 	assert.True(tb, secs >= time.Second && secs <= 5*time.Second, "Retry-After %q", ra)
 }
+
+// TestEveryProblemAtOnce sends requests with several mistakes: each is
+// refused with every field at fault listed in "errors", in the order of
+// the form, the first also in "error" for clients that read one; nothing
+// changes.
+func TestEveryProblemAtOnce(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b backend) {
+		srv := startServer(t, b)
+		f := newFixture(t, srv)
+		badShift := shiftIn(3, 0)
+		badShift.End = "06:00"
+		noArea := shiftIn(4, 2)
+		noArea.Area = nil
+		campaign := newCampaignDraft(closedWindow(), shiftIn(2, 3), badShift, noArea)
+		campaign.Name = " "
+		campaign.SignupOpens = "every morning"
+
+		for _, c := range []struct {
+			name   string
+			path   string
+			body   any
+			fields []string
+		}{
+			{"a driver", "/api/v1/drivers",
+				raw(`{"name":"","phone":"12","vehicle":{"plate":"","seats":0},"home":{"lat":91,"lng":181}}`),
+				[]string{"name", "phone", "vehicle.plate", "vehicle.seats", "home.lat", "home.lng"}},
+			{"a requester", "/api/v1/requesters", requesterRegistration{Name: "", Kind: "hotel", Phone: "x"},
+				[]string{"name", "kind", "phone"}},
+			{"a place", "/api/v1/places", raw(`{"name":"","kind":"shop"}`),
+				[]string{"name", "kind", "lat", "lng"}},
+			{"a campaign", "/api/v1/campaigns", campaign,
+				[]string{"name", "signup_opens", "shifts[1].end", "shifts[1].cars_needed", "shifts[2].area"}},
+		} {
+			t.Run(c.name, func(t *testing.T) {
+				f := f.in(t)
+				before := f.snapshot()
+				first, all := f.admin.post(c.path, c.body).failsAll(t, http.StatusUnprocessableEntity, "invalid")
+				var fields []string
+				for _, e := range all {
+					fields = append(fields, e.Field)
+					assert.Equal(t, "invalid", e.Code, "%+v", e)
+					assert.NotEmpty(t, e.Message, "%+v", e)
+				}
+				assert.Equal(t, c.fields, fields, "the fields at fault, in order")
+				assert.Equal(t, c.fields[0], first.Field, "error names the first")
+				assert.Equal(t, before, f.snapshot(), "a refused request changes nothing")
+			})
+		}
+
+		t.Run("one problem is a list of one", func(t *testing.T) {
+			e, all := f.in(t).admin.get("/api/v1/trips/trp_doesnotexist").failsAll(t, http.StatusNotFound, "not_found")
+			assert.Equal(t, []apiError{e}, all)
+		})
+	})
+}

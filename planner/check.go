@@ -76,7 +76,7 @@ func Check(p *Problem, opts Options, plan *Plan) error {
 				if st.Time < s.Earliest {
 					bad("student %d picked up at %d, before %d", s.ID, st.Time, s.Earliest)
 				}
-				seats++
+				seats += s.seats()
 				carried++
 				if s.Wheelchair {
 					wc++
@@ -94,7 +94,7 @@ func Check(p *Problem, opts Options, plan *Plan) error {
 					continue
 				}
 				delete(boardedAt, s.ID)
-				seats--
+				seats -= s.seats()
 				if s.Wheelchair {
 					wc--
 				}

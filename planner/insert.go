@@ -24,7 +24,7 @@ var noInsertion = insertion{route: -1, cost: 1 << 30}
 func (m *model) bestIn(r *route, ri int32, ti int32, best *insertion, skip func() bool) {
 	tk := &m.tasks[ti]
 	v := &m.cars[r.car]
-	if r.students >= m.maxPerCar || v.seats < 1 || (tk.wc && v.wc < 1) {
+	if r.students >= m.maxPerCar || v.seats < tk.seats || (tk.wc && v.wc < 1) {
 		return
 	}
 	rowP, rowQ := m.row(tk.pick), m.row(tk.drop)
@@ -42,7 +42,7 @@ func (m *model) bestIn(r *route, ri int32, ti int32, best *insertion, skip func(
 		if prevDone+m.board+tk.direct > tk.deadline {
 			break // times only grow along a route
 		}
-		if load >= v.seats || (tk.wc && wc >= v.wc) {
+		if load+tk.seats > v.seats || (tk.wc && wc >= v.wc) {
 			continue
 		}
 		lp := rowP[prevLoc]
@@ -97,7 +97,7 @@ func (m *model) bestIn(r *route, ri int32, ti int32, best *insertion, skip func(
 		}
 		for j := i + 1; j <= n; j++ {
 			p := &stops[j-1]
-			if p.load >= v.seats || (tk.wc && p.wc >= v.wc) {
+			if p.load+tk.seats > v.seats || (tk.wc && p.wc >= v.wc) {
 				break
 			}
 			done := p.t + delta1 + m.service(p.code)

@@ -19,6 +19,7 @@ type task struct {
 	limit      int32 // longest ride allowed
 	direct     int32 // seconds, home to site
 	wc         bool
+	seats      int8 // seats the task takes
 }
 
 // vehicle is a car as the search sees it.
@@ -95,6 +96,7 @@ func compile(p *Problem, o Options) *model {
 			soft:     int32(s.ArriveBy - o.Margin),
 			direct:   int32(o.Travel.Seconds(s.Pickup, s.SitePos)),
 			wc:       s.Wheelchair,
+			seats:    int8(min(s.seats(), 127)),
 		}
 		m.tasks[i].limit = int32(o.MaxRide.rideLimit(Seconds(m.tasks[i].direct)))
 	}
@@ -157,7 +159,7 @@ func soloCars(m *model, tk *task) []int32 {
 	row := m.row(tk.pick)
 	for ci := range m.cars {
 		v := &m.cars[ci]
-		if v.seats < 1 || (tk.wc && v.wc < 1) || m.maxPerCar < 1 {
+		if v.seats < tk.seats || (tk.wc && v.wc < 1) || m.maxPerCar < 1 {
 			continue
 		}
 		tp := max(v.ready+row[v.home].s, tk.early)

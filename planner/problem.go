@@ -33,7 +33,13 @@ type Student struct {
 	Earliest   Seconds // no pick-up before this time (07:00 in the benchmark)
 	ArriveBy   Seconds // the gate; drop-off must begin by ArriveBy - Options.Margin
 	Wheelchair bool    // needs a wheelchair slot
+	// Seats is how many seats the trip takes (a student with a guardian,
+	// siblings); 0 means 1.
+	Seats int
 }
+
+// seats is how many seats s takes.
+func (s *Student) seats() int { return max(s.Seats, 1) }
 
 // Car is one volunteer car, starting from its driver's home.
 type Car struct {

@@ -46,13 +46,13 @@ func (m *model) refresh(r *route) bool {
 		l := m.legs[int(prevLoc)*m.n+int(s.loc)]
 		t := prevDone + l.s
 		if s.isDrop() {
-			load--
+			load -= tk.seats
 			if tk.wc {
 				wc--
 			}
 		} else {
 			t = max(t, tk.early)
-			load++
+			load += tk.seats
 			if tk.wc {
 				wc++
 			}

@@ -1,16 +1,19 @@
 -- accept.lua: give a trip to one driver, the one atomic step behind an
 -- accepted offer, a claim from the open list and an assignment by hand.
 -- Exactly one driver ever wins: the trip must still be open (and, for an
--- offer, the driver's offer still live), and the trip's span must not
--- overlap any span the driver already holds. Returns the trip as it now is.
+-- offer, the driver's offer still live), and the driver's route must still
+-- be at the version the insertion was computed for, so the new route keeps
+-- every rule of every trip on it. Returns the trip as it now is.
 --
--- KEYS[1] trip  [2] trip offers  [3] driver offers  [4] driver spans
+-- KEYS[1] trip  [2] trip offers  [3] driver offers  [4] driver route
 --     [5] deadlines  [6] audit  [7] open trips  [8] queue  [9] driver trips
---     [10] events
+--     [10] events  [11] trip proposals  [12] retime outbox
 -- ARGV[1] trip id  [2] driver id  [3] now ms  [4] mode: offer | claim | assign
---     [5] expected version (claim, assign)  [6] actor  [7] longest span ms
+--     [5] expected version (claim, assign)  [6] actor
+--     [7] the insertion (claim, assign; an offer's is stored with it, and
+--     given here only when refitted to a route that changed since)
 local id, d, now, mode = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4]
-local st = redis.call('HMGET', KEYS[1], 'status', 'version', 'driver', 'span_s', 'span_e', 'pickup', 'requester', 'arrive')
+local st = redis.call('HMGET', KEYS[1], 'status', 'version', 'driver', 'requester', 'arrive')
 if not st[1] then return {'missing'} end
 local status, version = st[1], st[2]
 local open = status == 'queued' or status == 'offered' or status == 'unassigned'
@@ -23,28 +26,26 @@ if not open then
   if active and st[3] ~= d then return {'taken', status} end
   return {'closed', status}
 end
-if now >= tonumber(st[8]) then return {'closed', 'overdue'} end
+if now >= tonumber(st[5]) then return {'closed', 'overdue'} end
+local proposal = ARGV[7]
 if mode == 'offer' then
   local exp = redis.call('HGET', KEYS[2], d)
   if not exp or tonumber(exp) <= now then return {'no_offer', status} end
+  if proposal == '' then proposal = redis.call('HGET', KEYS[11], d) end
+  if not proposal then return {'no_offer', status} end
 elseif version ~= ARGV[5] then
   return {'stale', status}
 end
 
--- Spans are scored by start and named "end:trip"; only those starting
--- within the longest span before this one can reach into it.
-local s_start, s_end = tonumber(st[4]), st[5]
-local from = '(' .. tostring(s_start - tonumber(ARGV[7]))
-for _, m in ipairs(redis.call('ZRANGEBYSCORE', KEYS[4], from, '(' .. s_end)) do
-  local e, other = string.match(m, '^(%d+):(.+)$')
-  if tonumber(e) > s_start then return {'clash', other} end
-end
+local p = cjson.decode(proposal)
+local rv = apply_route(KEYS[4], KEYS[12], d, p, ARGV[3])
+if not rv then return {'conflict', status} end
 
 local v = tonumber(version) + 1
-redis.call('HSET', KEYS[1], 'status', 'assigned', 'driver', d, 'version', v, 'updated', ARGV[3])
-redis.call('ZADD', KEYS[4], st[4], s_end .. ':' .. id)
-redis.call('ZADD', KEYS[9], st[6], id)
-local withdrawn = withdraw(KEYS[2], KEYS[5], id)
+redis.call('HSET', KEYS[1], 'status', 'assigned', 'driver', d, 'version', v, 'updated', ARGV[3],
+  'pickup', p.pickup, 'drop', p.drop)
+redis.call('ZADD', KEYS[9], p.pickup, id)
+local withdrawn = withdraw(KEYS[2], KEYS[11], KEYS[5], id)
 redis.call('ZREM', KEYS[3], id)
 redis.call('ZREM', KEYS[7], id)
 redis.call('ZREM', KEYS[8], id)
@@ -55,6 +56,7 @@ for _, w in ipairs(withdrawn) do
   if w ~= d then table.insert(others, w) end
 end
 emit(KEYS[10], 'assigned', 'driver:' .. d, cjson.encode({trip_id = id, version = v}))
+emit(KEYS[10], 'driver_route', 'board driver:' .. d, cjson.encode({driver_id = d, version = rv, trip_id = id}))
 withdrawn_event(KEYS[10], id, others, 'taken')
-trip_event(KEYS[10], id, action, 'assigned', v, st[7], d, true)
+trip_event(KEYS[10], id, action, 'assigned', v, st[4], d, true)
 return {'ok', tostring(v), table.concat(others, ','), unpack(redis.call('HGETALL', KEYS[1]))}

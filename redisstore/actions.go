@@ -2,9 +2,13 @@ package redisstore
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 
 	"github.com/heartlink/heartlink"
 	"github.com/heartlink/heartlink/dispatch"
@@ -27,23 +31,81 @@ func (s *Store) Accept(ctx context.Context, by heartlink.Principal, tripID strin
 	if err := mustDriver(by); err != nil {
 		return nil, err
 	}
-	t, res, err := s.accept(ctx, tripID, by.ID, "offer", 0, by.String())
-	if heartlink.ErrorCode(err) == heartlink.EClash {
-		// The driver cannot take what they were offered (they took an
-		// overlapping trip meanwhile): the offer moves on at once.
-		if derr := s.Decline(ctx, by, tripID); derr != nil && heartlink.ErrorCode(derr) != heartlink.EConflict {
-			s.log.Warn("decline after clash", "trip", tripID, "err", derr)
+	t, res, err := s.accept(ctx, tripID, by.ID, "offer", 0, by.String(), "")
+	for range maxRetries {
+		if res != "conflict" {
+			break
 		}
-		return nil, err
+		// The driver's route changed since the offer was made (they took
+		// another offer first). The trip is fitted into the route as it is
+		// now; if that keeps it about where the driver was shown it, the
+		// offer holds; if not, it moves on rather than apply a route the
+		// driver never saw.
+		proposal, fits, ferr := s.refit(ctx, tripID, by.ID)
+		if ferr != nil {
+			return nil, ferr
+		}
+		if !fits {
+			if derr := s.Decline(ctx, by, tripID); derr != nil && heartlink.ErrorCode(derr) != heartlink.EConflict {
+				s.log.Warn("decline after conflict", "trip", tripID, "err", derr)
+			}
+			return nil, heartlink.Errorf(heartlink.EConflict, "your route changed since this trip was offered and it no longer fits as offered; the offer was withdrawn")
+		}
+		t, res, err = s.accept(ctx, tripID, by.ID, "offer", 0, by.String(), proposal)
 	}
-	if err != nil || res != "no_offer" {
+	switch {
+	case res == "conflict":
+		return nil, heartlink.Errorf(heartlink.EConflict, "your route is changing fast; try again")
+	case err != nil || res != "no_offer":
 		return t, err
 	}
 	return s.claim(ctx, by, tripID, by.ID, "claim")
 }
 
+// refitTolerance is how far from the offered times a trip refitted into a
+// route that changed may go and still count as what the driver accepted.
+const refitTolerance = 10 * time.Minute
+
+// refit fits an offered trip into the driver's route as it is now. It
+// reports whether it still fits within refitTolerance of the pick-up and
+// drop-off the driver was offered, and the insertion to apply if so.
+func (s *Store) refit(ctx context.Context, tripID, driverID string) (string, bool, error) {
+	raw, err := s.rdb.HGet(ctx, s.keys.tripProposals(tripID), driverID).Result()
+	if errors.Is(err, redis.Nil) {
+		return "", false, nil
+	}
+	if err != nil {
+		return "", false, wrap(err, "offer")
+	}
+	var offered proposal
+	if err := json.Unmarshal([]byte(raw), &offered); err != nil {
+		return "", false, wrap(err, "decode offer")
+	}
+	t, err := s.load(ctx, tripID)
+	if err != nil {
+		return "", false, err
+	}
+	c, err := s.candidate(ctx, driverID, t)
+	if err != nil {
+		return "", false, err
+	}
+	ins, why := s.policy.Fit(t, c)
+	if why != dispatch.Eligible {
+		return "", false, nil
+	}
+	near := func(a time.Time, b int64) bool {
+		d := a.Sub(fromMs(b))
+		return d <= refitTolerance && d >= -refitTolerance
+	}
+	if !near(ins.Stops[ins.Pickup].At, offered.Pickup) || !near(ins.Stops[ins.Dropoff].At, offered.Drop) {
+		return "", false, nil
+	}
+	return s.proposalOf(&ins, offered.Offer...), true, nil
+}
+
 // Assign gives a trip to a named driver by hand. The driver must fit the
-// trip (seats, wheelchair, minors) and be free, but need not be online.
+// trip (seats, wheelchair, minors) and it must fit their route, but they
+// need not be online.
 func (s *Store) Assign(ctx context.Context, by heartlink.Principal, tripID, driverID string) (*dispatch.Trip, error) {
 	if err := mustCoordinator(by); err != nil {
 		return nil, err
@@ -54,50 +116,57 @@ func (s *Store) Assign(ctx context.Context, by heartlink.Principal, tripID, driv
 	return s.claim(ctx, by, tripID, driverID, "assign")
 }
 
-// claim checks eligibility against the trip as read, then takes it at that
-// version, reading again if it changed in between.
+// claim fits the trip as read into the driver's route as read, then takes
+// both at those versions, reading again if either changed in between.
 func (s *Store) claim(ctx context.Context, by heartlink.Principal, tripID, driverID, mode string) (*dispatch.Trip, error) {
 	for range maxRetries {
 		t, err := s.load(ctx, tripID)
 		if err != nil {
 			return nil, err
 		}
-		c, err := s.candidate(ctx, driverID)
+		if !t.Open() {
+			// Let the script say what became of it (taken, mine, closed).
+			t, _, err := s.accept(ctx, tripID, driverID, mode, t.Version, by.String(), "")
+			return t, err
+		}
+		c, err := s.candidate(ctx, driverID, t)
 		if err != nil {
 			if heartlink.ErrorCode(err) == heartlink.ENotFound && mode == "assign" {
 				return nil, heartlink.FieldError(heartlink.EInvalid, "driver_id", "no driver %q", driverID)
 			}
 			return nil, err
 		}
-		switch why := s.policy.CheckVehicle(t, c); why {
-		case dispatch.Eligible:
-		case dispatch.ScheduleClash:
-			return nil, heartlink.Errorf(heartlink.EClash, "the trip overlaps a trip the driver already holds")
+		ins, why := s.policy.Fit(t, c)
+		switch {
+		case why == dispatch.Eligible:
+		case why.RouteBound():
+			return nil, heartlink.Errorf(heartlink.EClash, "the trip does not fit the driver's route: %s", why)
+		case mode == "assign":
+			return nil, heartlink.FieldError(heartlink.EInvalid, "driver_id", "this driver cannot take the trip: %s", why)
 		default:
-			if mode == "assign" {
-				return nil, heartlink.FieldError(heartlink.EInvalid, "driver_id", "this driver cannot take the trip: %s", why)
-			}
 			return nil, heartlink.Errorf(heartlink.EForbidden, "you cannot take this trip: %s", why)
 		}
-		t, res, err := s.accept(ctx, tripID, driverID, mode, t.Version, by.String())
-		if err != nil || res != "stale" {
+		t, res, err := s.accept(ctx, tripID, driverID, mode, t.Version, by.String(), s.proposalOf(&ins))
+		if err != nil || (res != "stale" && res != "conflict") {
 			return t, err
 		}
 	}
-	return nil, heartlink.Errorf(heartlink.EConflict, "the trip is changing fast; try again")
+	return nil, heartlink.Errorf(heartlink.EConflict, "the trip or the driver's route is changing fast; try again")
 }
 
 // accept runs accept.lua and turns its answer into a trip or an error.
-// "no_offer" and "stale" come back as res with no error, for the caller.
-func (s *Store) accept(ctx context.Context, tripID, driverID, mode string, version int64, actor string) (*dispatch.Trip, string, error) {
+// "no_offer", "stale" and "conflict" come back as res with no error, for
+// the caller.
+func (s *Store) accept(ctx context.Context, tripID, driverID, mode string, version int64, actor, proposal string) (*dispatch.Trip, string, error) {
 	now := s.now()
 	keys := []string{
 		s.keys.trip(tripID), s.keys.tripOffers(tripID), s.keys.driverOffers(driverID),
-		s.keys.driverSpans(driverID), s.keys.deadlines(), s.keys.tripAudit(tripID),
+		s.keys.driverRoute(driverID), s.keys.deadlines(), s.keys.tripAudit(tripID),
 		s.keys.open(), s.keys.queue(), s.keys.driverTrips(driverID), s.keys.events(),
+		s.keys.tripProposals(tripID), s.keys.retime(),
 	}
 	res, err := s.scripts.accept.Run(ctx, s.rdb, keys, tripID, driverID, ms(now), mode, version,
-		actor, dispatch.MaxSpan.Milliseconds()).StringSlice()
+		actor, proposal).StringSlice()
 	if err != nil {
 		return nil, "", wrap(err, "accept")
 	}
@@ -113,6 +182,7 @@ func (s *Store) accept(ctx context.Context, tripID, driverID, mode string, versi
 		}
 		if res[0] == "ok" {
 			s.count(func(st *Stats) { st.Accepted++ })
+			s.nudge() // the route may need retiming
 		}
 		return t, res[0], nil
 	case "missing":
@@ -121,8 +191,6 @@ func (s *Store) accept(ctx context.Context, tripID, driverID, mode string, versi
 		return nil, "", heartlink.Errorf(heartlink.ETaken, "another driver has this trip")
 	case "closed":
 		return nil, "", heartlink.Errorf(heartlink.EConflict, "the trip is %s", res[1])
-	case "clash":
-		return nil, "", heartlink.Errorf(heartlink.EClash, "the trip overlaps trip %s, which the driver already holds", res[1])
 	}
 	return nil, res[0], nil
 }
@@ -159,6 +227,7 @@ func (s *Store) answer(ctx context.Context, tripID, driverID string, a dispatch.
 	keys := []string{
 		s.keys.trip(tripID), s.keys.tripOffers(tripID), s.keys.driverOffers(driverID),
 		s.keys.deadlines(), s.keys.tripAudit(tripID), s.keys.queue(), s.keys.events(),
+		s.keys.tripProposals(tripID),
 	}
 	res, err := s.scripts.answer.Run(ctx, s.rdb, keys, tripID, driverID, now.UnixMilli(), string(a), actor,
 		now.UnixMilli()+s.policy.Lease.Milliseconds()).StringSlice()
@@ -237,21 +306,31 @@ func (s *Store) transition(ctx context.Context, by heartlink.Principal, tripID s
 		if tr.To.Ended() {
 			flags += "e"
 		}
-		spanMember := strconv.FormatInt(ms(t.Span.End), 10) + ":" + t.ID
-		endedMember := spanMember
-		if tr.To == dispatch.Completed && driver != "" && now.Before(t.Span.End) {
-			// Done sooner than planned: the driver is free from now on.
-			flags += "x"
-			endedMember = strconv.FormatInt(ms(now), 10) + ":" + t.ID
+		// Progress and dropping out change the driver's route: the pick-up
+		// is made, or the trip's stops leave it. The route is read here and
+		// changed in the script only if still at the version read.
+		routeVersion, stops := int64(0), ""
+		if driver != "" && (tr.Frees || tr.To == dispatch.PickedUp || tr.To == dispatch.Completed) {
+			r, err := s.DriverRoute(ctx, system, driver)
+			if err != nil {
+				return nil, err
+			}
+			flags += "r"
+			routeVersion = r.Version
+			if tr.To == dispatch.PickedUp {
+				stops = encodeStops(dispatch.Boarded(r.Stops, t.ID, now))
+			} else {
+				stops = encodeStops(dispatch.Without(r.Stops, t.ID))
+			}
 		}
 		keys := []string{
-			s.keys.trip(t.ID), s.keys.tripAudit(t.ID), s.keys.driverSpans(driver), s.keys.open(),
+			s.keys.trip(t.ID), s.keys.tripAudit(t.ID), s.keys.driverRoute(driver), s.keys.open(),
 			s.keys.queue(), s.keys.driverTrips(driver), s.keys.tripOffers(t.ID), s.keys.deadlines(),
-			s.keys.tripTried(t.ID), s.keys.events(),
+			s.keys.tripTried(t.ID), s.keys.events(), s.keys.tripProposals(t.ID),
 		}
 		res, err := s.scripts.transition.Run(ctx, s.rdb, keys, t.ID, t.Version, ms(now), by.String(),
-			string(tr.Action), string(t.Status), string(tr.To), driver, flags, spanMember,
-			ms(now.Add(s.policy.Lease)), ms(t.ArriveBy), endedMember).StringSlice()
+			string(tr.Action), string(t.Status), string(tr.To), driver, flags, routeVersion,
+			ms(now.Add(s.policy.Lease)), ms(t.ArriveBy), stops).StringSlice()
 		if err != nil {
 			return nil, wrap(err, "transition")
 		}

@@ -6,7 +6,7 @@
 -- that removes the deadline entry goes on.
 --
 -- KEYS[1] trip  [2] trip offers  [3] driver offers  [4] deadlines  [5] audit
---     [6] queue  [7] events
+--     [6] queue  [7] events  [8] trip proposals
 -- ARGV[1] trip id  [2] driver id  [3] now ms  [4] action: declined | expired
 --     [5] actor  [6] lease until ms
 local id, d, now, action = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4]
@@ -20,6 +20,7 @@ else
   redis.call('ZREM', KEYS[4], member)
 end
 redis.call('HDEL', KEYS[2], d)
+redis.call('HDEL', KEYS[8], d)
 redis.call('ZREM', KEYS[3], id)
 
 local st = redis.call('HMGET', KEYS[1], 'status', 'version', 'requester')

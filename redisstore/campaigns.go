@@ -109,35 +109,42 @@ func (s *Store) Campaign(ctx context.Context, id string) (*campaign.Campaign, ma
 	if err != nil {
 		return nil, nil, err
 	}
-	fills, err := s.fills(ctx, c)
+	fills, err := s.fills(ctx, []*campaign.Campaign{c})
 	return c, fills, err
 }
 
-func (s *Store) fills(ctx context.Context, c *campaign.Campaign) (map[string]campaign.Fill, error) {
-	conf := make([]*redis.IntCmd, len(c.Shifts))
-	wait := make([]*redis.IntCmd, len(c.Shifts))
+// fills reads how full every shift of the campaigns is, by shift id, in one
+// pipelined round trip.
+func (s *Store) fills(ctx context.Context, cs []*campaign.Campaign) (map[string]campaign.Fill, error) {
+	type counts struct{ conf, wait *redis.IntCmd }
+	cmds := map[string]counts{}
 	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		for i, sh := range c.Shifts {
-			conf[i] = p.ZCard(ctx, s.keys.shiftConfirmed(c.ID, sh.ID))
-			wait[i] = p.ZCard(ctx, s.keys.shiftWaiting(c.ID, sh.ID))
+		for _, c := range cs {
+			for _, sh := range c.Shifts {
+				cmds[sh.ID] = counts{
+					p.ZCard(ctx, s.keys.shiftConfirmed(c.ID, sh.ID)),
+					p.ZCard(ctx, s.keys.shiftWaiting(c.ID, sh.ID)),
+				}
+			}
 		}
 		return nil
 	})
 	if err != nil {
 		return nil, wrap(err, "shift fill")
 	}
-	out := make(map[string]campaign.Fill, len(c.Shifts))
-	for i, sh := range c.Shifts {
-		out[sh.ID] = campaign.Fill{Confirmed: int(conf[i].Val()), Waiting: int(wait[i].Val())}
+	out := make(map[string]campaign.Fill, len(cmds))
+	for id, n := range cmds {
+		out[id] = campaign.Fill{Confirmed: int(n.conf.Val()), Waiting: int(n.wait.Val())}
 	}
 	return out, nil
 }
 
-// Campaigns lists every campaign, newest first.
-func (s *Store) Campaigns(ctx context.Context) ([]*campaign.Campaign, error) {
+// Campaigns lists every campaign, newest first, with the fill of each
+// shift by shift id.
+func (s *Store) Campaigns(ctx context.Context) ([]*campaign.Campaign, map[string]campaign.Fill, error) {
 	ids, err := s.rdb.ZRevRange(ctx, s.keys.campaigns(), 0, 499).Result()
 	if err != nil || len(ids) == 0 {
-		return []*campaign.Campaign{}, wrap(err, "campaigns")
+		return []*campaign.Campaign{}, map[string]campaign.Fill{}, wrap(err, "campaigns")
 	}
 	ks := make([]string, len(ids))
 	for i, id := range ids {
@@ -145,7 +152,7 @@ func (s *Store) Campaigns(ctx context.Context) ([]*campaign.Campaign, error) {
 	}
 	vals, err := s.rdb.MGet(ctx, ks...).Result()
 	if err != nil {
-		return nil, wrap(err, "campaigns")
+		return nil, nil, wrap(err, "campaigns")
 	}
 	out := make([]*campaign.Campaign, 0, len(vals))
 	for _, v := range vals {
@@ -154,7 +161,11 @@ func (s *Store) Campaigns(ctx context.Context) ([]*campaign.Campaign, error) {
 			out = append(out, &c)
 		}
 	}
-	return out, nil
+	fills, err := s.fills(ctx, out)
+	if err != nil {
+		return nil, nil, err
+	}
+	return out, fills, nil
 }
 
 // SignUp puts the driver by on a shift: confirmed while it has room, else

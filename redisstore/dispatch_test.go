@@ -72,13 +72,15 @@ func TestAcceptRaceHasOneWinner(t *testing.T) {
 	})
 }
 
-func TestOneDriverCannotHoldOverlappingTrips(t *testing.T) {
+func TestOneDriverHoldsOnlyWhatFits(t *testing.T) {
 	eachBackend(t, func(t *testing.T, b redistest.Backend) {
 		f := newFixture(t, b, nil)
 		school := f.requester()
 		d := f.driver(near(0.5))
-		// Ten trips for the same morning, all overlapping; the driver claims
-		// all of them at once from ten clients.
+		// Ten students of one street to one school this hour, all offered to
+		// the one driver near, who accepts every offer at once from ten
+		// clients: the car takes as many as fit, pooled and chained, and the
+		// rest are refused, never squeezed in.
 		var trips []*dispatch.Trip
 		for i := range 10 {
 			trips = append(trips, f.request(school, time.Hour+time.Duration(i)*time.Minute))
@@ -89,15 +91,18 @@ func TestOneDriverCannotHoldOverlappingTrips(t *testing.T) {
 			wg.Go(func() { _, errs[i] = f.store().Accept(f.ctx, d, tr.ID) })
 		}
 		wg.Wait()
-		held := 0
+		accepted := 0
 		for i, err := range errs {
 			if err == nil {
-				held++
+				accepted++
 				continue
 			}
-			assert.Equal(t, heartlink.EClash, heartlink.ErrorCode(err), "trip %d: %v", i, err)
+			assert.Contains(t, []string{heartlink.EConflict, heartlink.EClash}, heartlink.ErrorCode(err), "trip %d: %v", i, err)
 		}
-		assert.Equal(t, 1, held, "a driver holds exactly one of overlapping trips")
+		held := f.checkRoutes(4, d)
+		assert.Equal(t, accepted, held[d.ID], "every accepted trip is on the route, and only those")
+		assert.GreaterOrEqual(t, accepted, 4, "a car of four seats carries four neighbours together")
+		assert.Less(t, accepted, 10, "but not ten students in one hour")
 	})
 }
 
@@ -230,8 +235,8 @@ func TestProgressInOrderByItsDriverOnly(t *testing.T) {
 func TestNobodyOnlineKeepsTheTripQueuedUntilSomeoneIs(t *testing.T) {
 	eachBackend(t, func(t *testing.T, b redistest.Backend) {
 		f := newFixture(t, b, nil)
-		trip := f.request(f.requester(), 3*time.Hour)
-		assert.Equal(t, dispatch.Queued, trip.Status, "nobody to ask yet, and hours to go")
+		trip := f.request(f.requester(), 100*time.Minute)
+		assert.Equal(t, dispatch.Queued, trip.Status, "nobody to ask yet, and time to go")
 
 		d := f.driver(near(0.5))
 		f.clock.Advance(f.pol.RetryAfter)
@@ -305,7 +310,7 @@ func TestSearchWidensToTheLargestRadius(t *testing.T) {
 		f := newFixture(t, b, nil)
 		far := f.driver(near(15))
 		tooFar := f.driver(near(40))
-		trip := f.request(f.requester(), time.Hour)
+		trip := f.request(f.requester(), 2*time.Hour)
 		assert.Equal(t, []string{trip.ID}, f.offers(far), "15 km is within the 25 km reach")
 		assert.Empty(t, f.offers(tooFar))
 	})
@@ -371,41 +376,66 @@ func TestOverdueTripsCannotBeTakenAndLeaveTheOpenList(t *testing.T) {
 	})
 }
 
-func TestFinishingEarlyFreesTheDriver(t *testing.T) {
+func TestADroppedOffTripFreesItsSeats(t *testing.T) {
 	eachBackend(t, func(t *testing.T, b redistest.Backend) {
 		f := newFixture(t, b, nil)
 		d := f.driver(near(0.5))
 		school := f.requester()
-		first := f.request(school, time.Hour)
-		_, err := f.s.Accept(f.ctx, d, first.ID)
+		r := f.tripRequest(40 * time.Minute)
+		r.Riders = []dispatch.Rider{{Name: "A"}, {Name: "B"}, {Name: "C"}, {Name: "D"}}
+		full, err := f.s.Request(f.ctx, school, r)
 		require.NoError(t, err)
-		next := f.request(school, time.Hour+20*time.Minute) // overlaps the first as planned
+		_, err = f.s.Accept(f.ctx, d, full.ID)
+		require.NoError(t, err)
+		next := f.request(school, 45*time.Minute) // too soon to be driven after the first
 		_, err = f.s.Accept(f.ctx, d, next.ID)
-		require.Equal(t, heartlink.EClash, heartlink.ErrorCode(err))
+		require.Equal(t, heartlink.EClash, heartlink.ErrorCode(err), "four riders fill the car: %v", err)
 		for _, step := range []dispatch.Step{dispatch.StepArrived, dispatch.StepPickedUp, dispatch.StepCompleted} {
-			_, err := f.s.Progress(f.ctx, d, first.ID, step)
+			_, err := f.s.Progress(f.ctx, d, full.ID, step)
 			require.NoError(t, err)
 		}
-		// Done 55 minutes before the planned end: the next trip fits now.
+		route, err := f.s.DriverRoute(f.ctx, d, d.ID)
+		require.NoError(t, err)
+		assert.Empty(t, route.Stops, "a trip dropped off leaves the route at once")
 		_, err = f.s.Accept(f.ctx, d, next.ID)
-		assert.NoError(t, err)
+		assert.NoError(t, err, "the seats are free again")
 	})
 }
 
-func TestAClashingOfferMovesOn(t *testing.T) {
+func TestAnOfferThatNoLongerFitsMovesOn(t *testing.T) {
 	eachBackend(t, func(t *testing.T, b redistest.Backend) {
 		f := newFixture(t, b, nil)
 		busy := f.driver(near(0.5))
 		other := f.driver(near(2))
 		school := f.requester()
-		a := f.request(school, time.Hour)
-		bTrip := f.request(school, time.Hour+5*time.Minute)
-		require.ElementsMatch(t, []string{a.ID, bTrip.ID}, f.offers(busy), "both offered to the nearest")
-		_, err := f.s.Accept(f.ctx, busy, a.ID)
+		r := f.tripRequest(40 * time.Minute)
+		r.Riders = []dispatch.Rider{{Name: "A"}, {Name: "B"}, {Name: "C"}, {Name: "D"}}
+		a, err := f.s.Request(f.ctx, school, r)
+		require.NoError(t, err)
+		bTrip := f.request(school, 45*time.Minute)
+		require.ElementsMatch(t, []string{a.ID, bTrip.ID}, f.offers(busy), "both offered to the nearest, each fits the empty car")
+		_, err = f.s.Accept(f.ctx, busy, a.ID)
 		require.NoError(t, err)
 		_, err = f.s.Accept(f.ctx, busy, bTrip.ID)
-		require.Equal(t, heartlink.EClash, heartlink.ErrorCode(err))
+		require.Equal(t, heartlink.EConflict, heartlink.ErrorCode(err), "the car is full now: %v", err)
 		assert.Equal(t, []string{bTrip.ID}, f.offers(other), "the offer the busy driver cannot take moves on")
+		f.checkRoutes(4, busy, other)
+	})
+}
+
+func TestAnOfferStillFittingAfterAnotherIsAcceptedHolds(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b redistest.Backend) {
+		f := newFixture(t, b, nil)
+		d := f.driver(near(0.5))
+		school := f.requester()
+		a := f.request(school, time.Hour)
+		c := f.request(school, time.Hour+2*time.Minute)
+		require.ElementsMatch(t, []string{a.ID, c.ID}, f.offers(d))
+		for _, id := range []string{a.ID, c.ID} {
+			_, err := f.s.Accept(f.ctx, d, id)
+			require.NoError(t, err, "two neighbours share the car, though both offers were made to the empty one")
+		}
+		assert.Equal(t, 2, f.checkRoutes(4, d)[d.ID])
 	})
 }
 

@@ -32,32 +32,34 @@ func (s *Store) search(ctx context.Context, p redis.Pipeliner, t *dispatch.Trip,
 			Radius: radiusKm, RadiusUnit: "km",
 			Sort: "ASC", Count: count,
 		},
-		WithDist: true,
+		WithDist: true, WithCoord: true,
 	})
 }
 
-// candidateReads are the pipelined reads behind one Candidate: two
-// commands, the driver's attributes and their spans from the start of the
-// load window on. LoadWindow is longer than MaxSpan, so those spans hold
-// every one that could overlap a trip that has not yet started, and their
-// number is the driver's recent load.
+// candidateReads are the pipelined reads behind one Candidate, three
+// commands: the driver's attributes, their route, and how many trips they
+// took from the start of the load window on.
 type candidateReads struct {
-	attrs *redis.SliceCmd
-	spans *redis.ZSliceCmd
+	attrs  *redis.SliceCmd
+	route  *redis.SliceCmd
+	recent *redis.IntCmd
 }
 
 func (s *Store) readCandidate(ctx context.Context, p redis.Pipeliner, id string, now time.Time) candidateReads {
-	from := now.Add(-max(s.policy.LoadWindow, dispatch.MaxSpan))
+	from := now.Add(-s.policy.LoadWindow)
 	return candidateReads{
-		attrs: p.HMGet(ctx, s.keys.driver(id), "status", "seen", "seats", "wc", "vm"),
-		spans: p.ZRangeArgsWithScores(ctx, redis.ZRangeArgs{Key: s.keys.driverSpans(id),
-			Start: strconv.FormatInt(ms(from), 10), Stop: "+inf", ByScore: true}),
+		attrs:  p.HMGet(ctx, s.keys.driver(id), "status", "seen", "seats", "wc", "vm", "lat", "lng", "hlat", "hlng"),
+		route:  s.readRoute(ctx, p, id),
+		recent: p.ZCount(ctx, s.keys.driverTrips(id), strconv.FormatInt(ms(from), 10), "+inf"),
 	}
 }
 
-func (r candidateReads) candidate(id string, dist float64, loadFrom time.Time) (dispatch.Candidate, bool) {
+// candidate builds the Candidate read, its route timed from at (the
+// position the search found them at) from now on; a zero at means where
+// they are if the trip is soon and they are online, else home.
+func (r candidateReads) candidate(id string, dist float64, at *heartlink.Point, now time.Time, live bool) (dispatch.Candidate, bool) {
 	v := r.attrs.Val()
-	if len(v) < 5 || v[0] == nil {
+	if len(v) < 9 || v[0] == nil {
 		return dispatch.Candidate{}, false
 	}
 	c := dispatch.Candidate{DriverID: id, DistanceKm: dist, Status: fleet.Presence(str(v[0]))}
@@ -66,20 +68,27 @@ func (r candidateReads) candidate(id string, dist float64, loadFrom time.Time) (
 	c.Seats, _ = strconv.Atoi(str(v[2]))
 	c.Wheelchair = str(v[3]) == "1"
 	c.VerifiedMinors = str(v[4]) == "1"
-	for _, z := range r.spans.Val() {
-		end, _, _ := strings.Cut(z.Member.(string), ":")
-		e, _ := strconv.ParseInt(end, 10, 64)
-		sp := dispatch.Span{Start: fromMs(int64(z.Score)), End: fromMs(e)}
-		c.Spans = append(c.Spans, sp)
-		if !sp.Start.Before(loadFrom) {
-			c.RecentTrips++
+	if at == nil {
+		i := 7 // home
+		if live && c.Status == fleet.Online && v[5] != nil {
+			i = 5
 		}
+		lat, _ := strconv.ParseFloat(str(v[i]), 64)
+		lng, _ := strconv.ParseFloat(str(v[i+1]), 64)
+		at = &heartlink.Point{Lat: lat, Lng: lng}
 	}
+	c.Origin = dispatch.Origin{At: *at, Time: now}
+	route, err := routeOf(id, r.route)
+	if err != nil {
+		return dispatch.Candidate{}, false
+	}
+	c.Route = route
+	c.RecentTrips = int(r.recent.Val())
 	return c, true
 }
 
-// candidate reads one driver as a candidate, with all their spans.
-func (s *Store) candidate(ctx context.Context, id string) (*dispatch.Candidate, error) {
+// candidate reads one driver as a candidate for t.
+func (s *Store) candidate(ctx context.Context, id string, t *dispatch.Trip) (*dispatch.Candidate, error) {
 	now := s.now()
 	var r candidateReads
 	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
@@ -89,7 +98,8 @@ func (s *Store) candidate(ctx context.Context, id string) (*dispatch.Candidate, 
 	if err != nil && !errors.Is(err, redis.Nil) {
 		return nil, wrap(err, "read driver")
 	}
-	c, ok := r.candidate(id, 0, now.Add(-s.policy.LoadWindow))
+	live := t != nil && s.policy.UsesLiveLocation(t, now)
+	c, ok := r.candidate(id, 0, nil, now, live)
 	if !ok {
 		return nil, heartlink.Errorf(heartlink.ENotFound, "no driver %q", id)
 	}
@@ -116,7 +126,7 @@ func (s *Store) offer(ctx context.Context, t *dispatch.Trip, found []redis.GeoLo
 	}
 	radius, count := s.radii.first(t.Pickup.Point()), s.policy.SearchLimit
 	start := radius
-	var picked []dispatch.Candidate
+	var picked []dispatch.Pick
 	for round := 0; ; round++ {
 		if round == 0 {
 			s.radii.learn(t.Pickup.Point(), found, count)
@@ -164,13 +174,13 @@ func (s *Store) offer(ctx context.Context, t *dispatch.Trip, found []redis.GeoLo
 	exp := now.Add(s.policy.OfferTTL)
 	keys := []string{
 		s.keys.trip(t.ID), s.keys.tripOffers(t.ID), s.keys.tripTried(t.ID), s.keys.queue(),
-		s.keys.deadlines(), s.keys.tripAudit(t.ID), s.keys.events(),
+		s.keys.deadlines(), s.keys.tripAudit(t.ID), s.keys.events(), s.keys.tripProposals(t.ID),
 	}
-	offer, _ := json.Marshal(dispatch.OfferOf(t, exp))
-	args := []any{t.ID, t.Version, ms(now), ms(exp), mode, ms(now.Add(s.policy.RetryAfter)), offer}
+	args := []any{t.ID, t.Version, ms(now), ms(exp), mode, ms(now.Add(s.policy.RetryAfter))}
 	for _, c := range picked {
+		offer, _ := json.Marshal(s.policy.OfferOf(t, exp, &c.Insertion))
 		keys = append(keys, s.keys.driverOffers(c.DriverID))
-		args = append(args, c.DriverID)
+		args = append(args, c.DriverID, s.proposalOf(&c.Insertion, offer...), offer)
 	}
 	res, err := s.scripts.offer.Run(ctx, s.rdb, keys, args...).StringSlice()
 	if err != nil {
@@ -202,7 +212,7 @@ func (s *Store) campaignDrivers(ctx context.Context, t *dispatch.Trip) (first ma
 	if err != nil {
 		return nil, true, nil // the campaign is gone: dispatch as usual
 	}
-	sh, ok := c.ShiftAt(t.Pickup.Point(), t.PickupAt)
+	sh, ok := c.ShiftAt(t.Pickup.Point(), t.Earliest, t.ArriveBy)
 	if !ok {
 		return nil, true, nil
 	}
@@ -233,9 +243,9 @@ func (s *Store) readCandidates(ctx context.Context, found []redis.GeoLocation, n
 		return nil, wrap(err, "read candidates")
 	}
 	cands := make([]dispatch.Candidate, 0, len(found))
-	loadFrom := now.Add(-s.policy.LoadWindow)
 	for i, g := range found {
-		if c, ok := reads[i].candidate(g.Name, g.Dist, loadFrom); ok {
+		at := &heartlink.Point{Lat: g.Latitude, Lng: g.Longitude}
+		if c, ok := reads[i].candidate(g.Name, g.Dist, at, now, false); ok {
 			cands = append(cands, c)
 		}
 	}
@@ -321,6 +331,9 @@ func (s *Store) Work(ctx context.Context) error {
 		return err
 	}
 	if err := s.expireRoutes(ctx); err != nil {
+		return err
+	}
+	if err := s.workRetimes(ctx); err != nil {
 		return err
 	}
 	// Trips a day past their deadline leave the open list: it is read

@@ -46,10 +46,10 @@ func TestEveryChangeReachesItsAudiences(t *testing.T) {
 		_, err = f.s.Progress(f.ctx, winner, trip.ID, dispatch.StepArrived)
 		require.NoError(t, err)
 
-		assert.Equal(t, []string{"offer:", "assigned:", "trip:arrived"}, f.changes(start, "driver:"+winner.ID), "the winner is told once that the trip is theirs")
+		assert.Equal(t, []string{"offer:", "assigned:", "driver_route:", "trip:arrived"}, f.changes(start, "driver:"+winner.ID), "the winner is told once that the trip is theirs, and that their route changed")
 		assert.Equal(t, []string{"offer:", "offer_withdrawn:taken"}, f.changes(start, "driver:"+loser.ID))
 		assert.Equal(t, []string{"trip:queued", "trip:offered", "trip:assigned", "trip:arrived"}, f.changes(start, "requester:"+school.ID))
-		assert.Equal(t, []string{"trip:queued", "trip:offered", "trip:assigned", "trip:arrived"}, f.changes(start, "board"))
+		assert.Equal(t, []string{"trip:queued", "trip:offered", "driver_route:", "trip:assigned", "trip:arrived"}, f.changes(start, "board"))
 	})
 }
 

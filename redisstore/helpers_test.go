@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/heartlink/heartlink"
@@ -185,4 +186,42 @@ func zmember(score int64, m string) redis.Z { return redis.Z{Score: float64(scor
 
 func presenceAt(p heartlink.Point) fleet.PresenceUpdate {
 	return fleet.PresenceUpdate{Status: fleet.Online, Location: &p}
+}
+
+// checkRoutes asserts what must hold of every driver's route whatever
+// raced: no leg over the car's seats, every drop-off by its deadline and
+// after its pick-up, every trip on a route assigned to that driver, and no
+// trip on two routes. It returns how many trips each driver holds.
+func (f *fixture) checkRoutes(seats int, drivers ...heartlink.Principal) map[string]int {
+	f.tb.Helper()
+	held := map[string]int{}
+	onRoute := map[string]string{}
+	for _, d := range drivers {
+		r, err := f.s.DriverRoute(f.ctx, coordinator, d.ID)
+		require.NoError(f.tb, err)
+		load := 0
+		picked := map[string]bool{}
+		for _, st := range r.Stops {
+			if st.Kind == dispatch.PickupStop {
+				load += st.Seats
+				picked[st.TripID] = true
+				assert.False(f.tb, st.At.Before(st.NotBefore), "trip %s collected before its earliest", st.TripID)
+				if other, ok := onRoute[st.TripID]; ok {
+					f.tb.Errorf("trip %s is on the routes of %s and %s", st.TripID, other, d.ID)
+				}
+				onRoute[st.TripID] = d.ID
+				held[d.ID]++
+				trip := f.trip(st.TripID)
+				assert.Equal(f.tb, d.ID, trip.DriverID, "trip %s on %s's route is theirs", st.TripID, d.ID)
+				assert.True(f.tb, trip.Status.Active(), "trip %s on a route is active", st.TripID)
+			} else {
+				load -= st.Seats
+				assert.True(f.tb, picked[st.TripID], "trip %s dropped off after its pick-up", st.TripID)
+				assert.False(f.tb, st.At.After(st.Due), "trip %s dropped off by its deadline", st.TripID)
+			}
+			assert.LessOrEqual(f.tb, load, seats, "no leg of %s's route over the car's seats", d.ID)
+		}
+		assert.Zero(f.tb, load, "everyone picked up is dropped off")
+	}
+	return held
 }

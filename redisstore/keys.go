@@ -14,18 +14,19 @@ func newKeys(prefix string) keys {
 	return keys{p: "{" + prefix + "}:"}
 }
 
-func (k keys) trip(id string) string         { return k.p + "trip:" + id }
-func (k keys) tripOffers(id string) string   { return k.p + "trip:" + id + ":offers" }
-func (k keys) tripTried(id string) string    { return k.p + "trip:" + id + ":tried" }
-func (k keys) tripAudit(id string) string    { return k.p + "trip:" + id + ":audit" }
-func (k keys) driver(id string) string       { return k.p + "driver:" + id }
-func (k keys) driverOffers(id string) string { return k.p + "driver:" + id + ":offers" }
-func (k keys) driverSpans(id string) string  { return k.p + "driver:" + id + ":spans" }
-func (k keys) driverTrips(id string) string  { return k.p + "driver:" + id + ":trips" }
-func (k keys) requester(id string) string    { return k.p + "requester:" + id }
-func (k keys) reqTrips(id string) string     { return k.p + "requester:" + id + ":trips" }
-func (k keys) coordinator(id string) string  { return k.p + "coordinator:" + id }
-func (k keys) token(hash string) string      { return k.p + "token:" + hash }
+func (k keys) trip(id string) string          { return k.p + "trip:" + id }
+func (k keys) tripOffers(id string) string    { return k.p + "trip:" + id + ":offers" }
+func (k keys) tripTried(id string) string     { return k.p + "trip:" + id + ":tried" }
+func (k keys) tripAudit(id string) string     { return k.p + "trip:" + id + ":audit" }
+func (k keys) driver(id string) string        { return k.p + "driver:" + id }
+func (k keys) driverOffers(id string) string  { return k.p + "driver:" + id + ":offers" }
+func (k keys) driverRoute(id string) string   { return k.p + "driver:" + id + ":route" }
+func (k keys) tripProposals(id string) string { return k.p + "trip:" + id + ":proposals" }
+func (k keys) driverTrips(id string) string   { return k.p + "driver:" + id + ":trips" }
+func (k keys) requester(id string) string     { return k.p + "requester:" + id }
+func (k keys) reqTrips(id string) string      { return k.p + "requester:" + id + ":trips" }
+func (k keys) coordinator(id string) string   { return k.p + "coordinator:" + id }
+func (k keys) token(hash string) string       { return k.p + "token:" + hash }
 
 // tokenOf holds the hash of an account's current token, to revoke it.
 func (k keys) tokenOf(role heartlink.Role, id string) string {
@@ -51,6 +52,13 @@ func (k keys) campaigns() string      { return k.p + "campaigns" }
 func (k keys) recurrences() string    { return k.p + "recurrences" }
 func (k keys) places() string         { return k.p + "places" }
 func (k keys) routeDeadlines() string { return k.p + "routes:deadlines" }
+func (k keys) retime() string         { return k.p + "routes:retime" }
+func (k keys) advance() string        { return k.p + "trips:advance" }
+func (k keys) available() string      { return k.p + "drivers:available" }
+func (k keys) planLock() string       { return k.p + "advance:lock" }
+
+// advancePlan is the rolling plan of one day (YYYY-MM-DD in the city).
+func (k keys) advancePlan(day string) string { return k.p + "advance:" + day }
 
 func (k keys) plan(cid, sid string) string { return k.p + "plan:" + cid + ":" + sid }
 func (k keys) route(id string) string      { return k.p + "route:" + id }

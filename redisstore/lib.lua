@@ -12,15 +12,29 @@ local function audit(key, at, actor, action, from, to, driver)
   }))
 end
 
--- withdraw removes every outstanding offer of a trip and returns the
--- drivers it was offered to. Drivers' own offer indexes are cleaned lazily.
-local function withdraw(offers_key, deadlines_key, trip_id)
+-- withdraw removes every outstanding offer of a trip, with the route
+-- insertion each proposed, and returns the drivers it was offered to.
+-- Drivers' own offer indexes are cleaned lazily.
+local function withdraw(offers_key, proposals_key, deadlines_key, trip_id)
   local drivers = redis.call('HKEYS', offers_key)
   for _, d in ipairs(drivers) do
     redis.call('ZREM', deadlines_key, trip_id .. '|' .. d)
   end
-  redis.call('DEL', offers_key)
+  redis.call('DEL', offers_key, proposals_key)
   return drivers
+end
+
+-- apply_route makes a proposal (see driver_route.go) a driver's route, if
+-- the route is still at the version the proposal was computed for. It
+-- returns false when the route moved on; the caller refuses with conflict.
+local function apply_route(route_key, retime_key, driver, p, now)
+  local v = tonumber(redis.call('HGET', route_key, 'v') or '0')
+  if v ~= tonumber(p.base) then return false end
+  redis.call('HSET', route_key, 'v', v + 1, 'stops', p.stops, 'updated', now)
+  if tonumber(p.moved) > 0 then
+    redis.call('ZADD', retime_key, now, driver)
+  end
+  return v + 1
 end
 
 -- emit appends a change to the event stream, which every instance follows to

@@ -1,13 +1,16 @@
--- offer.lua: offer a queued trip to the chosen drivers, or, when none was
--- found, keep it queued for a later search or mark it unassigned.
--- Applies only if the trip is still queued at the version ranked for, so two
--- dispatchers racing for one trip cannot both offer it.
+-- offer.lua: offer a queued trip to the chosen drivers, each as an
+-- insertion into their route, or, when none was found, keep it queued for
+-- a later search or mark it unassigned. Applies only if the trip is still
+-- queued at the version ranked for, so two dispatchers racing for one trip
+-- cannot both offer it.
 --
 -- KEYS[1] trip  [2] trip offers  [3] trip tried  [4] queue  [5] deadlines
---     [6] audit  [7] events  [8..] each chosen driver's offer index
+--     [6] audit  [7] events  [8] trip proposals
+--     [9..] each chosen driver's offer index
 -- ARGV[1] trip id  [2] expected version  [3] now ms  [4] offer expiry ms
 --     [5] mode: offer | retry | unassign  [6] retry at ms
---     [7] the offer as drivers see it (JSON)  [8..] driver ids
+--     then for each chosen driver: driver id, the insertion as
+--     apply_route takes it (JSON), the offer as the driver sees it (JSON)
 local st = redis.call('HMGET', KEYS[1], 'status', 'version', 'requester')
 if not st[1] then return {'missing'} end
 if st[1] ~= 'queued' or st[2] ~= ARGV[2] then return {'stale', st[1]} end
@@ -28,17 +31,16 @@ if mode == 'unassign' then
 end
 
 redis.call('HSET', KEYS[1], 'status', 'offered', 'version', v, 'updated', now)
-local to = {}
-for i = 8, #ARGV do
+for i = 7, #ARGV, 3 do
   local d = ARGV[i]
   redis.call('HSET', KEYS[2], d, exp)
+  redis.call('HSET', KEYS[8], d, ARGV[i + 1])
   redis.call('SADD', KEYS[3], d)
-  redis.call('ZADD', KEYS[i], exp, id)
+  redis.call('ZADD', KEYS[9 + (i - 7) / 3], exp, id)
   redis.call('ZADD', KEYS[5], exp, id .. '|' .. d)
   audit(KEYS[6], now, 'system', 'offered', 'queued', 'offered', d)
-  table.insert(to, 'driver:' .. d)
+  emit(KEYS[7], 'offer', 'driver:' .. d, ARGV[i + 2])
 end
 redis.call('ZREM', KEYS[4], id)
-emit(KEYS[7], 'offer', table.concat(to, ' '), ARGV[7])
 trip_event(KEYS[7], id, 'offered', 'offered', v, st[3])
 return {'offered', tostring(v)}

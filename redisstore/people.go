@@ -204,7 +204,8 @@ func (s *Store) CreateDriver(ctx context.Context, by heartlink.Principal, r flee
 	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		p.HSet(ctx, s.keys.driver(d.ID),
 			"profile", profile, "status", string(fleet.Offline),
-			"seats", d.Vehicle.Seats, "wc", boolInt(d.Vehicle.Wheelchair), "vm", boolInt(d.VerifiedMinors))
+			"seats", d.Vehicle.Seats, "wc", boolInt(d.Vehicle.Wheelchair), "vm", boolInt(d.VerifiedMinors),
+			"hlat", d.Home.Lat, "hlng", d.Home.Lng)
 		p.ZAdd(ctx, s.keys.drivers(), redis.Z{Score: float64(ms(d.CreatedAt)), Member: d.ID})
 		p.GeoAdd(ctx, s.keys.geoHome(), &redis.GeoLocation{Name: d.ID, Longitude: d.Home.Lng, Latitude: d.Home.Lat})
 		p.Set(ctx, s.keys.token(hashToken(tok)), string(heartlink.RoleDriver)+":"+d.ID, 0)
@@ -277,10 +278,16 @@ func (s *Store) Drivers(ctx context.Context) ([]*fleet.Driver, error) {
 }
 
 // SetPresence puts a driver online at a location, moving them in the geo
-// index dispatch searches, or takes them offline.
+// index dispatch searches, or takes them offline. Going online needs a
+// location: callers place a driver who sent none with u.Locate.
 func (s *Store) SetPresence(ctx context.Context, driverID string, u fleet.PresenceUpdate) (*fleet.Driver, error) {
 	if err := u.Validate(); err != nil {
 		return nil, err
+	}
+	if u.Status == fleet.Online {
+		if err := fleet.ValidPoint("location", u.Location); err != nil {
+			return nil, err
+		}
 	}
 	now := s.now()
 	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {

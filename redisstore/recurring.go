@@ -91,7 +91,7 @@ func (s *Store) StopRecurrence(ctx context.Context, by heartlink.Principal, id s
 // however many instances run it at once: a marker per booking and date is
 // claimed before the trip is requested. It returns how many it booked.
 func (s *Store) BookDue(ctx context.Context, ahead time.Duration) (int, error) {
-	rs, err := s.Recurrences(ctx, heartlink.Principal{Role: heartlink.RoleCoordinator, ID: "system"})
+	rs, err := s.Recurrences(ctx, system)
 	if err != nil {
 		return 0, err
 	}

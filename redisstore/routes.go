@@ -17,9 +17,6 @@ import (
 	"github.com/heartlink/heartlink/planner"
 )
 
-// RouteTTL is how long a driver has to confirm a planned route.
-const RouteTTL = 10 * time.Minute
-
 // PlanShift pools a campaign shift's open exam escorts into routes for its
 // confirmed drivers, and keeps the plan for the board and for publishing.
 // Routes already confirmed stay as they are: their trips are no longer
@@ -52,7 +49,7 @@ func (s *Store) PlanShift(ctx context.Context, by heartlink.Principal, cid, sid 
 	start, _ := sh.Span(loc)
 	day := time.Date(start.Year(), start.Month(), start.Day(), 0, 0, 0, 0, loc)
 
-	trips, err := s.Trips(ctx, heartlink.Principal{Role: heartlink.RoleCoordinator, ID: "system"}, dispatch.Filter{Open: true, Limit: 500})
+	trips, err := s.Trips(ctx, system, dispatch.Filter{Open: true, Limit: 500})
 	if err != nil {
 		return nil, err
 	}
@@ -61,7 +58,7 @@ func (s *Store) PlanShift(ctx context.Context, by heartlink.Principal, cid, sid 
 		if t.CampaignID != cid || t.Kind != dispatch.ExamEscort {
 			continue
 		}
-		if got, ok := c.ShiftAt(t.Pickup.Point(), t.PickupAt); ok && got.ID == sid {
+		if got, ok := c.ShiftAt(t.Pickup.Point(), t.Earliest, t.ArriveBy); ok && got.ID == sid {
 			mine = append(mine, t)
 		}
 	}
@@ -122,9 +119,8 @@ func (s *Store) PlanShift(ctx context.Context, by heartlink.Principal, cid, sid 
 				continue
 			}
 			rb, _ := json.Marshal(r)
-			span := r.Span(s.policy.Buffer)
 			p.HSet(ctx, s.keys.route(r.ID), "status", string(r.Status), "driver", r.DriverID, "data", rb,
-				"plan", cid+"|"+sid, "span_s", ms(span.Start), "span_e", ms(span.End), "expires", 0)
+				"plan", cid+"|"+sid, "expires", 0)
 		}
 		s.emit(ctx, p, "plan", "board", info)
 		return nil
@@ -152,9 +148,15 @@ func (s *Store) Plan(ctx context.Context, by heartlink.Principal, cid, sid strin
 	if err := mustCoordinator(by); err != nil {
 		return nil, err
 	}
-	b, err := s.rdb.Get(ctx, s.keys.plan(cid, sid)).Bytes()
+	return s.loadPlan(ctx, s.keys.plan(cid, sid), heartlink.Errorf(heartlink.ENotFound, "shift %q of campaign %q has no plan yet", sid, cid))
+}
+
+// loadPlan reads a plan stored at key, each route with its current status;
+// missing is the error when there is none.
+func (s *Store) loadPlan(ctx context.Context, key string, missing error) (*dispatch.RoutePlan, error) {
+	b, err := s.rdb.Get(ctx, key).Bytes()
 	if errors.Is(err, redis.Nil) {
-		return nil, heartlink.Errorf(heartlink.ENotFound, "shift %q of campaign %q has no plan yet", sid, cid)
+		return nil, missing
 	}
 	if err != nil {
 		return nil, wrap(err, "plan")
@@ -193,22 +195,31 @@ func (s *Store) PublishPlan(ctx context.Context, by heartlink.Principal, cid, si
 	if err != nil {
 		return nil, err
 	}
-	now := s.now()
-	exp := now.Add(RouteTTL)
 	_, err = s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		for i, r := range plan.Routes {
-			if r.Status != dispatch.RouteDraft {
-				continue
-			}
-			p.HSet(ctx, s.keys.route(r.ID), "status", string(dispatch.RouteOffered), "expires", ms(exp))
-			p.ZAdd(ctx, s.keys.routeDeadlines(), redis.Z{Score: float64(ms(exp)), Member: r.ID})
-			plan.Routes[i].Status, plan.Routes[i].ExpiresAt = dispatch.RouteOffered, &exp
-			offer, _ := json.Marshal(dispatch.RouteOffer(plan.Routes[i]))
-			s.emit(ctx, p, "route_offer", "driver:"+r.DriverID, offer)
-		}
+		s.publish(ctx, p, plan, func(dispatch.Route) bool { return true })
 		return nil
 	})
 	return plan, wrap(err, "publish plan")
+}
+
+// publish queues on p the offer of each draft route of plan that pick
+// chooses, to its driver, updating plan to match, and returns the trips of
+// the routes offered.
+func (s *Store) publish(ctx context.Context, p redis.Pipeliner, plan *dispatch.RoutePlan, pick func(dispatch.Route) bool) []string {
+	exp := s.now().Add(s.policy.RouteTTL)
+	var trips []string
+	for i, r := range plan.Routes {
+		if r.Status != dispatch.RouteDraft || !pick(r) {
+			continue
+		}
+		p.HSet(ctx, s.keys.route(r.ID), "status", string(dispatch.RouteOffered), "expires", ms(exp))
+		p.ZAdd(ctx, s.keys.routeDeadlines(), redis.Z{Score: float64(ms(exp)), Member: r.ID})
+		plan.Routes[i].Status, plan.Routes[i].ExpiresAt = dispatch.RouteOffered, &exp
+		offer, _ := json.Marshal(dispatch.RouteOffer(plan.Routes[i]))
+		s.emit(ctx, p, "route_offer", "driver:"+r.DriverID, offer)
+		trips = append(trips, r.Trips()...)
+	}
+	return trips
 }
 
 // route reads one route as stored.
@@ -229,7 +240,11 @@ func (s *Store) route(ctx context.Context, rid string) (*dispatch.Route, error) 
 }
 
 // AcceptRoute gives every trip of an offered route to its driver at once,
-// or none of them.
+// or none of them. The planned stops are merged, in time order, into what
+// the driver already holds, and the merged route must keep every rule of
+// every trip, as any other way of giving a driver a trip must (see
+// dispatch.Policy.Fit): the car and the driver's verification fit each
+// trip, seats hold at every leg, and every rider arrives in time.
 func (s *Store) AcceptRoute(ctx context.Context, by heartlink.Principal, rid string) (*dispatch.Route, error) {
 	if err := mustDriver(by); err != nil {
 		return nil, err
@@ -238,37 +253,127 @@ func (s *Store) AcceptRoute(ctx context.Context, by heartlink.Principal, rid str
 	if err != nil {
 		return nil, err
 	}
-	keys := []string{s.keys.route(rid), s.keys.driverSpans(by.ID), s.keys.driverTrips(by.ID), s.keys.events(),
-		s.keys.open(), s.keys.queue(), s.keys.deadlines(), s.keys.routeDeadlines()}
-	args := []any{rid, by.ID, ms(s.now()), dispatch.MaxSpan.Milliseconds()}
-	for _, id := range r.Trips() {
-		keys = append(keys, s.keys.trip(id), s.keys.tripOffers(id), s.keys.tripAudit(id))
-		args = append(args, id)
-	}
-	res, err := s.scripts.routeAccept.Run(ctx, s.rdb, keys, args...).StringSlice()
-	if err != nil {
-		return nil, wrap(err, "accept route")
-	}
-	switch res[0] {
-	case "ok":
-		r.Status = dispatch.RouteConfirmed
-		s.count(func(st *Stats) { st.Accepted += int64(len(r.Trips())) })
-		return r, nil
-	case "missing":
-		return nil, heartlink.Errorf(heartlink.ENotFound, "no route %q", rid)
-	case "forbidden":
+	if r.DriverID != by.ID {
 		return nil, heartlink.Errorf(heartlink.EForbidden, "this route is not yours")
-	case "clash":
-		return nil, heartlink.Errorf(heartlink.EClash, "the route overlaps trip %s, which you already hold", res[1])
-	case "taken":
-		// The route cannot be driven as offered any more: it is declined
-		// and repaired, so that the coordinator can plan again at once.
-		if err := s.answerRoute(ctx, rid, by.ID, "taken"); err != nil {
-			s.log.Warn("repair route", "route", rid, "err", err)
-		}
-		return nil, heartlink.Errorf(heartlink.ETaken, "trip %s of the route was taken meanwhile; the route is withdrawn and its other trips go back to dispatch", res[1])
 	}
-	return nil, heartlink.Errorf(heartlink.EConflict, "the route is %s", strings.Join(res[1:], " "))
+	for range maxRetries {
+		merged, c, err := s.mergeRoute(ctx, r)
+		if err != nil {
+			return nil, err
+		}
+		keys := []string{s.keys.route(rid), s.keys.driverRoute(by.ID), s.keys.driverTrips(by.ID), s.keys.events(),
+			s.keys.open(), s.keys.queue(), s.keys.deadlines(), s.keys.routeDeadlines()}
+		stops := append([]dispatch.RouteStop(nil), merged...)
+		s.policy.Promise(stops)
+		args := []any{rid, by.ID, ms(s.now()), c.Route.Version, encodeStops(stops)}
+		at := map[string][2]int64{}
+		for _, st := range merged {
+			p := at[st.TripID]
+			if st.Kind == dispatch.PickupStop {
+				p[0] = ms(st.At)
+			} else {
+				p[1] = ms(st.At)
+			}
+			at[st.TripID] = p
+		}
+		for _, id := range r.Trips() {
+			keys = append(keys, s.keys.trip(id), s.keys.tripOffers(id), s.keys.tripAudit(id), s.keys.tripProposals(id))
+			args = append(args, id, at[id][0], at[id][1])
+		}
+		res, err := s.scripts.routeAccept.Run(ctx, s.rdb, keys, args...).StringSlice()
+		if err != nil {
+			return nil, wrap(err, "accept route")
+		}
+		switch res[0] {
+		case "ok":
+			r.Status = dispatch.RouteConfirmed
+			s.count(func(st *Stats) { st.Accepted += int64(len(r.Trips())) })
+			return r, nil
+		case "conflict":
+			continue // the driver's route changed: merge again
+		case "missing":
+			return nil, heartlink.Errorf(heartlink.ENotFound, "no route %q", rid)
+		case "forbidden":
+			return nil, heartlink.Errorf(heartlink.EForbidden, "this route is not yours")
+		case "taken":
+			// The route cannot be driven as offered any more: it is declined
+			// and repaired, so that the coordinator can plan again at once.
+			if err := s.answerRoute(ctx, rid, by.ID, "taken"); err != nil {
+				s.log.Warn("repair route", "route", rid, "err", err)
+			}
+			return nil, heartlink.Errorf(heartlink.ETaken, "trip %s of the route was taken meanwhile; the route is withdrawn and its other trips go back to dispatch", res[1])
+		}
+		return nil, heartlink.Errorf(heartlink.EConflict, "the route is %s", strings.Join(res[1:], " "))
+	}
+	return nil, heartlink.Errorf(heartlink.EConflict, "your route is changing fast; try again")
+}
+
+// mergeRoute merges planned route r into what its driver holds now, and
+// checks the result against every rule. It returns the merged stops, timed,
+// and the driver as read (their route's version is what the merge applies
+// to).
+func (s *Store) mergeRoute(ctx context.Context, r *dispatch.Route) ([]dispatch.RouteStop, *dispatch.Candidate, error) {
+	trips, err := s.loadMany(ctx, r.Trips())
+	if err != nil {
+		return nil, nil, err
+	}
+	byID := make(map[string]*dispatch.Trip, len(trips))
+	for _, t := range trips {
+		byID[t.ID] = t
+	}
+	var first *dispatch.Trip
+	planned := make([]dispatch.RouteStop, 0, len(r.Stops))
+	for _, st := range r.Stops {
+		t := byID[st.TripID]
+		if t == nil {
+			return nil, nil, heartlink.Errorf(heartlink.EConflict, "trip %s of the route is gone", st.TripID)
+		}
+		if first == nil {
+			first = t
+		}
+		pick, drop := s.policy.StopsOf(t)
+		if st.Kind == dispatch.PickupStop {
+			pick.At = st.At
+			planned = append(planned, pick)
+		} else {
+			drop.At = st.At
+			planned = append(planned, drop)
+		}
+	}
+	c, err := s.candidate(ctx, r.DriverID, first)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, t := range trips {
+		if why := s.policy.CheckVehicle(t, c); why != dispatch.Eligible {
+			return nil, nil, heartlink.Errorf(heartlink.EForbidden, "you cannot take trip %s of this route: %s", t.ID, why)
+		}
+		if c.Route.Has(t.ID) {
+			return nil, nil, heartlink.Errorf(heartlink.EConflict, "trip %s is already on your route", t.ID)
+		}
+	}
+	merged := mergeStops(c.Route.Stops, planned)
+	if tm := s.policy.Time(c.Origin, c.Car(), merged); !tm.OK {
+		return nil, nil, heartlink.Errorf(heartlink.EClash, "the route does not fit with the trips you already hold: %s", tm.Why)
+	}
+	return merged, c, nil
+}
+
+// mergeStops merges two routes, each kept in its own order, by planned
+// time; riders already aboard stay first.
+func mergeStops(held, planned []dispatch.RouteStop) []dispatch.RouteStop {
+	out := make([]dispatch.RouteStop, 0, len(held)+len(planned))
+	i, j := 0, 0
+	for i < len(held) || j < len(planned) {
+		if j == len(planned) || i < len(held) && (held[i].Done || !planned[j].At.Before(held[i].At)) {
+			out = append(out, held[i])
+			i++
+		} else {
+			out = append(out, planned[j])
+			j++
+		}
+	}
+	return out
 }
 
 // DeclineRoute turns a route down; its trips go back to ordinary dispatch.
@@ -303,7 +408,6 @@ func (s *Store) answerRoute(ctx context.Context, rid, driverID, reason string) e
 	if err != nil {
 		return err
 	}
-	system := heartlink.Principal{Role: heartlink.RoleCoordinator, ID: "system"}
 	var errs []error
 	for _, id := range r.Trips() {
 		t, err := s.load(ctx, id)

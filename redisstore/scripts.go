@@ -32,6 +32,10 @@ var (
 	routeAcceptLua string
 	//go:embed route_answer.lua
 	routeAnswerLua string
+	//go:embed retime.lua
+	retimeLua string
+	//go:embed unlock.lua
+	unlockLua string
 )
 
 // scripts are a store's Lua scripts, each with the shared helpers and the
@@ -40,7 +44,7 @@ var (
 type scripts struct {
 	offer, accept, answer, transition, lease, move *redis.Script
 	signup, withdraw, unqueue                      *redis.Script
-	routeAccept, routeAnswer                       *redis.Script
+	routeAccept, routeAnswer, retime, unlock       *redis.Script
 }
 
 func newScripts(historyLen int) scripts {
@@ -57,5 +61,7 @@ func newScripts(historyLen int) scripts {
 		unqueue:     redis.NewScript(unqueueLua),
 		routeAccept: redis.NewScript(lib + routeAcceptLua),
 		routeAnswer: redis.NewScript(lib + routeAnswerLua),
+		retime:      redis.NewScript(lib + retimeLua),
+		unlock:      redis.NewScript(unlockLua),
 	}
 }

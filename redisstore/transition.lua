@@ -3,36 +3,34 @@
 -- applies only if the trip is still at that version, so a change made in
 -- between makes the caller read again, never lost or doubled.
 --
--- KEYS[1] trip  [2] audit  [3] driver spans  [4] open trips  [5] queue
+-- KEYS[1] trip  [2] audit  [3] driver route  [4] open trips  [5] queue
 --     [6] driver trips  [7] trip offers  [8] deadlines  [9] trip tried
---     [10] events
+--     [10] events  [11] trip proposals
 -- ARGV[1] trip id  [2] expected version  [3] now ms  [4] actor  [5] action
 --     [6] from  [7] to  [8] driver (or '')  [9] flags: any of
---     f = free the driver's span, q = requeue, e = ended, o = open,
+--     f = free the driver, q = requeue, e = ended, o = open,
 --     t = forget who was tried, a = add the driver to those tried,
---     x = the trip ended early: the driver's span ends now (ARGV[13])
---     [10] span member  [11] queue at ms  [12] arrive_by ms
+--     r = the driver's route becomes ARGV[13] if still at version ARGV[10]
+--     [10] route version  [11] queue at ms  [12] arrive_by ms  [13] stops
 local id, now = ARGV[1], ARGV[3]
 local st = redis.call('HMGET', KEYS[1], 'status', 'version', 'requester')
 if not st[1] then return {'missing'} end
 if st[2] ~= ARGV[2] then return {'stale', st[1]} end
 local flags = ARGV[9]
 local v = tonumber(st[2]) + 1
+if string.find(flags, 'r', 1, true) then
+  local rv = redis.call('HGET', KEYS[3], 'v') or '0'
+  if rv ~= ARGV[10] then return {'stale', st[1]} end
+  redis.call('HSET', KEYS[3], 'v', tonumber(rv) + 1, 'stops', ARGV[13], 'updated', now)
+  emit(KEYS[10], 'driver_route', 'board driver:' .. ARGV[8], cjson.encode({driver_id = ARGV[8], version = tonumber(rv) + 1, trip_id = id}))
+end
 
 redis.call('HSET', KEYS[1], 'status', ARGV[7], 'version', v, 'updated', now)
 local withdrawn = {}
-if st[1] == 'offered' then withdrawn = withdraw(KEYS[7], KEYS[8], id) end
+if st[1] == 'offered' then withdrawn = withdraw(KEYS[7], KEYS[11], KEYS[8], id) end
 if string.find(flags, 'f', 1, true) then
-  redis.call('ZREM', KEYS[3], ARGV[10])
   redis.call('ZREM', KEYS[6], id)
   redis.call('HSET', KEYS[1], 'driver', '')
-end
-if string.find(flags, 'x', 1, true) then
-  local start = redis.call('ZSCORE', KEYS[3], ARGV[10])
-  if start then
-    redis.call('ZREM', KEYS[3], ARGV[10])
-    redis.call('ZADD', KEYS[3], start, ARGV[13])
-  end
 end
 if string.find(flags, 't', 1, true) then redis.call('DEL', KEYS[9]) end
 if string.find(flags, 'a', 1, true) then redis.call('SADD', KEYS[9], ARGV[8]) end

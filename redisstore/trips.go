@@ -28,8 +28,8 @@ type tripData struct {
 	CampaignID  string           `json:"campaign_id,omitempty"`
 	PickupAfter time.Time        `json:"pickup_after,omitzero"`
 	ArriveBy    time.Time        `json:"arrive_by"`
-	PickupAt    time.Time        `json:"pickup_at"`
-	Span        dispatch.Span    `json:"span"`
+	Earliest    time.Time        `json:"earliest"`
+	DropBy      time.Time        `json:"drop_by"`
 	CreatedAt   time.Time        `json:"created_at"`
 }
 
@@ -38,14 +38,15 @@ func encodeTrip(t *dispatch.Trip) []any {
 		ID: t.ID, Kind: t.Kind, RequesterID: t.RequesterID, CreatedBy: t.CreatedBy,
 		Pickup: t.Pickup, Dropoff: t.Dropoff, Riders: t.Riders, Wheelchair: t.Wheelchair,
 		CampaignID:  t.CampaignID,
-		PickupAfter: t.PickupAfter, ArriveBy: t.ArriveBy, PickupAt: t.PickupAt, Span: t.Span,
+		PickupAfter: t.PickupAfter, ArriveBy: t.ArriveBy, Earliest: t.Earliest, DropBy: t.DropBy,
 		CreatedAt: t.CreatedAt,
 	}
 	b, _ := json.Marshal(d)
-	// The span and pickup are repeated as plain fields for accept.lua.
+	// The planned times change as the driver's route does, so they are
+	// fields of their own; arrive_by is repeated for the scripts.
 	return []any{"data", b, "status", string(t.Status), "driver", t.DriverID, "requester", t.RequesterID,
 		"version", t.Version, "updated", ms(t.UpdatedAt),
-		"span_s", ms(t.Span.Start), "span_e", ms(t.Span.End), "pickup", ms(t.PickupAt), "arrive", ms(t.ArriveBy)}
+		"pickup", ms(t.PickupAt), "drop", ms(t.DropoffAt), "arrive", ms(t.ArriveBy)}
 }
 
 // decodeTrip builds a trip from its hash, as HGETALL returns it.
@@ -58,7 +59,7 @@ func decodeTrip(h map[string]string) (*dispatch.Trip, error) {
 		ID: d.ID, Kind: d.Kind, RequesterID: d.RequesterID, CreatedBy: d.CreatedBy,
 		Pickup: d.Pickup, Dropoff: d.Dropoff, Riders: d.Riders, Wheelchair: d.Wheelchair,
 		CampaignID:  d.CampaignID,
-		PickupAfter: d.PickupAfter, ArriveBy: d.ArriveBy, PickupAt: d.PickupAt, Span: d.Span,
+		PickupAfter: d.PickupAfter, ArriveBy: d.ArriveBy, Earliest: d.Earliest, DropBy: d.DropBy,
 		CreatedAt: d.CreatedAt,
 		Status:    dispatch.Status(h["status"]),
 		DriverID:  h["driver"],
@@ -68,6 +69,9 @@ func decodeTrip(h map[string]string) (*dispatch.Trip, error) {
 	t.UpdatedAt = fromMs(u)
 	e, _ := strconv.ParseInt(h["ended"], 10, 64)
 	t.EndedAt = fromMs(e)
+	pk, _ := strconv.ParseInt(h["pickup"], 10, 64)
+	dr, _ := strconv.ParseInt(h["drop"], 10, 64)
+	t.PickupAt, t.DropoffAt = fromMs(pk), fromMs(dr)
 	return t, nil
 }
 
@@ -151,6 +155,7 @@ func (s *Store) Request(ctx context.Context, by heartlink.Principal, r dispatch.
 	}
 	t := r.Trip(s.policy, newID("trp"), by, requester, now)
 
+	advance := s.policy.Advance(t, now)
 	var search *redis.GeoSearchLocationCmd
 	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		k := s.keys.trip(t.ID)
@@ -158,18 +163,27 @@ func (s *Store) Request(ctx context.Context, by heartlink.Principal, r dispatch.
 		p.RPush(ctx, s.keys.tripAudit(t.ID), auditJSON(now, by.String(), dispatch.ActRequested, "", dispatch.Queued, ""))
 		p.ZAdd(ctx, s.keys.trips(), redis.Z{Score: float64(ms(now)), Member: t.ID})
 		p.ZAdd(ctx, s.keys.open(), redis.Z{Score: float64(ms(t.ArriveBy)), Member: t.ID})
-		// Leased to this request; if this instance dies before offering,
-		// another instance's queue worker takes the trip when the lease ends.
-		p.ZAdd(ctx, s.keys.queue(), redis.Z{Score: float64(ms(now.Add(s.policy.Lease))), Member: t.ID})
 		if requester != "" {
 			p.ZAdd(ctx, s.keys.reqTrips(requester), redis.Z{Score: float64(ms(now)), Member: t.ID})
 		}
 		s.emitTrip(ctx, p, t, dispatch.ActRequested)
+		if advance {
+			// Planned ahead with the day's other trips, over the drivers
+			// available then (see advance.go).
+			s.holdForPlan(ctx, p, t)
+			return nil
+		}
+		// Leased to this request; if this instance dies before offering,
+		// another instance's queue worker takes the trip when the lease ends.
+		p.ZAdd(ctx, s.keys.queue(), redis.Z{Score: float64(ms(now.Add(s.policy.Lease))), Member: t.ID})
 		search = s.search(ctx, p, t, s.radii.first(t.Pickup.Point()), s.policy.SearchLimit, now)
 		return nil
 	})
 	if err != nil {
 		return nil, wrap(err, "request trip")
+	}
+	if advance {
+		return t, nil
 	}
 	if err := s.offer(ctx, t, search.Val(), nil, now); err != nil {
 		// The trip is stored and queued: the queue worker will retry.
@@ -219,11 +233,12 @@ func (s *Store) mayTake(ctx context.Context, t *dispatch.Trip, driverID string) 
 	if err != nil || offered {
 		return offered, err
 	}
-	c, err := s.candidate(ctx, driverID)
+	c, err := s.candidate(ctx, driverID, t)
 	if err != nil {
 		return false, err
 	}
-	return s.policy.CheckVehicle(t, c) == dispatch.Eligible, nil
+	_, why := s.policy.Fit(t, c)
+	return why == dispatch.Eligible, nil
 }
 
 func (s *Store) hasLiveOffer(ctx context.Context, tripID, driverID string) (bool, error) {
@@ -260,7 +275,7 @@ func (s *Store) Trips(ctx context.Context, by heartlink.Principal, f dispatch.Fi
 	var c *dispatch.Candidate
 	if f.Open && by.Is(heartlink.RoleDriver) {
 		var err error
-		if c, err = s.candidate(ctx, by.ID); err != nil {
+		if c, err = s.candidate(ctx, by.ID, nil); err != nil {
 			return nil, err
 		}
 	}
@@ -274,7 +289,8 @@ func (s *Store) Trips(ctx context.Context, by heartlink.Principal, f dispatch.Fi
 		case by.Is(heartlink.RoleRequester) && t.RequesterID != by.ID:
 			return false
 		case c != nil:
-			return s.policy.CheckVehicle(t, c) == dispatch.Eligible
+			_, why := s.policy.Fit(t, c)
+			return why == dispatch.Eligible
 		case by.Is(heartlink.RoleDriver) && s.policy.AccessFor(t, by, false, now) == dispatch.NoAccess:
 			return false
 		}
@@ -332,6 +348,7 @@ func (s *Store) Offers(ctx context.Context, by heartlink.Principal) ([]dispatch.
 	}
 	ids := make([]string, len(zs))
 	live := make([]*redis.StringCmd, len(zs))
+	props := make([]*redis.StringCmd, len(zs))
 	var trips []*redis.MapStringStringCmd
 	_, err = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		// The index is cleaned lazily: drop what has expired, and below
@@ -340,6 +357,7 @@ func (s *Store) Offers(ctx context.Context, by heartlink.Principal) ([]dispatch.
 		for i, z := range zs {
 			ids[i] = z.Member.(string)
 			live[i] = p.HGet(ctx, s.keys.tripOffers(ids[i]), by.ID)
+			props[i] = p.HGet(ctx, s.keys.tripProposals(ids[i]), by.ID)
 			trips = append(trips, p.HGetAll(ctx, s.keys.trip(ids[i])))
 		}
 		return nil
@@ -355,11 +373,13 @@ func (s *Store) Offers(ctx context.Context, by heartlink.Principal) ([]dispatch.
 			stale = append(stale, ids[i])
 			continue
 		}
-		t, err := decodeTrip(trips[i].Val())
-		if err != nil {
-			return nil, wrap(err, "decode trip")
+		var pr proposal
+		var o dispatch.Offer
+		if json.Unmarshal([]byte(props[i].Val()), &pr) != nil || json.Unmarshal(pr.Offer, &o) != nil {
+			stale = append(stale, ids[i])
+			continue
 		}
-		out = append(out, dispatch.OfferOf(t, fromMs(exp)))
+		out = append(out, o)
 	}
 	if len(stale) > 0 {
 		s.rdb.ZRem(ctx, k, stale...)

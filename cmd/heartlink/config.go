@@ -23,6 +23,7 @@ type config struct {
 	Prefix      string
 	AdminToken  string
 	Tick        time.Duration
+	PlanEvery   time.Duration
 	LogLevel    slog.Level
 	Policy      dispatch.Policy
 	Limits      httpapi.Limits
@@ -48,6 +49,16 @@ type config struct {
 	// Demo seeds a city and plays ~200 volunteers against the service.
 	Demo bool
 }
+
+// usage heads -h: the two ways to run the command, then every flag.
+const usage = `usage:
+  heartlink [flags]                       serve the API, the pages and the live channels
+  heartlink plan -in X.json -out Y.json   plan an exam morning (heartlink plan -h lists its flags)
+
+Every flag has an environment fallback (see the README's settings); the flag wins.
+
+flags:
+`
 
 func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
 	c := config{Policy: dispatch.DefaultPolicy()}
@@ -108,7 +119,12 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.Float64Var(&p.RadiusMaxKm, "radius-max-km", envFloat("HEARTLINK_RADIUS_MAX_KM", p.RadiusMaxKm), "largest search radius")
 	fs.Float64Var(&p.Travel.Detour, "detour", envFloat("HEARTLINK_DETOUR", p.Travel.Detour), "road distance / straight-line distance")
 	fs.Float64Var(&p.Travel.SpeedKmh, "speed-kmh", envFloat("HEARTLINK_SPEED_KMH", p.Travel.SpeedKmh), "average city driving speed")
-	fs.DurationVar(&p.Buffer, "trip-buffer", envDur("HEARTLINK_TRIP_BUFFER", p.Buffer), "padding on each side of a trip's time span")
+	fs.DurationVar(&p.Margin, "arrive-margin", envDur("HEARTLINK_ARRIVE_MARGIN", p.Margin), "how long before arrive_by a rider is dropped off")
+	fs.DurationVar(&p.Horizon, "plan-horizon", envDur("HEARTLINK_PLAN_HORIZON", p.Horizon), "trips further ahead than this are planned in batches over available drivers (0: offer every trip at once)")
+	fs.DurationVar(&p.LeadTime, "route-lead-time", envDur("HEARTLINK_ROUTE_LEAD_TIME", p.LeadTime), "how long before its first pick-up a planned route is offered to its driver")
+	fs.DurationVar(&p.RouteTTL, "route-ttl", envDur("HEARTLINK_ROUTE_TTL", p.RouteTTL), "how long a driver has to confirm a route offered whole")
+	fs.DurationVar(&c.PlanEvery, "plan-every", envDur("HEARTLINK_PLAN_EVERY", 30*time.Second), "how often the rolling plan of advance trips is made again")
+	fs.DurationVar(&p.Reserve, "route-reserve", envDur("HEARTLINK_ROUTE_RESERVE", p.Reserve), "slack a route keeps when it times its pick-ups")
 	fs.Float64Var(&p.FairnessKm, "fairness-km", envFloat("HEARTLINK_FAIRNESS_KM", p.FairnessKm), "extra km one recent trip weighs in ranking")
 	fs.DurationVar(&p.PresenceTTL, "presence-ttl", envDur("HEARTLINK_PRESENCE_TTL", p.PresenceTTL), "an online driver silent this long gets no offers")
 	fs.DurationVar(&p.Lease, "lease", envDur("HEARTLINK_LEASE", p.Lease), "how long a dispatcher holds a queued trip before another instance may")
@@ -126,6 +142,10 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.IntVar(&c.LocationRate, "location-rate", envInt("HEARTLINK_LOCATION_RATE", 1), "location updates per second a driver may send")
 	fs.IntVar(&c.FrameRate, "frame-rate", envInt("HEARTLINK_FRAME_RATE", httpapi.DefaultFrameRate), "frames per second of any other type a live socket may send")
 	fs.IntVar(&c.PerAccount, "ws-per-account", envInt("HEARTLINK_WS_PER_ACCOUNT", httpapi.DefaultPerAccount), "live sockets one driver or requester may hold at once, coordinators ten times that (0: no limit)")
+	fs.Usage = func() {
+		fmt.Fprint(stderr, usage)
+		fs.PrintDefaults()
+	}
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -173,10 +193,10 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 		return c, errors.New("-detour must be at least 1 and -speed-kmh positive")
 	case c.Tick <= 0:
 		return c, errors.New("-tick must be positive")
-	case time.Duration(dispatch.MaxTripKm*p.Travel.Detour/p.Travel.SpeedKmh*float64(time.Hour))+2*p.Buffer >= dispatch.MaxSpan:
-		// Overlap checks look back MaxSpan: every trip's span must fit in it.
-		return c, fmt.Errorf("-speed-kmh, -detour and -trip-buffer make the longest trip's span (%d km) reach %s: keep it under %s",
-			dispatch.MaxTripKm, dispatch.MaxSpan, dispatch.MaxSpan)
+	case p.Margin < 0 || p.Reserve < 0:
+		return c, errors.New("-arrive-margin and -route-reserve must not be negative")
+	case p.Horizon < 0 || p.LeadTime < 0 || p.RouteTTL <= 0 || c.PlanEvery <= 0:
+		return c, errors.New("-plan-horizon and -route-lead-time must not be negative, -route-ttl and -plan-every must be positive")
 	}
 	return c, nil
 }

@@ -24,7 +24,8 @@ func runDemo(ctx context.Context, store *redisstore.Store, addr net.Addr, log *s
 	}
 	base := "http://127.0.0.1:" + strconv.Itoa(addr.(*net.TCPAddr).Port)
 	return demo.Run(ctx, demo.Config{BaseURL: base, AdminToken: token, Logger: log}, func(t demo.Tokens) {
-		fmt.Fprintf(stdout, "\nDemo city running. Open these pages and sign in with the token beside each:\n\n"+
+		fmt.Fprintf(stdout, "\nDemo city running. Open these pages and sign in with the token beside each\n"+
+			"(on the board, the demo coordinator's token below; any coordinator's token works there):\n\n"+
 			"    board    %s/board      %s\n    driver   %s/driver     %s\n    request  %s/request    %s\n\n",
 			base, t.Coordinator, base, t.Driver, base, t.Requester)
 	})

@@ -26,7 +26,7 @@ const (
 // campaign's opening and closing announcements and shift reminders, and
 // the booking of recurring trips.
 func jobs(ctx context.Context, store *redisstore.Store, clock heartlink.Clock, log *slog.Logger) ([]scheduler.Job, error) {
-	cs, err := store.Campaigns(ctx)
+	cs, _, err := store.Campaigns(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -8,11 +8,14 @@ package main
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
 	"syscall"
+	_ "time/tzdata" // the city's time zone on machines without a zone database
 
 	"github.com/heartlink/heartlink/planner/examday"
 )
@@ -33,6 +36,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return examday.Command(ctx, args[2:], stdout, stderr)
 	}
 	cfg, err := parseConfig(args[1:], getenv, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return nil // asked for help, and given it
+	}
 	if err != nil {
 		return err
 	}

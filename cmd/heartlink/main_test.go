@@ -3,11 +3,14 @@ package main
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/netip"
+	"os"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -146,4 +149,125 @@ func TestAdminTokenFromEnvironment(t *testing.T) {
 		res.Body.Close()
 		assert.Equal(t, want, res.StatusCode)
 	}
+}
+
+func TestHelp(t *testing.T) {
+	for _, arg := range []string{"-h", "-help", "--help"} {
+		t.Run(arg, func(t *testing.T) {
+			var stderr strings.Builder
+			err := run(context.Background(), []string{"heartlink", arg}, func(string) string { return "" }, io.Discard, &stderr)
+			assert.NoError(t, err, "heartlink %s: asking for help is no failure (exit status 0)", arg)
+			for _, want := range []string{"heartlink plan", "-addr", "-redis", "-demo"} {
+				assert.Contains(t, stderr.String(), want, "heartlink %s lists %q", arg, want)
+			}
+		})
+	}
+}
+
+// lockedBuffer is a strings.Builder that run writes to while the test reads.
+type lockedBuffer struct {
+	mu sync.Mutex // mu guards b
+	b  strings.Builder
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// TestDemoStopsQuietly runs the demo as a newcomer would, signs in to the
+// board's API with the coordinator token it names, and stops it: the stop
+// is clean and logs no ERROR line (the simulated drivers' last requests
+// cut short by the shutdown are no failure).
+func TestDemoStopsQuietly(t *testing.T) {
+	if testing.Short() {
+		t.Skip("plays ~200 simulated volunteers")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	stdout, stderr := &lockedBuffer{}, &lockedBuffer{}
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"heartlink", "-addr", "127.0.0.1:0", "-demo"}, func(string) string { return "" }, stdout, stderr)
+	}()
+	board := regexp.MustCompile(`board +(http://\S+)/board +(hl_[a-z0-9]+)`)
+	var m []string
+	for deadline := time.Now().Add(60 * time.Second); m == nil; {
+		m = board.FindStringSubmatch(stdout.String())
+		select {
+		case err := <-done:
+			t.Fatalf("the demo ended before printing its pages: %v\n%s", err, stderr)
+		case <-time.After(50 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the demo printed no board line within 60s:\n%s\n%s", stdout, stderr)
+		}
+	}
+	assert.Contains(t, stdout.String(), "on the board, the demo coordinator's token below", "the demo says which coordinator token to use")
+	// Stop it once it is busy, as a person who watched it a while would:
+	// dozens of volunteers online, each with requests in flight.
+	online := func() int {
+		req, _ := http.NewRequest("GET", m[1]+"/api/v1/drivers", nil)
+		req.Header.Set("Authorization", "Bearer "+m[2])
+		res, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		defer res.Body.Close()
+		require.Equal(t, http.StatusOK, res.StatusCode, "the board's token is a coordinator's")
+		var body struct{ Drivers []struct{ Status string } }
+		require.NoError(t, json.NewDecoder(res.Body).Decode(&body))
+		n := 0
+		for _, d := range body.Drivers {
+			if d.Status == "online" {
+				n++
+			}
+		}
+		return n
+	}
+	for deadline := time.Now().Add(60 * time.Second); online() < 50; {
+		if time.Now().After(deadline) {
+			t.Fatalf("fewer than 50 simulated volunteers online after 60s:\n%s", stderr)
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("the demo ended early: %v\n%s", err, stderr)
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+
+	cancel()
+	select {
+	case err := <-done:
+		assert.NoError(t, err, "a stopped demo ends cleanly")
+	case <-time.After(30 * time.Second):
+		t.Fatal("the demo did not stop within 30s")
+	}
+	var errors []string
+	for _, line := range strings.Split(stderr.String(), "\n") {
+		if strings.Contains(line, "level=ERROR") {
+			errors = append(errors, line)
+		}
+	}
+	assert.Empty(t, errors, "stopping the demo logs no ERROR line")
+}
+
+// TestPlanShippedMorning plans the small exam morning the README points a
+// newcomer at: every student is carried, and the plan is written.
+func TestPlanShippedMorning(t *testing.T) {
+	out := t.TempDir() + "/plan.json"
+	var stdout, stderr strings.Builder
+	err := run(context.Background(), []string{"heartlink", "plan",
+		"-in", "../../planner/examday/testdata/yingtan-s1-n40.instance.json", "-out", out, "-iterations", "500", "-workers", "1"},
+		func(string) string { return "" }, &stdout, &stderr)
+	require.NoError(t, err, "%s", stderr.String())
+	assert.Contains(t, stdout.String(), "40/40 students", "every student of the shipped morning is carried")
+	plan, err := os.ReadFile(out)
+	require.NoError(t, err)
+	assert.Contains(t, string(plan), `"heartlink-examday-plan/1"`)
 }

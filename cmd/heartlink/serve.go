@@ -111,6 +111,11 @@ func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 			fail(err)
 		}
 	})
+	wg.Go(func() {
+		if err := store.RunPlanner(ctx, cfg.PlanEvery); err != nil {
+			fail(err)
+		}
+	})
 	sched := scheduler.New(scheduler.NewRedisStore(rdb, store.KeyPrefix()), scheduler.SystemClock(), log)
 	wg.Go(func() { reschedule(ctx, sched, store, log, campaignsChanged) })
 	wg.Go(func() {

@@ -1,0 +1,380 @@
+package dispatch
+
+import (
+	"slices"
+	"time"
+
+	"github.com/heartlink/heartlink"
+)
+
+// Stop kinds.
+const (
+	PickupStop  = "pickup"
+	DropoffStop = "dropoff"
+)
+
+// DriverRoute is what a driver holds: the stops still ahead of them, in the
+// order they will drive them, each timed. It is the unit of dispatch: a trip
+// is given to a driver by inserting its two stops, checked against every
+// rule of every trip already on the route, and applied only at the Version
+// it was computed for. The zero DriverRoute is an idle driver.
+type DriverRoute struct {
+	DriverID string      `json:"driver_id"`
+	Version  int64       `json:"version"`
+	Stops    []RouteStop `json:"stops"`
+}
+
+// Trips lists the trips on the route, each once, in the order of their
+// first stop.
+func (r *DriverRoute) Trips() []string {
+	var out []string
+	for _, s := range r.Stops {
+		if !slices.Contains(out, s.TripID) {
+			out = append(out, s.TripID)
+		}
+	}
+	return out
+}
+
+// Has reports whether trip id is on the route.
+func (r *DriverRoute) Has(id string) bool {
+	return slices.ContainsFunc(r.Stops, func(s RouteStop) bool { return s.TripID == id })
+}
+
+// Car is what the route rules need to know of a vehicle.
+type Car struct {
+	Seats      int
+	Wheelchair bool // one wheelchair place
+}
+
+// Origin is where and when a driver's route is timed from: their live
+// position now, or their home.
+type Origin struct {
+	At   heartlink.Point
+	Time time.Time
+}
+
+// Timing is what timing a route found.
+type Timing struct {
+	OK bool
+	// Why names the first rule broken, when not OK.
+	Why Reason
+	// Km is the road distance from the origin through every stop.
+	Km float64
+	// Slack is the least time by which any drop-off still ahead beats its
+	// deadline (DropBy).
+	Slack time.Duration
+}
+
+// Reasons a route cannot take a trip. RouteBound tells them from reasons
+// the driver could never take it.
+const (
+	NoSeat       Reason = "no free seat on the route at that time"
+	NoChairPlace Reason = "no free wheelchair place on the route at that time"
+	TooLate      Reason = "would bring a rider after their deadline"
+	RideTooLong  Reason = "would keep a rider in the car too long"
+)
+
+// RouteBound reports whether why is about the driver's route as it is now
+// (seats taken, times), rather than the driver or their car.
+func (why Reason) RouteBound() bool {
+	switch why {
+	case NoSeat, NoChairPlace, TooLate, RideTooLong, ScheduleClash, AlreadyHeld:
+		return true
+	}
+	return false
+}
+
+// StopsOf returns the pick-up and drop-off of t, untimed.
+func (p Policy) StopsOf(t *Trip) (pick, drop RouteStop) {
+	direct := p.Travel.Duration(t.Pickup.Point(), t.Dropoff.Point())
+	pick = RouteStop{Kind: PickupStop, TripID: t.ID, Place: t.Pickup, Seats: t.Seats(), Wheelchair: t.Wheelchair,
+		NotBefore: t.Earliest}
+	drop = RouteStop{Kind: DropoffStop, TripID: t.ID, Place: t.Dropoff, Seats: t.Seats(), Wheelchair: t.Wheelchair,
+		Due: t.DropBy, MaxRide: p.RideLimit(direct)}
+	return pick, drop
+}
+
+// RideLimit is the longest a rider may sit in the car for a direct drive of
+// direct: the planner's rule, max(45 min, 1.5 × direct + 10 min).
+func (p Policy) RideLimit(direct time.Duration) time.Duration {
+	return max(p.MinRideLimit, time.Duration(p.RideFactor*float64(direct))+p.RideAdd)
+}
+
+// Time sets the planned time of every stop of a route driven from o in car,
+// and reports whether every rule holds: seats and the wheelchair place at
+// every leg, every pick-up no earlier than its NotBefore, every drop-off by
+// its Due, every rider's time in the car within MaxRide.
+//
+// A stop is served as soon as the car can reach it, except where the car is
+// empty before a pick-up: there the car may set out later, so that riders
+// are not collected earlier than they need be. It sets out as late as keeps
+// Reserve of slack on every drop-off from there on (or as early as it can,
+// when less is left), which leaves room for the next rider to be pooled or
+// chained in and for the unexpected. Stops already Done keep their time.
+func (p Policy) Time(o Origin, car Car, stops []RouteStop) Timing {
+	waits := make([]time.Duration, len(stops))
+	tm := p.time(o, car, stops, nil, waits)
+	if !tm.OK {
+		return tm
+	}
+	// Where the car is empty before a pick-up, hold it back: by as much as
+	// the slack from there on allows, less the reserve. A stop's slack
+	// counts the waiting before it since the hold (a car held back waits
+	// less later), as in Savelsbergh's forward time slack. Holding only
+	// delays, and by less and less along the route, so no rule that held
+	// breaks: seats do not change, no ride grows, and every deadline keeps
+	// at least the reserve. A later hold is computed with the earlier ones
+	// applied.
+	var holds []time.Time
+	for k := range stops {
+		if stops[k].Kind != PickupStop || stops[k].Done || load(stops[:k]) != 0 {
+			continue
+		}
+		least, waited := time.Duration(1<<62-1), time.Duration(0)
+		for j := k; j < len(stops); j++ {
+			if j > k {
+				waited += waits[j]
+			}
+			if stops[j].Kind == DropoffStop && !stops[j].Done {
+				least = min(least, waited+stops[j].Due.Sub(stops[j].At))
+			}
+		}
+		if d := least - p.Reserve; d > time.Minute {
+			if holds == nil {
+				holds = make([]time.Time, len(stops))
+			}
+			holds[k] = stops[k].At.Add(d).Truncate(time.Second)
+			tm = p.time(o, car, stops, holds, waits)
+		}
+	}
+	return tm
+}
+
+// load is the seats taken after stops.
+func load(stops []RouteStop) int {
+	n := 0
+	for _, s := range stops {
+		if s.Kind == PickupStop {
+			n += s.Seats
+		} else {
+			n -= s.Seats
+		}
+	}
+	return n
+}
+
+// time is one pass over the stops, serving each as soon as it can, but not
+// before its hold where holds gives one. waits, when not nil, gets how long
+// the car waits at each stop for its NotBefore.
+func (p Policy) time(o Origin, car Car, stops []RouteStop, holds []time.Time, waits []time.Duration) Timing {
+	tm := Timing{OK: true, Slack: time.Duration(1<<62 - 1)}
+	fail := func(why Reason) {
+		if tm.OK {
+			tm.OK, tm.Why = false, why
+		}
+	}
+	at, free := o.At, o.Time
+	seats, chairs := 0, 0
+	boarded := map[string]time.Time{}
+	for k := range stops {
+		s := &stops[k]
+		if s.Kind == PickupStop {
+			seats += s.Seats
+			if s.Wheelchair {
+				chairs++
+			}
+		} else {
+			seats -= s.Seats
+			if s.Wheelchair {
+				chairs--
+			}
+		}
+		if seats > car.Seats {
+			fail(NoSeat)
+		}
+		if chairs > 0 && !car.Wheelchair || chairs > 1 {
+			fail(NoChairPlace)
+		}
+		if s.Done {
+			// Riders already aboard: their pick-up happened where and when
+			// it did, and the car is where the origin says.
+			boarded[s.TripID] = s.At
+			continue
+		}
+		arrive := free.Add(p.Travel.Duration(at, s.Place.Point()))
+		from := at
+		if seats == s.Seats && s.Kind == PickupStop && s.NotBefore.Sub(arrive) > p.IdleReturn {
+			// An empty car with an hour to spare goes back to where it set
+			// out: the next trip's distance counts from there.
+			from = o.At
+		}
+		tm.Km += p.Travel.RoadKm(from, s.Place.Point())
+		if holds != nil {
+			arrive = maxTime(arrive, holds[k])
+		}
+		if s.Kind == PickupStop {
+			if waits != nil {
+				waits[k] = max(s.NotBefore.Sub(arrive), 0)
+			}
+			arrive = maxTime(arrive, s.NotBefore)
+			s.At = arrive
+			boarded[s.TripID] = arrive
+			free = arrive.Add(p.Board)
+		} else {
+			s.At = arrive
+			free = arrive.Add(p.Alight)
+			if arrive.After(s.Due) {
+				fail(TooLate)
+			}
+			tm.Slack = min(tm.Slack, s.Due.Sub(arrive))
+			if on, ok := boarded[s.TripID]; ok && arrive.Sub(on.Add(p.Board)) > s.MaxRide {
+				fail(RideTooLong)
+			}
+		}
+		at = s.Place.Point()
+	}
+	return tm
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+// Insertion is a trip fitted into a driver's route: the whole route as it
+// would be, and what changes for the riders already on it.
+type Insertion struct {
+	// Base is the version of the route it was computed for; it applies to
+	// that version only.
+	Base  int64
+	Stops []RouteStop
+	// Pickup and Dropoff index the new trip's stops in Stops.
+	Pickup, Dropoff int
+	AddedKm         float64
+	Km              float64
+	Slack           time.Duration
+	// Moved lists the trips already on the route whose planned pick-up
+	// moves, with the times before and after.
+	Moved []Move
+}
+
+// Move is a planned pick-up that an insertion moves.
+type Move struct {
+	TripID string    `json:"trip_id"`
+	From   time.Time `json:"from"`
+	To     time.Time `json:"to"`
+}
+
+// moveTolerance is how far a planned pick-up may move without the rider
+// being told: the travel model is not that precise.
+const moveTolerance = time.Minute
+
+// Insert finds the cheapest place for t on route r driven from o in car:
+// every pick-up and drop-off position is tried, each timed in full, and
+// among those that keep every rule the one adding the least road distance
+// wins (ties: more slack). It reports false, with the first reason found,
+// when none does.
+func (p Policy) Insert(o Origin, car Car, r DriverRoute, t *Trip) (Insertion, Reason) {
+	before := p.time(o, car, slices.Clone(r.Stops), nil, nil)
+	pick, drop := p.StopsOf(t)
+	first := 0
+	for first < len(r.Stops) && r.Stops[first].Done {
+		first++
+	}
+	best := Insertion{AddedKm: -1}
+	why := TooLate
+	n := len(r.Stops)
+	buf := make([]RouteStop, 0, n+2)
+	for i := first; i <= n; i++ {
+		for j := i; j <= n; j++ {
+			buf = append(buf[:0], r.Stops[:i]...)
+			buf = append(buf, pick)
+			buf = append(buf, r.Stops[i:j]...)
+			buf = append(buf, drop)
+			buf = append(buf, r.Stops[j:]...)
+			// Holding the car back changes no distance and breaks no rule
+			// (see Time), so positions are compared untimed by holds.
+			tm := p.time(o, car, buf, nil, nil)
+			if !tm.OK {
+				why = worse(why, tm.Why)
+				continue
+			}
+			added := tm.Km - before.Km
+			if best.AddedKm >= 0 && (added > best.AddedKm+1e-9 || added > best.AddedKm-1e-9 && tm.Slack <= best.Slack) {
+				continue
+			}
+			best = Insertion{Base: r.Version, Stops: slices.Clone(buf), Pickup: i, Dropoff: j + 1,
+				AddedKm: max(added, 0), Km: tm.Km, Slack: tm.Slack}
+		}
+	}
+	if best.AddedKm < 0 {
+		return Insertion{}, why
+	}
+	p.Time(o, car, best.Stops)
+	was := map[string]time.Time{}
+	for _, s := range r.Stops {
+		if s.Kind == PickupStop && !s.Done {
+			was[s.TripID] = s.At
+		}
+	}
+	for _, s := range best.Stops {
+		if from, ok := was[s.TripID]; ok && s.Kind == PickupStop {
+			if d := s.At.Sub(from); d > moveTolerance || d < -moveTolerance {
+				best.Moved = append(best.Moved, Move{TripID: s.TripID, From: from, To: s.At})
+			}
+		}
+	}
+	return best, Eligible
+}
+
+// worse returns the reason to tell when no position fits: a full car is
+// what a coordinator can act on first, then a ride too long, then time.
+func worse(a, b Reason) Reason {
+	rank := map[Reason]int{TooLate: 0, RideTooLong: 1, NoSeat: 2, NoChairPlace: 3}
+	if rank[b] > rank[a] {
+		return b
+	}
+	return a
+}
+
+// Promise fixes the planned pick-ups of a route as told to riders: from
+// now on none may move earlier than PromiseTolerance before its time, so a
+// rider is never asked to be ready much sooner than they were told. Later
+// is allowed, and they are told.
+func (p Policy) Promise(stops []RouteStop) {
+	for i := range stops {
+		s := &stops[i]
+		if s.Kind == PickupStop && !s.Done {
+			s.NotBefore = maxTime(s.NotBefore, s.At.Add(-p.PromiseTolerance))
+		}
+	}
+}
+
+// Without returns the stops of r other than trip id's.
+func Without(stops []RouteStop, id string) []RouteStop {
+	return slices.DeleteFunc(slices.Clone(stops), func(s RouteStop) bool { return s.TripID == id })
+}
+
+// Boarded returns the stops with trip id's pick-up marked done at at.
+func Boarded(stops []RouteStop, id string, at time.Time) []RouteStop {
+	out := slices.Clone(stops)
+	for i := range out {
+		if out[i].TripID == id && out[i].Kind == PickupStop {
+			out[i].Done, out[i].At = true, at
+		}
+	}
+	// Riders aboard come first: the car is past their pick-ups.
+	slices.SortStableFunc(out, func(a, b RouteStop) int {
+		switch {
+		case a.Done && !b.Done:
+			return -1
+		case b.Done && !a.Done:
+			return 1
+		}
+		return 0
+	})
+	return out
+}

@@ -1,0 +1,176 @@
+package redisstore
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/heartlink/heartlink"
+	"github.com/heartlink/heartlink/dispatch"
+	"github.com/heartlink/heartlink/fleet"
+	"github.com/heartlink/heartlink/internal/redistest"
+)
+
+// tomorrowMorning is the day after the fixture's clock (14:00 in Shanghai
+// on 7 June 2027), in Shanghai.
+var shanghai, _ = time.LoadLocation("Asia/Shanghai")
+
+func tomorrowAt(h, m int) time.Time { return time.Date(2027, 6, 8, h, m, 0, 0, shanghai) }
+
+const tomorrow = "2027-06-08"
+
+// bookAhead books n students from around centre to the fixture's school
+// for tomorrow: picked up after 06:30, there by 08:15.
+func (f *fixture) bookAhead(by heartlink.Principal, n int) []string {
+	f.tb.Helper()
+	var ids []string
+	for i := range n {
+		r := f.tripRequest(0)
+		r.Pickup.Lat += float64(i%5) * 0.004
+		r.Pickup.Lng += float64(i/5) * 0.004
+		r.PickupAfter = &heartlink.Timestamp{Time: tomorrowAt(6, 30)}
+		r.ArriveBy = &heartlink.Timestamp{Time: tomorrowAt(8, 15)}
+		t, err := f.s.Request(f.ctx, by, r)
+		require.NoError(f.tb, err)
+		ids = append(ids, t.ID)
+	}
+	return ids
+}
+
+// availableTomorrow is a driver who drives tomorrow from 06:00 to 10:00.
+func (f *fixture) availableTomorrow(at heartlink.Point) heartlink.Principal {
+	f.tb.Helper()
+	d := f.driver(at)
+	_, err := f.s.SetAvailability(f.ctx, d, d.ID, fleet.Availability{
+		Dates: []fleet.DateSlot{{Date: tomorrow, From: "06:00", To: "10:00"}}})
+	require.NoError(f.tb, err)
+	return d
+}
+
+func TestAdvanceTripsArePlannedOverTheDriversAvailable(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b redistest.Backend) {
+		f := newFixture(t, b, nil)
+		school := f.requester()
+		drivers := []heartlink.Principal{f.availableTomorrow(near(1)), f.availableTomorrow(near(2)), f.availableTomorrow(near(3))}
+		idle := f.driver(near(0.5)) // online now, but says nothing of tomorrow
+		trips := f.bookAhead(school, 10)
+		for _, d := range append(drivers, idle) {
+			assert.Empty(t, f.offers(d), "a trip for tomorrow is not offered to whoever is online today")
+		}
+		for _, id := range trips {
+			assert.Equal(t, dispatch.Queued, f.trip(id).Status)
+		}
+
+		require.NoError(t, f.s.PlanAdvance(f.ctx))
+		plan, err := f.s.AdvancePlan(f.ctx, coordinator, tomorrow)
+		require.NoError(t, err)
+		assert.Empty(t, plan.Unserved, "three cars of four seats carry ten students")
+		var planned []string
+		for _, r := range plan.Routes {
+			assert.Equal(t, dispatch.RouteDraft, r.Status, "not offered before the lead time")
+			assert.NotEqual(t, idle.ID, r.DriverID, "only drivers available tomorrow are planned")
+			planned = append(planned, r.Trips()...)
+			for _, s := range r.Stops {
+				if s.Kind == dispatch.DropoffStop {
+					assert.False(t, s.At.After(tomorrowAt(8, 5)), "every student there with the margin")
+				} else {
+					assert.False(t, s.At.Before(tomorrowAt(6, 30)), "nobody collected before 06:30")
+				}
+			}
+		}
+		assert.ElementsMatch(t, trips, planned, "every student on exactly one route")
+		assert.Less(t, len(plan.Routes), 10, "students share cars")
+
+		// Planning again as bookings come in starts afresh, never doubles.
+		more := f.bookAhead(school, 1)
+		require.NoError(t, f.s.PlanAdvance(f.ctx))
+		plan, err = f.s.AdvancePlan(f.ctx, coordinator, tomorrow)
+		require.NoError(t, err)
+		planned = nil
+		for _, r := range plan.Routes {
+			planned = append(planned, r.Trips()...)
+		}
+		assert.ElementsMatch(t, append(trips, more...), append(planned, plan.Unserved...))
+
+		// At the lead time, each driver is offered their route whole, and
+		// confirming it gives them every trip on it.
+		f.clock.Advance(tomorrowAt(8, 15).Add(-f.pol.LeadTime).Sub(f.clock.Now())) // past every route's first pick-up less the lead time
+		require.NoError(t, f.s.PlanAdvance(f.ctx))
+		plan, err = f.s.AdvancePlan(f.ctx, coordinator, tomorrow)
+		require.NoError(t, err)
+		require.NotEmpty(t, plan.Routes)
+		for _, r := range plan.Routes {
+			require.Equal(t, dispatch.RouteOffered, r.Status)
+			by := heartlink.Principal{Role: heartlink.RoleDriver, ID: r.DriverID}
+			_, err := f.s.AcceptRoute(f.ctx, by, r.ID)
+			require.NoError(t, err)
+			for _, id := range r.Trips() {
+				assert.Equal(t, r.DriverID, f.trip(id).DriverID)
+			}
+		}
+		f.checkRoutes(4, drivers...)
+	})
+}
+
+func TestADeclinedAdvanceRouteIsOfferedOut(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b redistest.Backend) {
+		f := newFixture(t, b, nil)
+		school := f.requester()
+		planned := f.availableTomorrow(near(1))
+		other := f.driver(near(1.5))
+		trips := f.bookAhead(school, 3)
+		_, err := f.s.PublishAdvance(f.ctx, school, tomorrow)
+		assert.Equal(t, heartlink.EForbidden, heartlink.ErrorCode(err), "only coordinators publish")
+		plan, err := f.s.PublishAdvance(f.ctx, coordinator, tomorrow)
+		require.NoError(t, err)
+		require.Len(t, plan.Routes, 1)
+		require.Equal(t, dispatch.RouteOffered, plan.Routes[0].Status, "published before the lead time")
+		require.NoError(t, f.s.DeclineRoute(f.ctx, planned, plan.Routes[0].ID))
+		var offered []string
+		for _, d := range []heartlink.Principal{planned, other} {
+			offered = append(offered, f.offers(d)...)
+		}
+		assert.ElementsMatch(t, trips, offered, "a declined route's students are offered out at once, none dropped")
+	})
+}
+
+func TestAnUnplannedAdvanceTripIsOfferedAtTheHorizon(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b redistest.Backend) {
+		f := newFixture(t, b, nil)
+		trip := f.bookAhead(f.requester(), 1)[0]
+		require.NoError(t, f.s.PlanAdvance(f.ctx))
+		plan, err := f.s.AdvancePlan(f.ctx, coordinator, tomorrow)
+		require.NoError(t, err)
+		assert.Equal(t, []string{trip}, plan.Unserved, "nobody said they drive tomorrow")
+
+		f.clock.Advance(tomorrowAt(6, 30).Add(-f.pol.Horizon).Sub(f.clock.Now()))
+		d := f.driver(near(0.5)) // up early
+		require.NoError(t, f.s.PlanAdvance(f.ctx))
+		require.NoError(t, f.s.Work(f.ctx))
+		assert.Equal(t, []string{trip}, f.offers(d), "at the horizon it is offered the ordinary way")
+	})
+}
+
+func TestAvailabilityRules(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b redistest.Backend) {
+		f := newFixture(t, b, nil)
+		d, other := f.driver(near(1)), f.driver(near(2))
+		a := fleet.Availability{Weekly: []fleet.WeeklySlot{{Days: []string{"mon"}, From: "06:00", To: "09:00"}}}
+		_, err := f.s.SetAvailability(f.ctx, other, d.ID, a)
+		assert.Equal(t, heartlink.EForbidden, heartlink.ErrorCode(err), "a driver sets only their own")
+		_, err = f.s.SetAvailability(f.ctx, d, d.ID, fleet.Availability{Weekly: []fleet.WeeklySlot{{Days: []string{"someday"}, From: "06:00", To: "09:00"}}})
+		assert.Equal(t, heartlink.EInvalid, heartlink.ErrorCode(err))
+		got, err := f.s.Availability(f.ctx, d, d.ID)
+		require.NoError(t, err)
+		assert.Empty(t, got.Weekly, "a refused change changes nothing")
+		_, err = f.s.SetAvailability(f.ctx, coordinator, d.ID, a)
+		require.NoError(t, err)
+		got, err = f.s.Availability(f.ctx, d, d.ID)
+		require.NoError(t, err)
+		assert.Equal(t, a.Weekly, got.Weekly)
+		_, err = f.s.Availability(f.ctx, coordinator, "drv_nobody")
+		assert.Equal(t, heartlink.ENotFound, heartlink.ErrorCode(err))
+	})
+}

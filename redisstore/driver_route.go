@@ -1,0 +1,196 @@
+package redisstore
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strconv"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/heartlink/heartlink"
+	"github.com/heartlink/heartlink/dispatch"
+)
+
+// A driver's route is a hash: v, its version, and stops, the stops ahead
+// as one JSON array that scripts store and hand back without reading it.
+// Every way of giving a driver a trip computes the new route in Go from
+// the route at some version and applies it in a script only if the route
+// is still at that version: the version is what makes "exactly one driver,
+// and a route that keeps every rule" hold under any race.
+
+// stopData is a route stop as stored, with the rules it must keep.
+type stopData struct {
+	Kind       string  `json:"k"`
+	TripID     string  `json:"t"`
+	At         int64   `json:"at"`
+	Lat        float64 `json:"lat"`
+	Lng        float64 `json:"lng"`
+	Address    string  `json:"a,omitempty"`
+	Seats      int     `json:"n"`
+	Wheelchair bool    `json:"w,omitempty"`
+	Done       bool    `json:"x,omitempty"`
+	NotBefore  int64   `json:"nb,omitempty"`
+	Due        int64   `json:"due,omitempty"`
+	MaxRide    int64   `json:"mr,omitempty"` // seconds
+}
+
+func encodeStops(stops []dispatch.RouteStop) string {
+	out := make([]stopData, len(stops))
+	for i, s := range stops {
+		out[i] = stopData{Kind: s.Kind, TripID: s.TripID, At: ms(s.At), Lat: s.Place.Lat, Lng: s.Place.Lng,
+			Address: s.Place.Address, Seats: s.Seats, Wheelchair: s.Wheelchair, Done: s.Done,
+			MaxRide: int64(s.MaxRide / time.Second)}
+		if !s.NotBefore.IsZero() {
+			out[i].NotBefore = ms(s.NotBefore)
+		}
+		if !s.Due.IsZero() {
+			out[i].Due = ms(s.Due)
+		}
+	}
+	b, _ := json.Marshal(out)
+	return string(b)
+}
+
+func decodeStops(s string) ([]dispatch.RouteStop, error) {
+	if s == "" {
+		return nil, nil
+	}
+	var in []stopData
+	if err := json.Unmarshal([]byte(s), &in); err != nil {
+		return nil, err
+	}
+	out := make([]dispatch.RouteStop, len(in))
+	for i, d := range in {
+		out[i] = dispatch.RouteStop{Kind: d.Kind, TripID: d.TripID, At: fromMs(d.At),
+			Place: dispatch.Place{Lat: d.Lat, Lng: d.Lng, Address: d.Address}, Seats: d.Seats,
+			Wheelchair: d.Wheelchair, Done: d.Done, MaxRide: time.Duration(d.MaxRide) * time.Second}
+		if d.NotBefore != 0 {
+			out[i].NotBefore = fromMs(d.NotBefore)
+		}
+		if d.Due != 0 {
+			out[i].Due = fromMs(d.Due)
+		}
+	}
+	return out, nil
+}
+
+// proposal is an insertion as a script applies it: the route version it
+// was computed for, the whole new route, and the new trip's planned times.
+// Moved counts the other trips whose times change, to be retimed.
+type proposal struct {
+	Base   int64  `json:"base"`
+	Stops  string `json:"stops"`
+	Pickup int64  `json:"pickup,string"` // strings, so that Lua stores
+	Drop   int64  `json:"drop,string"`   // them digit for digit
+	Moved  int    `json:"moved"`
+	// Offer is the offer as its driver was shown it, for reading back.
+	Offer json.RawMessage `json:"offer,omitempty"`
+}
+
+// proposalOf encodes ins for a script, with the offer shown for it if any.
+func (s *Store) proposalOf(ins *dispatch.Insertion, offer ...byte) string {
+	stops := append([]dispatch.RouteStop(nil), ins.Stops...)
+	s.policy.Promise(stops)
+	b, _ := json.Marshal(proposal{Base: ins.Base, Stops: encodeStops(stops),
+		Pickup: ms(ins.Stops[ins.Pickup].At), Drop: ms(ins.Stops[ins.Dropoff].At), Moved: len(ins.Moved),
+		Offer: offer})
+	return string(b)
+}
+
+// readRoute queues the read of a driver's route on p.
+func (s *Store) readRoute(ctx context.Context, p redis.Pipeliner, driverID string) *redis.SliceCmd {
+	return p.HMGet(ctx, s.keys.driverRoute(driverID), "v", "stops")
+}
+
+func routeOf(driverID string, cmd *redis.SliceCmd) (dispatch.DriverRoute, error) {
+	r := dispatch.DriverRoute{DriverID: driverID, Stops: []dispatch.RouteStop{}}
+	v := cmd.Val()
+	if len(v) < 2 || v[0] == nil {
+		return r, nil
+	}
+	r.Version, _ = strconv.ParseInt(str(v[0]), 10, 64)
+	stops, err := decodeStops(str(v[1]))
+	if err != nil {
+		return r, wrap(err, "decode route")
+	}
+	if stops != nil {
+		r.Stops = stops
+	}
+	return r, nil
+}
+
+// DriverRoute returns the route a driver holds: the driver themselves, or a
+// coordinator. Their own stops carry the exact places: the driver has
+// accepted every trip on it.
+func (s *Store) DriverRoute(ctx context.Context, by heartlink.Principal, driverID string) (*dispatch.DriverRoute, error) {
+	if !by.Is(heartlink.RoleCoordinator) && !(by.Is(heartlink.RoleDriver) && by.ID == driverID) {
+		return nil, heartlink.Errorf(heartlink.EForbidden, "only the driver and coordinators see a driver's route")
+	}
+	var cmd *redis.SliceCmd
+	var exists *redis.IntCmd
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		exists = p.Exists(ctx, s.keys.driver(driverID))
+		cmd = s.readRoute(ctx, p, driverID)
+		return nil
+	})
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return nil, wrap(err, "route")
+	}
+	if exists.Val() == 0 {
+		return nil, heartlink.Errorf(heartlink.ENotFound, "no driver %q", driverID)
+	}
+	r, err := routeOf(driverID, cmd)
+	return &r, err
+}
+
+// retime brings the planned times of the trips on a driver's route in line
+// with the route, after an insertion moved them, and tells their
+// requesters. It is idempotent and runs from the retime outbox, so a crash
+// between the insertion and the retime only delays it.
+func (s *Store) retime(ctx context.Context, driverID string) error {
+	r, err := s.DriverRoute(ctx, system, driverID)
+	if err != nil {
+		if heartlink.ErrorCode(err) == heartlink.ENotFound {
+			return s.rdb.ZRem(ctx, s.keys.retime(), driverID).Err()
+		}
+		return err
+	}
+	planned := map[string][2]int64{}
+	for _, st := range r.Stops {
+		p := planned[st.TripID]
+		if st.Kind == dispatch.PickupStop {
+			p[0] = ms(st.At)
+		} else {
+			p[1] = ms(st.At)
+		}
+		planned[st.TripID] = p
+	}
+	keys := []string{s.keys.driverRoute(driverID), s.keys.retime(), s.keys.events()}
+	args := []any{driverID, r.Version, ms(s.now())}
+	for _, id := range r.Trips() {
+		keys = append(keys, s.keys.trip(id), s.keys.tripAudit(id))
+		args = append(args, id, planned[id][0], planned[id][1])
+	}
+	err = s.scripts.retime.Run(ctx, s.rdb, keys, args...).Err()
+	return wrap(err, "retime")
+}
+
+// workRetimes retimes the routes an insertion has moved.
+func (s *Store) workRetimes(ctx context.Context) error {
+	ids, err := s.rdb.ZRange(ctx, s.keys.retime(), 0, 49).Result()
+	if err != nil {
+		return wrap(err, "retimes")
+	}
+	var errs []error
+	for _, id := range ids {
+		if err := s.retime(ctx, id); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// system is the service acting on its own, with a coordinator's reach.
+var system = heartlink.Principal{Role: heartlink.RoleCoordinator, ID: "system"}
