@@ -16,7 +16,9 @@ import (
 	"github.com/heartlink/heartlink/fleet"
 )
 
-// importColumns are the columns of a student list, in any order.
+// importColumns are the columns of a student list, in any order. A list
+// may also have a pickup_after column (no pick-up before it; blank: as the
+// service plans it).
 var importColumns = []string{"name", "phone", "pickup_lat", "pickup_lng", "pickup_address", "exam_site", "arrive_by"}
 
 // Imports are bounded: a school's list, not a city's. A refusal lists the
@@ -188,6 +190,14 @@ func parseImport(body []byte, places []*fleet.Place, now time.Time, requesterID 
 			Riders:      []dispatch.Rider{{Name: get("name"), Phone: get("phone")}},
 			ArriveBy:    &heartlink.Timestamp{Time: arrive},
 			RequesterID: requesterID,
+		}
+		if i, ok := col["pickup_after"]; ok && strings.TrimSpace(rec[i]) != "" {
+			after, err := parseWhen(strings.TrimSpace(rec[i]))
+			if err != nil {
+				bad("pickup_after", "pickup_after must be a time such as 2027-06-07T06:30:00+08:00 or 2027-06-07 06:30 (Beijing time)")
+				continue
+			}
+			req.PickupAfter = &heartlink.Timestamp{Time: after}
 		}
 		if err := req.Validate(now); err != nil {
 			field := heartlink.ErrorField(err)
