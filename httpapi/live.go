@@ -39,6 +39,15 @@ type Replies interface {
 	Once(ctx context.Context, key string, do func() (answer []byte, keep bool)) ([]byte, error)
 }
 
+// Sockets counts each account's live sockets across all instances, so
+// that the cap holds however many instances a load balancer spreads one
+// account over. A count lasts a lease, renewed while the socket is open.
+type Sockets interface {
+	OpenSocket(ctx context.Context, holder heartlink.Principal, id string, limit int, lease time.Duration) (bool, error)
+	CloseSocket(ctx context.Context, holder heartlink.Principal, id string) error
+	KeepSockets(ctx context.Context, open map[heartlink.Principal][]string, lease time.Duration) error
+}
+
 // Mover records a driver's position.
 type Mover interface {
 	Move(ctx context.Context, driverID string, p heartlink.Point) error
@@ -50,6 +59,9 @@ type LiveConfig struct {
 	Tickets Tickets
 	Replies Replies
 	Mover   Mover
+	// Sockets, if set, counts sockets per account across instances;
+	// without it each instance caps its own.
+	Sockets Sockets
 	// Origins are the browser origins allowed besides the server's own,
 	// e.g. "https://board.example.org".
 	Origins []string
@@ -149,6 +161,9 @@ func (s *Server) RunLive(ctx context.Context) error {
 	wg.Go(func() {
 		l.cfg.Feed.FollowPositions(ctx, l.position)
 	})
+	if l.cfg.Sockets != nil {
+		wg.Go(func() { l.keepSockets(ctx) })
+	}
 	err = l.cfg.Feed.Follow(ctx, after, func(cs []dispatch.Change) { l.push(ctx, cs) })
 	wg.Wait()
 	l.mu.Lock()

@@ -64,8 +64,8 @@ func (s *Server) handleLive(role heartlink.Role) http.Handler {
 			s.error(w, r, heartlink.FieldError(heartlink.EInvalid, "last_event_id", "last_event_id must be an event id such as 1764300000000-0"))
 			return
 		}
-		sess := &session{l: l, by: by, tokenID: tokenID}
-		if err := l.sessions.join(sess, l.perAccount(role)); err != nil {
+		sess := &session{l: l, by: by, tokenID: tokenID, id: l.sessions.newID()}
+		if err := l.join(r.Context(), sess); err != nil {
 			if heartlink.ErrorCode(err) == heartlink.ERateLimited {
 				// Sockets whose peer vanished linger until PongTimeout.
 				w.Header().Set("Retry-After", "10")
@@ -74,7 +74,7 @@ func (s *Server) handleLive(role heartlink.Role) http.Handler {
 			return
 		}
 		if !l.enter() {
-			l.sessions.leave(sess)
+			l.leave(sess)
 			s.error(w, r, heartlink.Errorf(heartlink.EUnavailable, "shutting down; reconnect"))
 			return
 		}
@@ -83,7 +83,7 @@ func (s *Server) handleLive(role heartlink.Role) http.Handler {
 		http.NewResponseController(w).SetWriteDeadline(time.Time{})
 		ws, err := upgrader.Upgrade(w, r, nil)
 		if err != nil {
-			l.sessions.leave(sess)
+			l.leave(sess)
 			l.wg.Done()
 			return // the upgrader has answered, with the JSON error body
 		}
@@ -104,7 +104,7 @@ func (s *Server) handleLive(role heartlink.Role) http.Handler {
 		// returns, freeing net/http's buffers; RunLive waits for it.
 		go func() {
 			defer l.wg.Done()
-			defer l.sessions.leave(sess)
+			defer l.leave(sess)
 			c.Run(l.ctx, sess.receive)
 		}()
 	})
@@ -160,6 +160,8 @@ type session struct {
 	by heartlink.Principal
 	// tokenID names the token the socket was opened with (fleet.TokenID).
 	tokenID string
+	// id names the socket on every instance, for the per-account count.
+	id string
 	// gone is set when that token is revoked; sessions.mu guards it.
 	gone bool
 	// locations limits the driver's location updates, frames every other

@@ -85,3 +85,30 @@ func TestLiveSocketsPerAccount(t *testing.T) {
 		return true
 	})
 }
+
+// TestLiveSocketsPerAccountTwoInstances spreads one driver's sockets over
+// two instances, as a load balancer would: the cap holds for the two
+// together, and a socket closed on one makes room on the other. Real
+// Redis only.
+func TestLiveSocketsPerAccountTwoInstances(t *testing.T) {
+	t.Parallel()
+	b := realRedis(t)
+	a, bb := liveServer(t, b, "-ws-per-account", "2"), liveServer(t, b, "-ws-per-account", "2")
+	f := newFixture(t, a)
+	drv := f.addDriver(home)
+	onA := drv.live(t)
+	drv.on(bb).live(t)
+
+	refused(t, a.URL, "/ws/driver", drv.token, nil, nil, http.StatusTooManyRequests, "rate_limited")
+	refused(t, bb.URL, "/ws/driver", drv.token, nil, nil, http.StatusTooManyRequests, "rate_limited")
+
+	onA.close()
+	eventually(t, frameWait, "room on B once a socket closed on A", func() bool {
+		ws, _, err := dialLive(dialer, bb.URL, "/ws/driver", drv.token, nil, nil)
+		if err != nil {
+			return false
+		}
+		startReading(t, "driver "+drv.ID+" on B", ws, nil)
+		return true
+	})
+}

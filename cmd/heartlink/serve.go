@@ -56,7 +56,7 @@ func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 		Recurring: store,
 		Plans:     store,
 		Live: &httpapi.LiveConfig{
-			Feed: store, Tickets: store, Replies: store, Mover: store,
+			Feed: store, Tickets: store, Replies: store, Mover: store, Sockets: store,
 			Origins: cfg.Origins, LocationRate: cfg.LocationRate, FrameRate: cfg.FrameRate, BoardQueue: cfg.BoardQueue,
 			PerAccount: perAccount(cfg.PerAccount),
 		},
