@@ -1,7 +1,6 @@
 package heartlink
 
 import (
-	"bytes"
 	"encoding/json"
 	"math"
 	"reflect"
@@ -73,12 +72,3 @@ func requireCoords(lat, lng *float64) error {
 // RequireCoords reports a missing lat or lng the way Point does, for other
 // types that hold coordinates.
 func RequireCoords(lat, lng *float64) error { return requireCoords(lat, lng) }
-
-// StrictJSON decodes b into v refusing unknown fields, for UnmarshalJSON
-// methods: a custom unmarshaler does not inherit the outer decoder's
-// DisallowUnknownFields.
-func StrictJSON(b []byte, v any) error {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	return dec.Decode(v)
-}

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/heartlink/heartlink"
-	"github.com/heartlink/heartlink/fleet"
 )
 
 // Draft is what a coordinator supplies to create a campaign.
@@ -50,7 +49,7 @@ const (
 // field. Schedules and shifts are read in the campaign's time zone, so
 // they are checked once it is known.
 func (d *Draft) Validate(now time.Time) error {
-	errs := []error{fleet.ValidName("name", d.Name)}
+	errs := []error{heartlink.ValidName("name", d.Name)}
 	if d.TimeZone == "" {
 		d.TimeZone = DefaultTimeZone
 	}
@@ -204,7 +203,7 @@ func (u *Update) Apply(c *Campaign, now time.Time) error {
 	next := *c
 	var name error
 	if u.Name != nil {
-		name = fleet.ValidName("name", *u.Name)
+		name = heartlink.ValidName("name", *u.Name)
 		next.Name = strings.TrimSpace(*u.Name)
 	}
 	if u.SignupOpens != nil {

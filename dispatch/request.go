@@ -56,7 +56,7 @@ func (r *Request) Validate(now time.Time) error {
 	}
 	for i, rd := range r.Riders {
 		f := "riders[" + strconv.Itoa(i) + "]"
-		if err := fleet.ValidName(f+".name", rd.Name); err != nil {
+		if err := heartlink.ValidName(f+".name", rd.Name); err != nil {
 			return err
 		}
 		if rd.Phone != "" {

@@ -52,7 +52,7 @@ const MaxSeats = 8
 
 // Validate reports every problem with r, each naming its field.
 func (r *DriverRegistration) Validate() error {
-	errs := []error{ValidName("name", r.Name), ValidPhone("phone", r.Phone)}
+	errs := []error{heartlink.ValidName("name", r.Name), ValidPhone("phone", r.Phone)}
 	if r.Vehicle == nil {
 		errs = append(errs, heartlink.FieldError(heartlink.EInvalid, "vehicle", "vehicle is required"))
 	} else {
@@ -140,18 +140,6 @@ func validCoords(latField, lngField string, lat, lng float64) error {
 		errs = append(errs, heartlink.FieldError(heartlink.EInvalid, lngField, "lng must be between -180 and 180"))
 	}
 	return heartlink.Join(errs...)
-}
-
-// ValidName checks a person's or organisation's name for field.
-func ValidName(field, s string) error {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return heartlink.FieldError(heartlink.EInvalid, field, "%s is required", field)
-	}
-	if len([]rune(s)) > 100 {
-		return heartlink.FieldError(heartlink.EInvalid, field, "%s must be at most 100 characters", field)
-	}
-	return nil
 }
 
 // ValidPhone accepts what people write: digits with optional leading +,

@@ -27,7 +27,8 @@ type Service interface {
 	// CreateCoordinator registers another coordinator and returns its token.
 	CreateCoordinator(ctx context.Context, by heartlink.Principal, name string) (*Coordinator, string, error)
 
-	// RotateToken gives a driver or requester a new token, revoking the old.
+	// RotateToken gives a driver, requester or coordinator a new token,
+	// revoking the old.
 	RotateToken(ctx context.Context, by heartlink.Principal, role heartlink.Role, id string) (string, error)
 
 	// Authenticate returns the caller behind a bearer token.

@@ -38,7 +38,7 @@ type PlaceDraft struct {
 
 // Validate reports every problem with d, each naming its field.
 func (d *PlaceDraft) Validate() error {
-	errs := []error{ValidName("name", d.Name)}
+	errs := []error{heartlink.ValidName("name", d.Name)}
 	switch d.Kind {
 	case ExamSite, HospitalPlace, Station, ServiceCentre, CommunityArea:
 	default:

@@ -39,5 +39,5 @@ func (r *RequesterRegistration) Validate() error {
 	default:
 		kind = heartlink.FieldError(heartlink.EInvalid, "kind", "kind must be school, community or care_station")
 	}
-	return heartlink.Join(ValidName("name", r.Name), kind, ValidPhone("phone", r.Phone))
+	return heartlink.Join(heartlink.ValidName("name", r.Name), kind, ValidPhone("phone", r.Phone))
 }

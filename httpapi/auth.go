@@ -5,6 +5,7 @@ import (
 	"math"
 	"net"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"strings"
 	"time"
@@ -35,7 +36,7 @@ func BearerToken(r *http.Request) string {
 func (s *Server) auth(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		l := s.cfg.Limits
-		if !s.allow(w, r, "addr:"+clientAddr(r), l.PerAddress, l.PerAddressBurst) {
+		if !s.allow(w, r, "addr:"+s.clientAddr(r), l.PerAddress, l.PerAddressBurst) {
 			return
 		}
 		p, err := s.cfg.Fleet.Authenticate(r.Context(), BearerToken(r))
@@ -73,14 +74,48 @@ func (s *Server) allow(w http.ResponseWriter, r *http.Request, key string, rate,
 	return true
 }
 
-// clientAddr is the peer's IP address. Headers such as X-Forwarded-For are
-// not trusted: any client can set them.
-func clientAddr(r *http.Request) string {
+// clientAddr is the address a request comes from, for the per-address
+// limit: the peer's, unless the peer is a trusted proxy (Config.
+// TrustedProxies). Then X-Forwarded-For is read from the right, each proxy
+// having appended the address it heard from, and the first address that is
+// not a trusted proxy is the client's; what lies left of it was written by
+// the client and is not believed.
+func (s *Server) clientAddr(r *http.Request) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
-		return r.RemoteAddr
+		host = r.RemoteAddr
 	}
-	return host
+	peer, err := netip.ParseAddr(host)
+	if err != nil || !s.trusted(peer) {
+		return host
+	}
+	hops := r.Header.Values("X-Forwarded-For")
+	for i := len(hops) - 1; i >= 0; i-- {
+		list := strings.Split(hops[i], ",")
+		for j := len(list) - 1; j >= 0; j-- {
+			a, err := netip.ParseAddr(strings.TrimSpace(list[j]))
+			if err != nil {
+				return peer.String() // garbage: the last proxy is all we know
+			}
+			a = a.Unmap()
+			if !s.trusted(a) {
+				return a.String()
+			}
+			peer = a
+		}
+	}
+	return peer.String()
+}
+
+// trusted reports whether a is one of the trusted proxies.
+func (s *Server) trusted(a netip.Addr) bool {
+	a = a.Unmap()
+	for _, p := range s.cfg.TrustedProxies {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
 }
 
 // must refuses callers of any other role.

@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -23,20 +22,16 @@ func (s *Server) decode(w http.ResponseWriter, r *http.Request, v any) error {
 	return decodeBytes(body, v)
 }
 
-// decodeBytes decodes one JSON object from body into v, strictly.
+// decodeBytes decodes one JSON object from body into v, strictly (see
+// heartlink.StrictJSON).
 func decodeBytes(body []byte, v any) error {
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
+	if err := heartlink.StrictJSON(body, v); err != nil {
 		err = decodeError(err)
 		if e, ok := err.(*heartlink.Error); ok && e.Code == heartlink.EBadRequest && strings.HasPrefix(e.Message, "unknown field") {
 			e.Field = unknownFieldPath(body, v, e.Field)
 			e.Message = fmt.Sprintf("unknown field %q", e.Field)
 		}
 		return err
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return heartlink.Errorf(heartlink.EBadRequest, "the body must hold a single JSON object")
 	}
 	return nil
 }
@@ -57,8 +52,13 @@ func decodeError(err error) error {
 		tooLarge *http.MaxBytesError
 		syntax   *json.SyntaxError
 		typ      *json.UnmarshalTypeError
+		dup      *heartlink.DuplicateKeyError
 	)
 	switch {
+	case errors.As(err, &dup):
+		return heartlink.FieldError(heartlink.EBadRequest, dup.Path, "the key %q appears twice", dup.Path)
+	case errors.Is(err, heartlink.ErrTrailingData):
+		return heartlink.Errorf(heartlink.EBadRequest, "the body must hold a single JSON object")
 	case errors.As(err, &tooLarge):
 		return heartlink.Errorf(heartlink.ETooLarge, "the body is larger than %d bytes", tooLarge.Limit)
 	case errors.Is(err, io.EOF):

@@ -29,6 +29,10 @@ func TestDecodeNamesTheField(t *testing.T) {
 		{"not JSON", func() any { return &dispatch.Request{} }, `{"kind":`, heartlink.EBadRequest, ""},
 		{"two objects", func() any { return &dispatch.Request{} }, `{} {}`, heartlink.EBadRequest, ""},
 		{"an array", func() any { return &dispatch.Request{} }, `[1]`, heartlink.EBadRequest, ""},
+		{"a duplicate key", func() any { return &fleet.DriverRegistration{} }, `{"name":"Wang Wei","phone":"13800000001","name":"Admin"}`, heartlink.EBadRequest, "name"},
+		{"a duplicate key in another case", func() any { return &fleet.DriverRegistration{} }, `{"verified_minors":false,"Verified_Minors":true}`, heartlink.EBadRequest, "Verified_Minors"},
+		{"a duplicate key in a nested object", func() any { return &fleet.DriverRegistration{} }, `{"vehicle":{"seats":4,"plate":"A","seats":40}}`, heartlink.EBadRequest, "vehicle.seats"},
+		{"a duplicate key in the second rider", func() any { return &dispatch.Request{} }, `{"riders":[{"name":"a"},{"name":"b","name":"c"}]}`, heartlink.EBadRequest, "riders[1].name"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

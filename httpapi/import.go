@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/csv"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strconv"
@@ -20,10 +21,13 @@ import (
 // service plans it) and a wheelchair column (1, yes, true or 是).
 var importColumns = []string{"name", "phone", "pickup_lat", "pickup_lng", "pickup_address", "exam_site", "arrive_by"}
 
-// Imports are bounded: a school's list, not a city's.
+// Imports are bounded: a school's list, not a city's. A refusal lists the
+// first maxImportProblems bad rows and counts them all, so that its answer
+// stays small whatever was sent.
 const (
-	maxImportRows  = 2000
-	maxImportBytes = 1 << 20
+	maxImportRows     = 2000
+	maxImportBytes    = 1 << 20
+	maxImportProblems = 100
 )
 
 // RowProblem is why one row of an import was refused. Row counts from 1
@@ -35,10 +39,25 @@ type RowProblem struct {
 }
 
 // importBody is the answer to an import that was refused: nothing was
-// booked, and each bad row says why.
+// booked, the first bad rows say why, and Problems counts them all.
 type importBody struct {
 	ErrorBody
-	Rows []RowProblem `json:"rows"`
+	Rows     []RowProblem `json:"rows"`
+	Problems int          `json:"problems"`
+}
+
+// refusal is the answer to a list with problems.
+func refusal(problems []RowProblem) importBody {
+	msg := strconv.Itoa(len(problems)) + " rows are wrong; nothing was booked"
+	shown := problems
+	if len(shown) > maxImportProblems {
+		shown = shown[:maxImportProblems]
+		msg += "; the first " + strconv.Itoa(maxImportProblems) + " are listed"
+	}
+	return importBody{
+		errorBody(heartlink.FieldError(heartlink.EInvalid, "rows", "%s", msg)),
+		shown, len(problems),
+	}
 }
 
 // handleImport books a trip for every student of a CSV list, or none: every
@@ -66,10 +85,7 @@ func (s *Server) handleImport() http.Handler {
 			return
 		}
 		if len(problems) > 0 {
-			s.json(w, http.StatusUnprocessableEntity, importBody{
-				errorBody(heartlink.FieldError(heartlink.EInvalid, "rows", "%d rows are wrong; nothing was booked", len(problems))),
-				problems,
-			})
+			s.json(w, http.StatusUnprocessableEntity, refusal(problems))
 			return
 		}
 		trips := make([]*dispatch.Trip, 0, len(reqs))
@@ -86,7 +102,7 @@ func (s *Server) handleImport() http.Handler {
 				if heartlink.ErrorCode(err) != heartlink.EInternal {
 					s.json(w, StatusOf(heartlink.ErrorCode(err)), importBody{
 						errorBody(heartlink.FieldError(heartlink.ErrorCode(err), "rows", "row %d: %s", i+1, heartlink.ErrorMessage(err))),
-						[]RowProblem{{Row: i + 1, Field: heartlink.ErrorField(err), Message: heartlink.ErrorMessage(err)}},
+						[]RowProblem{{Row: i + 1, Field: heartlink.ErrorField(err), Message: heartlink.ErrorMessage(err)}}, 1,
 					})
 					return
 				}
@@ -132,12 +148,18 @@ func parseImport(body []byte, places []*fleet.Place, now time.Time, requesterID 
 		if errors.Is(err, io.EOF) {
 			break
 		}
+		// Bad rows count too: a megabyte of them must not be read, and
+		// answered, one by one.
+		if row > maxImportRows {
+			if len(problems) > 0 {
+				problems = append(problems, RowProblem{Row: row, Message: fmt.Sprintf("a list holds at most %d students: the rest was not read", maxImportRows)})
+				break
+			}
+			return nil, nil, heartlink.Errorf(heartlink.ETooLarge, "a list holds at most %d students", maxImportRows)
+		}
 		if err != nil {
 			problems = append(problems, RowProblem{Row: row, Field: "", Message: "not a CSV line: " + err.Error()})
 			continue
-		}
-		if row > maxImportRows {
-			return nil, nil, heartlink.Errorf(heartlink.ETooLarge, "a list holds at most %d students", maxImportRows)
 		}
 		get := func(c string) string { return strings.TrimSpace(rec[col[c]]) }
 		bad := func(field, msg string) { problems = append(problems, RowProblem{Row: row, Field: field, Message: msg}) }

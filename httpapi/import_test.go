@@ -63,3 +63,27 @@ func TestParseImport(t *testing.T) {
 		})
 	}
 }
+
+// FuzzParseImport: any list is read without panicking, and what comes
+// back is bounded by the row cap, however many bad lines were sent.
+func FuzzParseImport(f *testing.F) {
+	const header = "name,phone,pickup_lat,pickup_lng,pickup_address,exam_site,arrive_by\n"
+	f.Add([]byte(header + "Li Ming,13900000002,28.27,117.06,12 Shengli Rd,plc_1,2027-06-07 08:15\n"))
+	f.Add([]byte(header + "x\nx\n\"unterminated\n"))
+	f.Add([]byte("\ufeff" + header + ",,,,,,\n"))
+	f.Add([]byte("name\n"))
+	now := time.Date(2027, 6, 6, 12, 0, 0, 0, time.UTC)
+	places := []*fleet.Place{{ID: "plc_1", Name: "Yingtan No.1 Middle School", Kind: fleet.ExamSite, Lat: 28.26, Lng: 117.07}}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		reqs, problems, err := parseImport(body, places, now, "")
+		if err != nil {
+			return
+		}
+		if len(reqs)+len(problems) > maxImportRows+1 {
+			t.Fatalf("%d requests and %d problems from one list; at most %d rows are read", len(reqs), len(problems), maxImportRows)
+		}
+		if len(problems) > 0 && len(refusal(problems).Rows) > maxImportProblems {
+			t.Fatalf("a refusal lists %d rows", len(refusal(problems).Rows))
+		}
+	})
+}

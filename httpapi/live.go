@@ -26,15 +26,26 @@ type Feed interface {
 }
 
 // Tickets are one-time credentials for opening a websocket from a browser.
+// A ticket is issued under the caller's bearer token and refused once that
+// token is revoked; redeeming one gives the fleet.TokenID of that token.
 type Tickets interface {
-	IssueTicket(ctx context.Context, by heartlink.Principal) (string, time.Time, error)
-	RedeemTicket(ctx context.Context, ticket string) (heartlink.Principal, error)
+	IssueTicket(ctx context.Context, by heartlink.Principal, token string) (string, time.Time, error)
+	RedeemTicket(ctx context.Context, ticket string) (heartlink.Principal, string, error)
 }
 
 // Replies remembers the answer to each live request, so that a repeated
 // request_id repeats the answer and never the action.
 type Replies interface {
 	Once(ctx context.Context, key string, do func() (answer []byte, keep bool)) ([]byte, error)
+}
+
+// Sockets counts each account's live sockets across all instances, so
+// that the cap holds however many instances a load balancer spreads one
+// account over. A count lasts a lease, renewed while the socket is open.
+type Sockets interface {
+	OpenSocket(ctx context.Context, holder heartlink.Principal, id string, limit int, lease time.Duration) (bool, error)
+	CloseSocket(ctx context.Context, holder heartlink.Principal, id string) error
+	KeepSockets(ctx context.Context, open map[heartlink.Principal][]string, lease time.Duration) error
 }
 
 // Mover records a driver's position.
@@ -48,6 +59,9 @@ type LiveConfig struct {
 	Tickets Tickets
 	Replies Replies
 	Mover   Mover
+	// Sockets, if set, counts sockets per account across instances;
+	// without it each instance caps its own.
+	Sockets Sockets
 	// Origins are the browser origins allowed besides the server's own,
 	// e.g. "https://board.example.org".
 	Origins []string
@@ -55,6 +69,11 @@ type LiveConfig struct {
 	// LocationRate is how many location updates per second a driver may
 	// send (burst twice that); zero means 1.
 	LocationRate int
+	// FrameRate is how many frames of any other type (bad ones included)
+	// per second a socket may send (burst twice that); zero means
+	// DefaultFrameRate. Beyond it a frame is answered by an error
+	// rate_limited and not acted on.
+	FrameRate int
 	// HistoryLimit caps how many missed changes a resuming client is sent
 	// before it gets a snapshot instead; zero means 1000.
 	HistoryLimit int
@@ -62,7 +81,15 @@ type LiveConfig struct {
 	// it counts as slow; zero means 16384. A board takes every change of
 	// the fleet: at a busy minute thousands may wait without it being slow.
 	BoardQueue int
+	// PerAccount is how many sockets one driver or requester may hold at
+	// once (coordinators ten times that); zero means DefaultPerAccount,
+	// negative means no limit.
+	PerAccount int
 }
+
+// DefaultFrameRate is FrameRate's default: an app answers an offer or
+// changes its presence now and then, not ten times a second.
+const DefaultFrameRate = 10
 
 func (l *live) boardQueue() int {
 	if l.cfg.BoardQueue > 0 {
@@ -81,6 +108,8 @@ type live struct {
 	s   *Server
 	hub *realtime.Hub
 	log *slog.Logger
+	// sessions are the sockets by account, for caps and revocation.
+	sessions *sessions
 	// ctx is the life of every socket: cancelled when RunLive ends, which
 	// closes them all with "going away".
 	ctx    context.Context
@@ -104,7 +133,7 @@ func (l *live) enter() bool {
 
 func newLive(s *Server, cfg LiveConfig) *live {
 	ctx, cancel := context.WithCancel(context.Background())
-	return &live{cfg: cfg, s: s, hub: realtime.NewHub(), log: s.log, ctx: ctx, cancel: cancel}
+	return &live{cfg: cfg, s: s, hub: realtime.NewHub(), log: s.log, sessions: newSessions(), ctx: ctx, cancel: cancel}
 }
 
 // LiveConns is how many live sockets this instance holds.
@@ -132,6 +161,9 @@ func (s *Server) RunLive(ctx context.Context) error {
 	wg.Go(func() {
 		l.cfg.Feed.FollowPositions(ctx, l.position)
 	})
+	if l.cfg.Sockets != nil {
+		wg.Go(func() { l.keepSockets(ctx) })
+	}
 	err = l.cfg.Feed.Follow(ctx, after, func(cs []dispatch.Change) { l.push(ctx, cs) })
 	wg.Wait()
 	l.mu.Lock()
@@ -156,8 +188,12 @@ func (l *live) push(ctx context.Context, cs []dispatch.Change) {
 	var todo []delivery
 	var ids []string
 	for _, c := range cs {
-		if c.Kind == dispatch.ChangeShiftFill {
+		switch c.Kind {
+		case dispatch.ChangeShiftFill:
 			l.fillToDrivers(c)
+		case fleet.ChangeRevoked:
+			l.revoke(c)
+			continue
 		}
 		var audiences []string
 		for _, a := range c.To {
@@ -323,7 +359,7 @@ func (s *Server) handleTicket() http.Handler {
 			s.error(w, r, heartlink.Errorf(heartlink.ENotFound, "live channels are off"))
 			return
 		}
-		t, exp, err := s.live.cfg.Tickets.IssueTicket(r.Context(), principal(r))
+		t, exp, err := s.live.cfg.Tickets.IssueTicket(r.Context(), principal(r), BearerToken(r))
 		if err != nil {
 			s.error(w, r, err)
 			return

@@ -43,14 +43,14 @@ func (s *Server) handleLive(role heartlink.Role) http.Handler {
 			s.error(w, r, heartlink.Errorf(heartlink.ENotFound, "live channels are off"))
 			return
 		}
-		if !s.allow(w, r, "addr:"+clientAddr(r), s.cfg.Limits.PerAddress, s.cfg.Limits.PerAddressBurst) {
+		if !s.allow(w, r, "addr:"+s.clientAddr(r), s.cfg.Limits.PerAddress, s.cfg.Limits.PerAddressBurst) {
 			return
 		}
 		if !l.checkOrigin(r) {
 			s.error(w, r, heartlink.Errorf(heartlink.EForbidden, "origin %q is not allowed", r.Header.Get("Origin")))
 			return
 		}
-		by, err := l.authenticate(r)
+		by, tokenID, err := l.authenticate(r)
 		if err != nil {
 			s.error(w, r, err)
 			return
@@ -64,12 +64,26 @@ func (s *Server) handleLive(role heartlink.Role) http.Handler {
 			s.error(w, r, heartlink.FieldError(heartlink.EInvalid, "last_event_id", "last_event_id must be an event id such as 1764300000000-0"))
 			return
 		}
+		sess := &session{l: l, by: by, tokenID: tokenID, id: l.sessions.newID()}
+		if err := l.join(r.Context(), sess); err != nil {
+			if heartlink.ErrorCode(err) == heartlink.ERateLimited {
+				// Sockets whose peer vanished linger until PongTimeout.
+				w.Header().Set("Retry-After", "10")
+			}
+			s.error(w, r, err)
+			return
+		}
 		if !l.enter() {
+			l.leave(sess)
 			s.error(w, r, heartlink.Errorf(heartlink.EUnavailable, "shutting down; reconnect"))
 			return
 		}
+		// The server's WriteTimeout bounds an HTTP answer; a socket lives
+		// on, and its writer sets a deadline for each frame.
+		http.NewResponseController(w).SetWriteDeadline(time.Time{})
 		ws, err := upgrader.Upgrade(w, r, nil)
 		if err != nil {
+			l.leave(sess)
 			l.wg.Done()
 			return // the upgrader has answered, with the JSON error body
 		}
@@ -80,8 +94,9 @@ func (s *Server) handleLive(role heartlink.Role) http.Handler {
 			opts.SendQueue = l.boardQueue()
 		}
 		c := realtime.NewConn(ws, opts)
-		sess := &session{l: l, c: c, by: by}
-		if err := sess.start(l.ctx, after); err != nil {
+		if !l.sessions.attach(sess, c) {
+			c.Close(CloseRevoked, revokedReason)
+		} else if err := sess.start(l.ctx, after); err != nil {
 			l.log.Warn("live: start session", "caller", by.String(), "err", err)
 			c.Close(1011, "could not start; try again")
 		}
@@ -89,21 +104,25 @@ func (s *Server) handleLive(role heartlink.Role) http.Handler {
 		// returns, freeing net/http's buffers; RunLive waits for it.
 		go func() {
 			defer l.wg.Done()
+			defer l.leave(sess)
 			c.Run(l.ctx, sess.receive)
 		}()
 	})
 }
 
 // authenticate accepts a bearer token (programs) or a one-time ticket in
-// the URL (browsers); a long-lived token in a URL is refused.
-func (l *live) authenticate(r *http.Request) (heartlink.Principal, error) {
+// the URL (browsers); a long-lived token in a URL is refused. It returns
+// the caller and the fleet.TokenID of the token the socket stands on.
+func (l *live) authenticate(r *http.Request) (heartlink.Principal, string, error) {
 	if t := r.URL.Query().Get("ticket"); t != "" {
 		return l.cfg.Tickets.RedeemTicket(r.Context(), t)
 	}
 	if r.URL.Query().Has("token") || r.URL.Query().Has("access_token") {
-		return heartlink.Principal{}, heartlink.Errorf(heartlink.EUnauthorized, "tokens never go in URLs: send Authorization: Bearer, or get a ticket from POST /api/v1/realtime/tickets")
+		return heartlink.Principal{}, "", heartlink.Errorf(heartlink.EUnauthorized, "tokens never go in URLs: send Authorization: Bearer, or get a ticket from POST /api/v1/realtime/tickets")
 	}
-	return l.s.cfg.Fleet.Authenticate(r.Context(), BearerToken(r))
+	tok := BearerToken(r)
+	by, err := l.s.cfg.Fleet.Authenticate(r.Context(), tok)
+	return by, fleet.TokenID(tok), err
 }
 
 // checkOrigin allows programs (no Origin), the server's own pages and the
@@ -137,11 +156,17 @@ func validEventID(id string) bool {
 // session is one client's live channel.
 type session struct {
 	l  *live
-	c  *realtime.Conn
+	c  *realtime.Conn // set by sessions.attach once upgraded
 	by heartlink.Principal
-	// locations limits the driver's location updates; only the reader
-	// goroutine uses it.
-	locations bucket
+	// tokenID names the token the socket was opened with (fleet.TokenID).
+	tokenID string
+	// id names the socket on every instance, for the per-account count.
+	id string
+	// gone is set when that token is revoked; sessions.mu guards it.
+	gone bool
+	// locations limits the driver's location updates, frames every other
+	// frame; only the reader goroutine uses them.
+	locations, frames bucket
 }
 
 // bucket is a token bucket holding up to twice the rate, refilled

@@ -22,20 +22,50 @@ type request struct {
 	Location  *heartlink.Point `json:"location"`
 }
 
+// allow counts a frame of type typ ("" when unreadable) against its limit.
+func (s *session) allow(typ string) error {
+	if typ == "location" {
+		if !s.locations.allow(time.Now(), s.l.locationRate()) {
+			return heartlink.Errorf(heartlink.ERateLimited, "too many location updates; at most %d a second", s.l.locationRate())
+		}
+		return nil
+	}
+	if !s.frames.allow(time.Now(), s.l.frameRate()) {
+		return heartlink.Errorf(heartlink.ERateLimited, "too many frames; at most %d a second besides locations", s.l.frameRate())
+	}
+	return nil
+}
+
 // receive answers one frame from the client with ack or error. The same
 // rules and errors as the HTTP API apply: the same services do the work.
+// Every frame is counted against a limit first, even one that cannot be
+// read: a flood of any kind must not reach Redis, the boards or the
+// resume history.
 func (s *session) receive(ctx context.Context, frame []byte) {
-	msg, err := realtime.Decode(frame)
-	if err != nil {
-		s.c.Send(errorFrame("", heartlink.Errorf(heartlink.EBadRequest, "a frame must be a JSON object with a type")))
-		return
+	msg, decodeErr := realtime.Decode(frame)
+	if decodeErr == nil {
+		// Decode keeps the last of a key given twice; such a frame says
+		// two things, and is refused like a body that does.
+		if err := heartlink.StrictJSON(frame, new(map[string]json.RawMessage)); err != nil {
+			decodeErr = decodeError(err)
+		}
 	}
 	var req request
-	if len(msg.Data) > 0 {
+	if decodeErr == nil && len(msg.Data) > 0 {
 		if err := heartlink.StrictJSON(msg.Data, &req); err != nil {
-			s.c.Send(errorFrame("", decodeError(err)))
-			return
+			decodeErr = decodeError(err)
 		}
+	}
+	if err := s.allow(msg.Type); err != nil {
+		s.c.Send(errorFrame(req.RequestID, err))
+		return
+	}
+	if decodeErr != nil {
+		if msg.Type == "" {
+			decodeErr = heartlink.Errorf(heartlink.EBadRequest, "a frame must be a JSON object with a type")
+		}
+		s.c.Send(errorFrame("", decodeErr))
+		return
 	}
 	if len(req.RequestID) > 64 {
 		s.c.Send(errorFrame(req.RequestID, heartlink.FieldError(heartlink.EInvalid, "request_id", "a request_id may have at most 64 characters")))
@@ -112,9 +142,6 @@ func (s *session) actions() map[string]action {
 			if err := heartlink.RequireCoords(req.Lat, req.Lng); err != nil {
 				return nil, decodeError(err)
 			}
-			if !s.locations.allow(time.Now(), s.l.locationRate()) {
-				return nil, heartlink.Errorf(heartlink.ERateLimited, "too many location updates; at most %d a second", s.l.locationRate())
-			}
 			return map[string]any{"moved": true}, s.l.cfg.Mover.Move(ctx, s.by.ID, heartlink.Point{Lat: *req.Lat, Lng: *req.Lng})
 		},
 		"presence": func(ctx context.Context, req request) (any, error) {
@@ -135,6 +162,13 @@ type presenceAck struct {
 	Status         fleet.Presence       `json:"status"`
 	Location       *heartlink.Point     `json:"location,omitempty"`
 	LocationSource fleet.LocationSource `json:"location_source,omitempty"`
+}
+
+func (l *live) frameRate() int {
+	if l.cfg.FrameRate > 0 {
+		return l.cfg.FrameRate
+	}
+	return DefaultFrameRate
 }
 
 func (l *live) locationRate() int {

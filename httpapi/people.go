@@ -28,7 +28,7 @@ type coordinatorRequest struct {
 	Name string `json:"name"`
 }
 
-func (c *coordinatorRequest) Validate() error { return fleet.ValidName("name", c.Name) }
+func (c *coordinatorRequest) Validate() error { return heartlink.ValidName("name", c.Name) }
 
 func (s *Server) handleCoordinatorCreate() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -234,8 +234,8 @@ func nonNil[T any](v []T) []T {
 	return v
 }
 
-// handleRotate gives a driver or requester a new token, revoking the old
-// one (a lost phone, a leaked token).
+// handleRotate gives a driver, requester or coordinator a new token,
+// revoking the old one (a lost phone, a leaked token).
 func (s *Server) handleRotate(role heartlink.Role) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id := r.PathValue("id")

@@ -21,6 +21,7 @@ func (s *Server) routes() []route {
 		{"GET", "/api/v1/openapi.json", handleOpenAPI()},
 
 		{"POST", "/api/v1/coordinators", s.auth(s.handleCoordinatorCreate())},
+		{"POST", "/api/v1/coordinators/{id}/token", s.auth(s.handleRotate(heartlink.RoleCoordinator))},
 		{"POST", "/api/v1/drivers", s.auth(s.handleDriverCreate())},
 		{"GET", "/api/v1/drivers", s.auth(s.handleDriverList())},
 		{"GET", "/api/v1/drivers/me", s.auth(s.handleDriverMe())},

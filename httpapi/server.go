@@ -7,6 +7,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"time"
 
 	"github.com/heartlink/heartlink"
@@ -38,6 +39,10 @@ type Config struct {
 	Policy   dispatch.Policy
 	Limiter  Limiter
 	Limits   Limits
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For is
+	// believed for the per-address limit; none by default, since any
+	// client can set the header.
+	TrustedProxies []netip.Prefix
 	// Ready reports whether the store is reachable, for /readyz.
 	Ready  func(context.Context) error
 	Clock  heartlink.Clock

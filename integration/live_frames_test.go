@@ -49,6 +49,8 @@ func TestLiveBadFrames(t *testing.T) {
 				{"accept without trip_id", `{"type":"accept","data":{"request_id":"bf-4"}}`, "bf-4", "invalid", "trip_id"},
 				{"decline without trip_id", `{"type":"decline","data":{"request_id":"bf-5"}}`, "bf-5", "invalid", "trip_id"},
 				{"location without lat", `{"type":"location","data":{"request_id":"bf-6","lng":117.06}}`, "bf-6", "invalid", "lat"},
+				{"a type twice", `{"type":"decline","type":"accept","data":{"request_id":"bf-7","trip_id":"` + tr.ID + `"}}`, "", "bad_request", "type"},
+				{"a trip_id twice", `{"type":"accept","data":{"request_id":"bf-8","trip_id":"trp_other","trip_id":"` + tr.ID + `"}}`, "", "bad_request", "data.trip_id"},
 			} {
 				t.Run(c.name, func(t *testing.T) {
 					sock := sock.in(t)

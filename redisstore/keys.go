@@ -32,6 +32,13 @@ func (k keys) token(hash string) string       { return k.p + "token:" + hash }
 func (k keys) tokenOf(role heartlink.Role, id string) string {
 	return k.p + string(role) + ":" + id + ":token"
 }
+
+// sockets holds the live sockets an account holds on any instance, by
+// when each one's lease ends.
+func (k keys) sockets(holder heartlink.Principal) string {
+	return k.p + "sockets:" + string(holder.Role) + ":" + holder.ID
+}
+
 func (k keys) rate(who string) string    { return k.p + "rate:" + who }
 func (k keys) ticket(hash string) string { return k.p + "ticket:" + hash }
 func (k keys) reply(key string) string   { return k.p + "reply:" + key }

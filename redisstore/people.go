@@ -24,6 +24,18 @@ func hashToken(token string) string {
 	return hex.EncodeToString(h[:])
 }
 
+// tokenID is fleet.TokenID of the token whose hash is given: the store
+// keeps no token, only its hash, and revokes by it.
+func tokenID(hash string) string { return hash[:min(len(hash), 16)] }
+
+// emitRevoked queues on p the notice that the token with hash no longer
+// stands for holder, so that every instance closes the sockets opened with
+// it. It is addressed to no client: the live channels act on it.
+func (s *Store) emitRevoked(ctx context.Context, p redis.Pipeliner, holder heartlink.Principal, hash string) {
+	data, _ := json.Marshal(fleet.Revocation{Role: holder.Role, ID: holder.ID, TokenID: tokenID(hash)})
+	s.emit(ctx, p, fleet.ChangeRevoked, "sessions", data)
+}
+
 func mustCoordinator(by heartlink.Principal) error {
 	if !by.Is(heartlink.RoleCoordinator) {
 		return heartlink.Errorf(heartlink.EForbidden, "only coordinators may do this")
@@ -47,12 +59,48 @@ func (s *Store) Authenticate(ctx context.Context, token string) (heartlink.Princ
 	return heartlink.Principal{Role: heartlink.Role(role), ID: id}, nil
 }
 
+// coordinatorTokenBefore finds the hash of the token of a coordinator
+// registered before coordinators' tokens were kept beside them, so that
+// rotating it revokes it: the first coordinator's is under admin:token,
+// the others' only in the token key that names them. Rare, so a scan.
+func (s *Store) coordinatorTokenBefore(ctx context.Context, id string) (string, error) {
+	if id == adminID {
+		h, err := s.rdb.Get(ctx, s.keys.adminToken()).Result()
+		if errors.Is(err, redis.Nil) {
+			return "", nil
+		}
+		return h, err
+	}
+	want := string(heartlink.RoleCoordinator) + ":" + id
+	var cursor uint64
+	for {
+		keys, next, err := s.rdb.Scan(ctx, cursor, s.keys.token("*"), 1000).Result()
+		if err != nil {
+			return "", err
+		}
+		if len(keys) > 0 {
+			vals, err := s.rdb.MGet(ctx, keys...).Result()
+			if err != nil {
+				return "", err
+			}
+			for i, v := range vals {
+				if v == want {
+					return strings.TrimPrefix(keys[i], s.keys.token("")), nil
+				}
+			}
+		}
+		if cursor = next; cursor == 0 {
+			return "", nil
+		}
+	}
+}
+
 // EnsureAdmin makes sure the first coordinator exists. With a token given it
 // is (re)bound to that token, and a token it had before stops working;
 // without one, a token is generated the first time only and returned so the
 // caller can print it once.
 func (s *Store) EnsureAdmin(ctx context.Context, token string) (id string, generated string, err error) {
-	id = "crd_admin"
+	id = adminID
 	if token != "" {
 		old, err := s.rdb.Get(ctx, s.keys.adminToken()).Result()
 		if err != nil && !errors.Is(err, redis.Nil) {
@@ -66,6 +114,7 @@ func (s *Store) EnsureAdmin(ctx context.Context, token string) (id string, gener
 			_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
 				if old != "" {
 					p.Del(ctx, s.keys.token(old))
+					s.emitRevoked(ctx, p, heartlink.Principal{Role: heartlink.RoleCoordinator, ID: id}, old)
 				}
 				p.Set(ctx, s.keys.adminToken(), h, 0)
 				p.SetNX(ctx, s.keys.admin(), id, 0)
@@ -96,6 +145,9 @@ func (s *Store) EnsureAdmin(ctx context.Context, token string) (id string, gener
 	return id, tok, nil
 }
 
+// adminID is the first coordinator's id.
+const adminID = "crd_admin"
+
 func (s *Store) saveCoordinator(ctx context.Context, c fleet.Coordinator, token string, fresh bool) error {
 	b, _ := json.Marshal(c)
 	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
@@ -106,6 +158,7 @@ func (s *Store) saveCoordinator(ctx context.Context, c fleet.Coordinator, token 
 		}
 		p.ZAdd(ctx, s.keys.coordinators(), redis.Z{Score: float64(ms(c.CreatedAt)), Member: c.ID})
 		p.Set(ctx, s.keys.token(hashToken(token)), string(heartlink.RoleCoordinator)+":"+c.ID, 0)
+		p.Set(ctx, s.keys.tokenOf(heartlink.RoleCoordinator, c.ID), hashToken(token), 0)
 		return nil
 	})
 	return wrap(err, "save coordinator")
@@ -116,7 +169,7 @@ func (s *Store) CreateCoordinator(ctx context.Context, by heartlink.Principal, n
 	if err := mustCoordinator(by); err != nil {
 		return nil, "", err
 	}
-	if err := fleet.ValidName("name", name); err != nil {
+	if err := heartlink.ValidName("name", name); err != nil {
 		return nil, "", err
 	}
 	c := fleet.Coordinator{ID: newID("crd"), Name: strings.TrimSpace(name), CreatedAt: s.now()}
@@ -334,9 +387,9 @@ func str(v any) string {
 	return s
 }
 
-// RotateToken gives a driver or requester a new token and revokes the one
-// they had, e.g. when a phone is lost. Coordinators may rotate anyone's;
-// a driver or requester their own.
+// RotateToken gives a driver, requester or coordinator a new token and
+// revokes the one they had, e.g. when a phone is lost. Coordinators may
+// rotate anyone's; a driver or requester their own.
 func (s *Store) RotateToken(ctx context.Context, by heartlink.Principal, role heartlink.Role, id string) (string, error) {
 	if !by.Is(heartlink.RoleCoordinator) && !(by.Role == role && by.ID == id) {
 		return "", heartlink.Errorf(heartlink.EForbidden, "only coordinators may give someone else a new token")
@@ -350,8 +403,16 @@ func (s *Store) RotateToken(ctx context.Context, by heartlink.Principal, role he
 		if _, err := s.Requester(ctx, id); err != nil {
 			return "", err
 		}
+	case heartlink.RoleCoordinator:
+		n, err := s.rdb.Exists(ctx, s.keys.coordinator(id)).Result()
+		if err != nil {
+			return "", wrap(err, "rotate token")
+		}
+		if n == 0 {
+			return "", heartlink.Errorf(heartlink.ENotFound, "no coordinator %q", id)
+		}
 	default:
-		return "", heartlink.Errorf(heartlink.EInvalid, "only drivers' and requesters' tokens can be rotated")
+		return "", heartlink.Errorf(heartlink.EInvalid, "no such role %q", role)
 	}
 	holder := s.keys.tokenOf(role, id)
 	tok := newToken()
@@ -361,9 +422,22 @@ func (s *Store) RotateToken(ctx context.Context, by heartlink.Principal, role he
 		if err != nil && !errors.Is(err, redis.Nil) {
 			return err
 		}
+		if old == "" && role == heartlink.RoleCoordinator {
+			if old, err = s.coordinatorTokenBefore(ctx, id); err != nil {
+				return err
+			}
+		}
 		_, err = tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
+			if role == heartlink.RoleCoordinator && id == adminID {
+				// A restart with HEARTLINK_ADMIN_TOKEN set compares with
+				// this, and so revokes the rotated token in turn.
+				p.Set(ctx, s.keys.adminToken(), hashToken(tok), 0)
+			}
 			if old != "" {
 				p.Del(ctx, s.keys.token(old))
+				// In the same transaction: no instance can miss that sockets
+				// opened with the old token must close.
+				s.emitRevoked(ctx, p, heartlink.Principal{Role: role, ID: id}, old)
 			}
 			p.Set(ctx, s.keys.token(hashToken(tok)), string(role)+":"+id, 0)
 			p.Set(ctx, holder, hashToken(tok), 0)

@@ -16,27 +16,42 @@ const TicketTTL = 30 * time.Second
 
 // IssueTicket returns a one-time ticket that stands for by when opening a
 // websocket from a browser, which cannot set an Authorization header. Only
-// its hash is stored; it works once, within TicketTTL.
-func (s *Store) IssueTicket(ctx context.Context, by heartlink.Principal) (string, time.Time, error) {
+// its hash is stored; it works once, within TicketTTL, and only while
+// token, the bearer token it was asked for with, still works.
+func (s *Store) IssueTicket(ctx context.Context, by heartlink.Principal, token string) (string, time.Time, error) {
 	t := "tk_" + strings.TrimPrefix(newToken(), "hl_")
 	exp := s.now().Add(TicketTTL)
-	if err := s.rdb.Set(ctx, s.keys.ticket(hashToken(t)), by.String(), TicketTTL).Err(); err != nil {
+	if err := s.rdb.Set(ctx, s.keys.ticket(hashToken(t)), by.String()+" "+hashToken(token), TicketTTL).Err(); err != nil {
 		return "", time.Time{}, wrap(err, "issue ticket")
 	}
 	return t, exp, nil
 }
 
-// RedeemTicket returns whom a ticket stands for and spends it.
-func (s *Store) RedeemTicket(ctx context.Context, ticket string) (heartlink.Principal, error) {
+// RedeemTicket spends a ticket and returns whom it stands for, with the
+// fleet.TokenID of the token it was issued under. A ticket issued under a
+// token that has since been rotated is refused like a spent one.
+func (s *Store) RedeemTicket(ctx context.Context, ticket string) (heartlink.Principal, string, error) {
+	refused := heartlink.Errorf(heartlink.EUnauthorized, "the ticket is not valid, already used or expired")
 	v, err := s.rdb.GetDel(ctx, s.keys.ticket(hashToken(ticket))).Result()
 	if errors.Is(err, redis.Nil) {
-		return heartlink.Principal{}, heartlink.Errorf(heartlink.EUnauthorized, "the ticket is not valid, already used or expired")
+		return heartlink.Principal{}, "", refused
 	}
 	if err != nil {
-		return heartlink.Principal{}, wrap(err, "redeem ticket")
+		return heartlink.Principal{}, "", wrap(err, "redeem ticket")
 	}
-	role, id, _ := strings.Cut(v, ":")
-	return heartlink.Principal{Role: heartlink.Role(role), ID: id}, nil
+	who, hash, ok := strings.Cut(v, " ")
+	if !ok {
+		return heartlink.Principal{}, "", refused // issued before tickets named their token
+	}
+	holder, err := s.rdb.Get(ctx, s.keys.token(hash)).Result()
+	if errors.Is(err, redis.Nil) || err == nil && holder != who {
+		return heartlink.Principal{}, "", heartlink.Errorf(heartlink.EUnauthorized, "the ticket was issued under a token that no longer works")
+	}
+	if err != nil {
+		return heartlink.Principal{}, "", wrap(err, "redeem ticket")
+	}
+	role, id, _ := strings.Cut(who, ":")
+	return heartlink.Principal{Role: heartlink.Role(role), ID: id}, tokenID(hash), nil
 }
 
 // replyTTL is how long the answer to a live request is kept, so that a

@@ -52,7 +52,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	rawURL := fs.String("url", "http://127.0.0.1:8080", "the Heart-Link to load; must be on this machine (loopback)")
 	fs.StringVar(&c.AdminToken, "admin-token", getenv("HEARTLINK_ADMIN_TOKEN"), "a coordinator's token (default $HEARTLINK_ADMIN_TOKEN)")
 	fs.IntVar(&c.Drivers, "drivers", 1000, "simulated drivers, each on its own websocket")
-	fs.IntVar(&c.Boards, "boards", 10, "coordinators' boards, each on its own websocket")
+	fs.IntVar(&c.Boards, "boards", 10, "coordinators' boards, each on its own websocket (beyond 50, start the server with a larger -ws-per-account: they share one token)")
 	fs.IntVar(&c.Requesters, "requesters", 5, "requesters (schools, communities) that request the trips")
 	fs.Float64Var(&c.Rate, "rate", 100, "trips requested per second, open loop (0: none, e.g. to measure idle memory)")
 	fs.DurationVar(&c.Duration, "duration", 30*time.Second, "how long trips are requested")

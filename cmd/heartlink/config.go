@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/netip"
 	"strconv"
 	"strings"
 	"time"
@@ -27,10 +28,21 @@ type config struct {
 	Policy      dispatch.Policy
 	Limits      httpapi.Limits
 	MaxBodySize int64
+
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For is
+	// believed for the per-address limit.
+	TrustedProxies []netip.Prefix
+	// WriteTimeout bounds each HTTP answer (not the websockets, which set
+	// a deadline per frame), so that a client that never reads cannot hold
+	// an answer in memory.
+	WriteTimeout time.Duration
+
 	// The live channels.
 	Origins      []string
 	History      int
 	LocationRate int
+	FrameRate    int
+	PerAccount   int
 	BoardQueue   int
 	// DebugAddr serves net/http/pprof when set; keep it off the public network.
 	DebugAddr string
@@ -120,12 +132,16 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.IntVar(&c.Limits.PerAddress, "rate-per-address", envInt("HEARTLINK_RATE_PER_ADDRESS", 100), "requests per second per client address (0: off)")
 	fs.IntVar(&c.Limits.PerToken, "rate-per-token", envInt("HEARTLINK_RATE_PER_TOKEN", 20), "requests per second per caller (0: off)")
 	fs.Int64Var(&c.MaxBodySize, "max-body", int64(envInt("HEARTLINK_MAX_BODY", 64<<10)), "largest request body in bytes")
+	fs.DurationVar(&c.WriteTimeout, "write-timeout", envDur("HEARTLINK_WRITE_TIMEOUT", time.Minute), "longest an HTTP request may take to be answered, handling and writing (not the websockets)")
+	proxies := fs.String("trusted-proxies", getenv("HEARTLINK_TRUSTED_PROXIES"), "reverse proxies (CIDRs or addresses, comma-separated) whose X-Forwarded-For is believed for the per-address limit; empty: none")
 	origins := fs.String("ws-origins", getenv("HEARTLINK_WS_ORIGINS"), "browser origins allowed on the websockets besides the server's own, comma-separated")
 	fs.IntVar(&c.History, "event-history", envInt("HEARTLINK_EVENT_HISTORY", 20000), "changes kept in Redis for clients that reconnect")
 	fs.BoolVar(&c.Demo, "demo", getenv("HEARTLINK_DEMO") == "1", "seed a Yingtan-like city and run ~200 simulated volunteers as real clients")
 	fs.StringVar(&c.DebugAddr, "debug-addr", getenv("HEARTLINK_DEBUG_ADDR"), "serve Go profiles (net/http/pprof) here, e.g. 127.0.0.1:6060; empty: off")
 	fs.IntVar(&c.BoardQueue, "board-queue", envInt("HEARTLINK_BOARD_QUEUE", 16384), "frames a board's websocket may hold back before it counts as slow")
 	fs.IntVar(&c.LocationRate, "location-rate", envInt("HEARTLINK_LOCATION_RATE", 1), "location updates per second a driver may send")
+	fs.IntVar(&c.FrameRate, "frame-rate", envInt("HEARTLINK_FRAME_RATE", httpapi.DefaultFrameRate), "frames per second of any other type a live socket may send")
+	fs.IntVar(&c.PerAccount, "ws-per-account", envInt("HEARTLINK_WS_PER_ACCOUNT", httpapi.DefaultPerAccount), "live sockets one driver or requester may hold at once, coordinators ten times that (0: no limit)")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, usage)
 		fs.PrintDefaults()
@@ -143,6 +159,16 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 		if o = strings.TrimSpace(o); o != "" {
 			c.Origins = append(c.Origins, o)
 		}
+	}
+	for _, p := range strings.Split(*proxies, ",") {
+		if p = strings.TrimSpace(p); p == "" {
+			continue
+		}
+		prefix, err := parsePrefix(p)
+		if err != nil {
+			return c, fmt.Errorf("-trusted-proxies %q: want CIDRs or addresses such as 10.0.0.0/8,192.0.2.7", p)
+		}
+		c.TrustedProxies = append(c.TrustedProxies, prefix)
 	}
 	if c.History < 100 {
 		return c, errors.New("-event-history must be at least 100")
@@ -173,4 +199,17 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 		return c, errors.New("-plan-horizon and -route-lead-time must not be negative, -route-ttl and -plan-every must be positive")
 	}
 	return c, nil
+}
+
+// parsePrefix reads a CIDR, or an address as the prefix of itself alone.
+func parsePrefix(s string) (netip.Prefix, error) {
+	if strings.Contains(s, "/") {
+		p, err := netip.ParsePrefix(s)
+		return p.Masked(), err
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		return netip.Prefix{}, err
+	}
+	return netip.PrefixFrom(a, a.BitLen()), nil
 }

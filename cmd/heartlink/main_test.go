@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/netip"
 	"os"
 	"regexp"
 	"strings"
@@ -45,6 +46,12 @@ func TestParseConfig(t *testing.T) {
 		{name: "short admin token", env: map[string]string{"HEARTLINK_ADMIN_TOKEN": "short"}, wantErr: "at least 16"},
 		{name: "radius upside down", args: []string{"-radius-start-km", "30"}, wantErr: "radius"},
 		{name: "stray argument", args: []string{"serve"}, wantErr: "unexpected argument"},
+		{name: "trusted proxies", env: map[string]string{"HEARTLINK_TRUSTED_PROXIES": "10.0.0.0/8, 192.0.2.7,2001:db8::/32"},
+			check: func(t *testing.T, c config) {
+				assert.Equal(t, []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("192.0.2.7/32"), netip.MustParsePrefix("2001:db8::/32")}, c.TrustedProxies)
+			}},
+		{name: "no trusted proxies by default", check: func(t *testing.T, c config) { assert.Empty(t, c.TrustedProxies) }},
+		{name: "a bad trusted proxy", args: []string{"-trusted-proxies", "the load balancer"}, wantErr: "-trusted-proxies"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

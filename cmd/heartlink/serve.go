@@ -41,7 +41,7 @@ func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 	reg := prometheus.NewRegistry()
 	api := httpapi.NewServer(httpapi.Config{
 		Fleet: store, Dispatch: store, Policy: cfg.Policy,
-		Limiter: store, Limits: cfg.Limits,
+		Limiter: store, Limits: cfg.Limits, TrustedProxies: cfg.TrustedProxies,
 		Ready:     store.Ping,
 		Logger:    log,
 		Metrics:   promhttp.HandlerFor(reg, promhttp.HandlerOpts{}),
@@ -56,8 +56,9 @@ func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 		Recurring: store,
 		Plans:     store,
 		Live: &httpapi.LiveConfig{
-			Feed: store, Tickets: store, Replies: store, Mover: store,
-			Origins: cfg.Origins, LocationRate: cfg.LocationRate, BoardQueue: cfg.BoardQueue,
+			Feed: store, Tickets: store, Replies: store, Mover: store, Sockets: store,
+			Origins: cfg.Origins, LocationRate: cfg.LocationRate, FrameRate: cfg.FrameRate, BoardQueue: cfg.BoardQueue,
+			PerAccount: perAccount(cfg.PerAccount),
 		},
 	})
 	reg.MustRegister(append(api.Collectors(), storeCollectors(store)...)...)
@@ -82,8 +83,10 @@ func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 		Handler:           withPages(api),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       30 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		// The live channels lift it for their sockets.
+		WriteTimeout: cfg.WriteTimeout,
+		IdleTimeout:  2 * time.Minute,
+		ErrorLog:     slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	log.Info("listening", "addr", ln.Addr().String())
 
@@ -209,4 +212,12 @@ func storeCollectors(s *redisstore.Store) []prometheus.Collector {
 		counter("heartlink_expiries_total", "Offers expired.", func(st redisstore.Stats) int64 { return st.Expired }),
 		counter("heartlink_unassigned_total", "Trips nobody took.", func(st redisstore.Stats) int64 { return st.Unassigned }),
 	}
+}
+
+// perAccount turns the setting's 0 ("no limit") into LiveConfig's.
+func perAccount(n int) int {
+	if n == 0 {
+		return -1
+	}
+	return n
 }
