@@ -22,8 +22,14 @@ func (m Travel) RoadKm(a, b heartlink.Point) float64 {
 
 // Duration estimates the driving time from a to b, to the whole second.
 func (m Travel) Duration(a, b heartlink.Point) time.Duration {
-	s := m.RoadKm(a, b) / m.SpeedKmh * 3600
-	return time.Duration(math.Round(s)) * time.Second
+	_, d := m.Leg(a, b)
+	return d
+}
+
+// Leg is RoadKm and Duration at once, for the inner loops that need both.
+func (m Travel) Leg(a, b heartlink.Point) (km float64, d time.Duration) {
+	km = m.RoadKm(a, b)
+	return km, time.Duration(math.Round(km/m.SpeedKmh*3600)) * time.Second
 }
 
 // Policy holds the tunable rules of dispatch.
@@ -76,6 +82,11 @@ type Policy struct {
 	PlanAhead time.Duration
 	// RouteTTL is how long a driver has to confirm a route offered whole.
 	RouteTTL time.Duration
+	// RescueLead: an assigned trip whose driver has gone silent (offline,
+	// or not heard from for PresenceTTL) is taken back and dispatched again
+	// once its latest safe pick-up is this close; one whose driver, by
+	// their live position, can no longer reach the pick-up in time, at once.
+	RescueLead time.Duration
 	// Zone is the city's time zone: availability and plans go by its days.
 	Zone *time.Location
 	// LiveWindow: pickups sooner than this are measured from drivers' live
@@ -123,6 +134,7 @@ func DefaultPolicy() Policy {
 		LeadTime:         12 * time.Hour,
 		PlanAhead:        72 * time.Hour,
 		RouteTTL:         10 * time.Minute,
+		RescueLead:       45 * time.Minute,
 		Zone:             cityZone(),
 		LiveWindow:       time.Hour,
 		FairnessKm:       2,
@@ -141,6 +153,31 @@ func cityZone() *time.Location {
 		return loc
 	}
 	return time.UTC
+}
+
+// LatestPickup is the last moment t's riders can be collected and still
+// be dropped off by its deadline, driven straight there.
+func (p Policy) LatestPickup(t *Trip) time.Time {
+	return t.DropBy.Add(-p.Travel.Duration(t.Pickup.Point(), t.Dropoff.Point()) - p.Board)
+}
+
+// AtRisk says whether an assigned trip must be rescued now: its driver
+// went silent (not online, or not heard from for PresenceTTL) and the
+// latest safe pick-up is within RescueLead, or their live position is too
+// far to reach the pick-up by then. It returns the slack left.
+func (p Policy) AtRisk(t *Trip, online bool, seen time.Time, at *heartlink.Point, now time.Time) (bool, time.Duration) {
+	latest := p.LatestPickup(t)
+	slack := latest.Sub(now)
+	silent := !online || now.Sub(seen) > p.PresenceTTL
+	switch {
+	case silent:
+		return slack <= p.RescueLead, slack
+	case at != nil && t.PickupAt.Sub(now) < p.LiveWindow:
+		if eta := now.Add(p.Travel.Duration(*at, t.Pickup.Point())); eta.After(latest) {
+			return true, slack
+		}
+	}
+	return false, slack
 }
 
 // Location is the city's time zone: Zone, or UTC when none is set.

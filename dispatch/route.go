@@ -202,14 +202,14 @@ func (p Policy) time(o Origin, car Car, stops []RouteStop, holds []time.Time, wa
 			boarded[s.TripID] = s.At
 			continue
 		}
-		arrive := free.Add(p.Travel.Duration(at, s.Place.Point()))
-		from := at
+		km, d := p.Travel.Leg(at, s.Place.Point())
+		arrive := free.Add(d)
 		if seats == s.Seats && s.Kind == PickupStop && s.NotBefore.Sub(arrive) > p.IdleReturn {
 			// An empty car with an hour to spare goes back to where it set
 			// out: the next trip's distance counts from there.
-			from = o.At
+			km = p.Travel.RoadKm(o.At, s.Place.Point())
 		}
-		tm.Km += p.Travel.RoadKm(from, s.Place.Point())
+		tm.Km += km
 		if holds != nil {
 			arrive = maxTime(arrive, holds[k])
 		}

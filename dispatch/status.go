@@ -66,6 +66,9 @@ const (
 	// ActRetimed: the trip's planned pick-up moved, as its driver's route
 	// took another rider.
 	ActRetimed Action = "retimed"
+	// ActRescued: the trip was taken back from a driver who went silent or
+	// could no longer make it in time, and dispatched again.
+	ActRescued Action = "rescued"
 )
 
 // Transition is one allowed change of status: the statuses it may start
@@ -102,6 +105,8 @@ var (
 	// A driver may drop out until the riders are on board.
 	TReleased  = Transition{Action: ActReleased, From: []Status{Assigned, Arrived}, To: Queued, ByDriver: true, Frees: true, Requeue: true}
 	TCancelled = Transition{Action: ActCancelled, From: []Status{Queued, Offered, Unassigned, Assigned, Arrived}, To: Cancelled, Frees: true}
+	// The service takes a trip at risk back from its driver, deadline intact.
+	TRescued = Transition{Action: ActRescued, From: []Status{Assigned}, To: Queued, Frees: true, Requeue: true}
 	// A coordinator puts an unassigned trip back in the queue with a fresh search.
 	TRequeued = Transition{Action: ActRequeued, From: []Status{Unassigned}, To: Queued, Requeue: true}
 )

@@ -7,7 +7,7 @@
 --
 -- KEYS[1] trip  [2] trip offers  [3] driver offers  [4] driver route
 --     [5] deadlines  [6] audit  [7] open trips  [8] queue  [9] driver trips
---     [10] events  [11] trip proposals  [12] retime outbox
+--     [10] events  [11] trip proposals  [12] retime outbox  [13] active trips
 -- ARGV[1] trip id  [2] driver id  [3] now ms  [4] mode: offer | claim | assign
 --     [5] expected version (claim, assign)  [6] actor
 --     [7] the insertion (claim, assign; an offer's is stored with it, and
@@ -20,7 +20,7 @@ local open = status == 'queued' or status == 'offered' or status == 'unassigned'
 
 if not open then
   if st[3] == d and (status == 'assigned' or status == 'arrived' or status == 'picked_up') then
-    return {'mine', version, '', unpack(redis.call('HGETALL', KEYS[1]))}
+    return {'mine', version, '', '0', unpack(redis.call('HGETALL', KEYS[1]))}
   end
   local active = status == 'assigned' or status == 'arrived' or status == 'picked_up'
   if active and st[3] ~= d then return {'taken', status} end
@@ -45,6 +45,7 @@ local v = tonumber(version) + 1
 redis.call('HSET', KEYS[1], 'status', 'assigned', 'driver', d, 'version', v, 'updated', ARGV[3],
   'pickup', p.pickup, 'drop', p.drop)
 redis.call('ZADD', KEYS[9], p.pickup, id)
+redis.call('ZADD', KEYS[13], st[5], id)
 local withdrawn = withdraw(KEYS[2], KEYS[11], KEYS[5], id)
 redis.call('ZREM', KEYS[3], id)
 redis.call('ZREM', KEYS[7], id)
@@ -56,7 +57,7 @@ for _, w in ipairs(withdrawn) do
   if w ~= d then table.insert(others, w) end
 end
 emit(KEYS[10], 'assigned', 'driver:' .. d, cjson.encode({trip_id = id, version = v}))
-emit(KEYS[10], 'driver_route', 'board driver:' .. d, cjson.encode({driver_id = d, version = rv, trip_id = id}))
+emit(KEYS[10], 'driver_route', 'driver:' .. d, cjson.encode({driver_id = d, version = rv, trip_id = id}))
 withdrawn_event(KEYS[10], id, others, 'taken')
 trip_event(KEYS[10], id, action, 'assigned', v, st[4], d, true)
-return {'ok', tostring(v), table.concat(others, ','), unpack(redis.call('HGETALL', KEYS[1]))}
+return {'ok', tostring(v), table.concat(others, ','), tostring(p.moved), unpack(redis.call('HGETALL', KEYS[1]))}

@@ -163,7 +163,7 @@ func (s *Store) accept(ctx context.Context, tripID, driverID, mode string, versi
 		s.keys.trip(tripID), s.keys.tripOffers(tripID), s.keys.driverOffers(driverID),
 		s.keys.driverRoute(driverID), s.keys.deadlines(), s.keys.tripAudit(tripID),
 		s.keys.open(), s.keys.queue(), s.keys.driverTrips(driverID), s.keys.events(),
-		s.keys.tripProposals(tripID), s.keys.retime(),
+		s.keys.tripProposals(tripID), s.keys.retime(), s.keys.active(),
 	}
 	res, err := s.scripts.accept.Run(ctx, s.rdb, keys, tripID, driverID, ms(now), mode, version,
 		actor, proposal).StringSlice()
@@ -172,8 +172,8 @@ func (s *Store) accept(ctx context.Context, tripID, driverID, mode string, versi
 	}
 	switch res[0] {
 	case "ok", "mine":
-		h := make(map[string]string, (len(res)-3)/2)
-		for i := 3; i+1 < len(res); i += 2 {
+		h := make(map[string]string, (len(res)-4)/2)
+		for i := 4; i+1 < len(res); i += 2 {
 			h[res[i]] = res[i+1]
 		}
 		t, err := decodeTrip(h)
@@ -182,7 +182,9 @@ func (s *Store) accept(ctx context.Context, tripID, driverID, mode string, versi
 		}
 		if res[0] == "ok" {
 			s.count(func(st *Stats) { st.Accepted++ })
-			s.nudge() // the route may need retiming
+			if res[3] != "0" {
+				s.nudge() // riders already on the route moved: retime them now
+			}
 		}
 		return t, res[0], nil
 	case "missing":
@@ -326,7 +328,7 @@ func (s *Store) transition(ctx context.Context, by heartlink.Principal, tripID s
 		keys := []string{
 			s.keys.trip(t.ID), s.keys.tripAudit(t.ID), s.keys.driverRoute(driver), s.keys.open(),
 			s.keys.queue(), s.keys.driverTrips(driver), s.keys.tripOffers(t.ID), s.keys.deadlines(),
-			s.keys.tripTried(t.ID), s.keys.events(), s.keys.tripProposals(t.ID),
+			s.keys.tripTried(t.ID), s.keys.events(), s.keys.tripProposals(t.ID), s.keys.active(),
 		}
 		res, err := s.scripts.transition.Run(ctx, s.rdb, keys, t.ID, t.Version, ms(now), by.String(),
 			string(tr.Action), string(t.Status), string(tr.To), driver, flags, routeVersion,

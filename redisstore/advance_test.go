@@ -178,3 +178,45 @@ func TestAvailabilityRules(t *testing.T) {
 		assert.Equal(t, heartlink.ENotFound, heartlink.ErrorCode(err))
 	})
 }
+
+func TestASilentDriversTripIsRescuedInTime(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b redistest.Backend) {
+		f := newFixture(t, b, nil)
+		school := f.requester()
+		silent := f.driver(near(0.5))
+		trip := f.request(school, 90*time.Minute)
+		_, err := f.s.Accept(f.ctx, silent, trip.ID)
+		require.NoError(t, err)
+		start, err := f.s.LastChange(f.ctx)
+		require.NoError(t, err)
+
+		// The driver says nothing more. While there is time, nothing moves.
+		f.clock.Advance(20 * time.Minute)
+		require.NoError(t, f.s.Work(f.ctx))
+		assert.Equal(t, silent.ID, f.trip(trip.ID).DriverID, "a quiet driver keeps the trip while there is time")
+
+		// Within the rescue lead of the latest safe pick-up, the trip goes
+		// to a driver who is there, and the board is told.
+		f.clock.Advance(15 * time.Minute)
+		rescuer := f.driver(near(1))
+		require.NoError(t, f.s.Work(f.ctx))
+		assert.Equal(t, []string{trip.ID}, f.offers(rescuer), "the trip is offered to a driver who is online")
+		assert.Empty(t, f.offers(silent))
+		_, err = f.s.Accept(f.ctx, rescuer, trip.ID)
+		require.NoError(t, err)
+		got := f.trip(trip.ID)
+		assert.Equal(t, rescuer.ID, got.DriverID)
+		assert.False(t, got.DropoffAt.After(got.DropBy), "still there in time")
+		route, err := f.s.DriverRoute(f.ctx, coordinator, silent.ID)
+		require.NoError(t, err)
+		assert.Empty(t, route.Stops, "the silent driver's route no longer holds it")
+		assert.Contains(t, f.changes(start, "board"), "alert:at_risk")
+		es, err := f.s.Events(f.ctx, coordinator, trip.ID)
+		require.NoError(t, err)
+		var actions []dispatch.Action
+		for _, e := range es {
+			actions = append(actions, e.Action)
+		}
+		assert.Contains(t, actions, dispatch.ActRescued)
+	})
+}

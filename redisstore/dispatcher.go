@@ -342,6 +342,11 @@ func (s *Store) Work(ctx context.Context) error {
 	if err := s.workRetimes(ctx); err != nil {
 		return err
 	}
+	if s.watchDue() {
+		if err := s.watchDeadlines(ctx); err != nil {
+			return err
+		}
+	}
 	// Trips a day past their deadline leave the open list: it is read
 	// from the present on, and must not grow without end.
 	old := strconv.FormatInt(ms(s.now().Add(-24*time.Hour)), 10)
@@ -349,6 +354,19 @@ func (s *Store) Work(ctx context.Context) error {
 		return wrap(err, "trim open trips")
 	}
 	return s.workQueue(ctx)
+}
+
+// watchDue reports whether the deadline watch is due, and if so counts it
+// as run.
+func (s *Store) watchDue() bool {
+	now := s.now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if now.Sub(s.lastWatch) < watchEvery {
+		return false
+	}
+	s.lastWatch = now
+	return true
 }
 
 func (s *Store) expireDue(ctx context.Context) error {

@@ -61,6 +61,7 @@ func (k keys) places() string         { return k.p + "places" }
 func (k keys) routeDeadlines() string { return k.p + "routes:deadlines" }
 func (k keys) retime() string         { return k.p + "routes:retime" }
 func (k keys) advance() string        { return k.p + "trips:advance" }
+func (k keys) active() string         { return k.p + "trips:active" }
 func (k keys) available() string      { return k.p + "drivers:available" }
 func (k keys) planLock() string       { return k.p + "advance:lock" }
 

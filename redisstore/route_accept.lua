@@ -5,7 +5,7 @@
 -- route keeps every rule of every trip on it.
 --
 -- KEYS[1] planned route  [2] driver route  [3] driver trips  [4] events
---     [5] open  [6] queue  [7] offer deadlines  [8] route deadlines
+--     [5] open  [6] queue  [7] offer deadlines  [8] route deadlines  [9] active trips
 --     then for each trip: trip, trip offers, audit, trip proposals
 -- ARGV[1] route id  [2] driver id  [3] now ms  [4] driver route version
 --     [5] the merged stops (JSON)
@@ -20,7 +20,7 @@ if now >= tonumber(r[3]) then return {'closed', 'expired'} end
 local n = (#ARGV - 5) / 3
 local trips = {}
 for i = 1, n do
-  local k = 8 + (i - 1) * 4
+  local k = 9 + (i - 1) * 4
   local a = 6 + (i - 1) * 3
   local st = redis.call('HMGET', KEYS[k + 1], 'status', 'version', 'requester', 'arrive')
   if not st[1] then return {'missing_trip', ARGV[a]} end
@@ -40,6 +40,7 @@ for _, t in ipairs(trips) do
   redis.call('HSET', KEYS[t.k + 1], 'status', 'assigned', 'driver', d, 'version', v, 'updated', ARGV[3],
     'pickup', t.pick, 'drop', t.drop)
   redis.call('ZADD', KEYS[3], t.pick, t.id)
+  redis.call('ZADD', KEYS[9], t.st[4], t.id)
   local withdrawn = withdraw(KEYS[t.k + 2], KEYS[t.k + 4], KEYS[7], t.id)
   local others = {}
   for _, w in ipairs(withdrawn) do if w ~= d then table.insert(others, w) end end
@@ -53,5 +54,5 @@ end
 redis.call('HSET', KEYS[1], 'status', 'confirmed')
 redis.call('ZREM', KEYS[8], rid)
 emit(KEYS[4], 'route', 'board driver:' .. d, cjson.encode({route_id = rid, status = 'confirmed', driver_id = d}))
-emit(KEYS[4], 'driver_route', 'board driver:' .. d, cjson.encode({driver_id = d, version = tonumber(rv) + 1}))
+emit(KEYS[4], 'driver_route', 'driver:' .. d, cjson.encode({driver_id = d, version = tonumber(rv) + 1}))
 return {'ok'}

@@ -272,7 +272,7 @@ func (s *Store) AcceptRoute(ctx context.Context, by heartlink.Principal, rid str
 			return nil, err
 		}
 		keys := []string{s.keys.route(rid), s.keys.driverRoute(by.ID), s.keys.driverTrips(by.ID), s.keys.events(),
-			s.keys.open(), s.keys.queue(), s.keys.deadlines(), s.keys.routeDeadlines()}
+			s.keys.open(), s.keys.queue(), s.keys.deadlines(), s.keys.routeDeadlines(), s.keys.active()}
 		stops := append([]dispatch.RouteStop(nil), merged...)
 		s.policy.Promise(stops)
 		args := []any{rid, by.ID, ms(s.now()), c.Route.Version, encodeStops(stops)}

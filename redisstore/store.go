@@ -40,9 +40,11 @@ type Store struct {
 	// planWake the planning loop, when a planned route was turned down.
 	wake, planWake chan struct{}
 
-	// mu guards stats.
-	mu    sync.Mutex
-	stats Stats
+	// mu guards stats and lastWatch, when this instance last ran the
+	// deadline watch.
+	mu        sync.Mutex
+	stats     Stats
+	lastWatch time.Time
 }
 
 // Stats counts what the store did, for /metrics.

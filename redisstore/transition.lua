@@ -5,7 +5,7 @@
 --
 -- KEYS[1] trip  [2] audit  [3] driver route  [4] open trips  [5] queue
 --     [6] driver trips  [7] trip offers  [8] deadlines  [9] trip tried
---     [10] events  [11] trip proposals
+--     [10] events  [11] trip proposals  [12] active trips (left by every change)
 -- ARGV[1] trip id  [2] expected version  [3] now ms  [4] actor  [5] action
 --     [6] from  [7] to  [8] driver (or '')  [9] flags: any of
 --     f = free the driver, q = requeue, e = ended, o = open,
@@ -22,12 +22,13 @@ if string.find(flags, 'r', 1, true) then
   local rv = redis.call('HGET', KEYS[3], 'v') or '0'
   if rv ~= ARGV[10] then return {'stale', st[1]} end
   redis.call('HSET', KEYS[3], 'v', tonumber(rv) + 1, 'stops', ARGV[13], 'updated', now)
-  emit(KEYS[10], 'driver_route', 'board driver:' .. ARGV[8], cjson.encode({driver_id = ARGV[8], version = tonumber(rv) + 1, trip_id = id}))
+  emit(KEYS[10], 'driver_route', 'driver:' .. ARGV[8], cjson.encode({driver_id = ARGV[8], version = tonumber(rv) + 1, trip_id = id}))
 end
 
 redis.call('HSET', KEYS[1], 'status', ARGV[7], 'version', v, 'updated', now)
 local withdrawn = {}
 if st[1] == 'offered' then withdrawn = withdraw(KEYS[7], KEYS[11], KEYS[8], id) end
+redis.call('ZREM', KEYS[12], id)
 if string.find(flags, 'f', 1, true) then
   redis.call('ZREM', KEYS[6], id)
   redis.call('HSET', KEYS[1], 'driver', '')
