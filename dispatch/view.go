@@ -98,7 +98,18 @@ func ViewOf(t *Trip, a Access) View {
 	v.RequesterID = ""
 	v.Pickup = area(t.Pickup)
 	v.Dropoff = area(t.Dropoff)
+	v.PickupAt, v.DropoffAt = coarse(t.PickupAt), coarse(t.DropoffAt)
 	return v
+}
+
+// coarse rounds a planned time shown with an area: to the second, the
+// planned pick-up less the known arrive-by is the ride, which would narrow
+// a kilometre's area to an arc of metres around a known exam site.
+func coarse(t time.Time) time.Time {
+	if t.IsZero() {
+		return t
+	}
+	return t.Round(5 * time.Minute)
 }
 
 func area(p Place) Place {
@@ -144,17 +155,21 @@ func (p Policy) OfferOf(t *Trip, exp time.Time, ins *Insertion) Offer {
 	v := ViewOf(t, Redacted)
 	o := Offer{
 		TripID: t.ID, ExpiresAt: exp.UTC(), Kind: t.Kind, PickupArea: v.Pickup, DropoffArea: v.Dropoff,
-		Seats: v.Seats, Wheelchair: t.Wheelchair, PickupAfter: v.PickupAfter, PickupAt: t.PickupAt,
-		DropoffAt: t.DropoffAt, ArriveBy: t.ArriveBy,
+		Seats: v.Seats, Wheelchair: t.Wheelchair, PickupAfter: v.PickupAfter, PickupAt: v.PickupAt,
+		DropoffAt: v.DropoffAt, ArriveBy: t.ArriveBy,
 	}
 	if ins != nil && len(ins.Stops) > ins.Dropoff {
-		o.PickupAt, o.DropoffAt = ins.Stops[ins.Pickup].At.UTC(), ins.Stops[ins.Dropoff].At.UTC()
+		o.PickupAt, o.DropoffAt = coarse(ins.Stops[ins.Pickup].At).UTC(), coarse(ins.Stops[ins.Dropoff].At).UTC()
 		rc := &RouteChange{Version: ins.Base, Stops: make([]RouteStop, len(ins.Stops)),
 			AddedKm: round1(ins.AddedKm), AddedMinutes: round1(ins.AddedKm / p.Travel.SpeedKmh * 60),
 			SlackMinutes: round1(ins.Slack.Minutes()), Moved: ins.Moved}
 		for i, s := range ins.Stops {
-			s.Place, s.At = area(s.Place), s.At.UTC()
+			s.Place, s.At = area(s.Place), coarse(s.At).UTC()
 			rc.Stops[i] = s
+		}
+		rc.Moved = nil
+		for _, m := range ins.Moved {
+			rc.Moved = append(rc.Moved, Move{TripID: m.TripID, From: coarse(m.From).UTC(), To: coarse(m.To).UTC()})
 		}
 		o.Route = rc
 	}

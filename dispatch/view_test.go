@@ -82,3 +82,14 @@ func TestTally(t *testing.T) {
 	v := Tally([]*Trip{done, other, now}, "drv_1")
 	assert.Equal(t, Volunteering{TripsCompleted: 1, Hours: 0.5, Upcoming: 1}, v)
 }
+
+func TestRedactedTimesDoNotGiveTheRideAway(t *testing.T) {
+	p := DefaultPolicy()
+	trip := examTrip(p)
+	trip.PickupAt = trip.ArriveBy.Add(-23*time.Minute - 17*time.Second)
+	v := ViewOf(trip, Redacted)
+	assert.Zero(t, v.PickupAt.Sub(v.PickupAt.Truncate(5*time.Minute)), "a redacted pick-up time is to five minutes: %v", v.PickupAt)
+	assert.Equal(t, trip.PickupAt, ViewOf(trip, Full).PickupAt, "those who see the trip whole see the time exactly")
+	o := p.OfferOf(trip, now.Add(30*time.Second), nil)
+	assert.Zero(t, o.PickupAt.Sub(o.PickupAt.Truncate(5*time.Minute)), "nor does an offer")
+}

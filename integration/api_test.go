@@ -65,17 +65,20 @@ type tripRequest struct {
 }
 
 type trip struct {
-	ID          string    `json:"id"`
-	Kind        string    `json:"kind"`
-	Status      string    `json:"status"`
-	RequesterID string    `json:"requester_id"`
-	DriverID    string    `json:"driver_id"`
-	Pickup      place     `json:"pickup"`
-	Dropoff     place     `json:"dropoff"`
-	Riders      []rider   `json:"riders"`
-	Seats       int       `json:"seats"`
-	ArriveBy    time.Time `json:"arrive_by"`
-	Version     int64     `json:"version"`
+	ID          string     `json:"id"`
+	Kind        string     `json:"kind"`
+	Status      string     `json:"status"`
+	RequesterID string     `json:"requester_id"`
+	DriverID    string     `json:"driver_id"`
+	Pickup      place      `json:"pickup"`
+	Dropoff     place      `json:"dropoff"`
+	Riders      []rider    `json:"riders"`
+	Seats       int        `json:"seats"`
+	Wheelchair  bool       `json:"wheelchair"`
+	PickupAfter *time.Time `json:"pickup_after"`
+	ArriveBy    time.Time  `json:"arrive_by"`
+	PickupAt    time.Time  `json:"pickup_at"`
+	Version     int64      `json:"version"`
 }
 
 type offer struct {

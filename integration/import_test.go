@@ -2,9 +2,11 @@ package integration
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -45,4 +47,46 @@ func TestImportFloodOfBadRows(t *testing.T) {
 	require.NoError(t, json.Unmarshal(r.Body, &refused))
 	assert.Equal(t, 1, refused.Problems)
 	assert.Len(t, refused.Rows, 1)
+}
+
+// TestImportOptionalColumns books a list that says when pick-ups may begin
+// and who rides in a wheelchair, and refuses one that says it badly.
+func TestImportOptionalColumns(t *testing.T) {
+	srv := startServer(t, embedded())
+	f := newFixture(t, srv)
+	school := f.addRequester("school")
+	site := fmt.Sprintf("Yingtan No. 2 Middle School %s-%d", runID, unique())
+	f.admin.post("/api/v1/places", map[string]any{"name": site, "kind": "exam_site",
+		"lat": examSite.Lat, "lng": examSite.Lng, "address": "Gate 1"}).must(t, http.StatusCreated, nil)
+	sh, err := time.LoadLocation("Asia/Shanghai")
+	require.NoError(t, err)
+	after := time.Now().Add(3 * time.Hour).In(sh).Truncate(time.Minute)
+	arrive := after.Add(time.Hour)
+	list := "name,phone,pickup_lat,pickup_lng,pickup_address,exam_site,arrive_by,pickup_after,wheelchair\n" +
+		fmt.Sprintf("Student Wang %s-%d,13900000021,%f,%f,12 Shengli Road,%s,%s,%s,是\n", runID, unique(), home.Lat, home.Lng, site,
+			arrive.Format("2006-01-02 15:04"), after.Format("2006-01-02 15:04")) +
+		fmt.Sprintf("Student Li %s-%d,13900000022,%f,%f,14 Shengli Road,%s,%s,,\n", runID, unique(), home.Lat, home.Lng, site,
+			arrive.Format("2006-01-02 15:04"))
+	var booked struct {
+		Booked int
+		Trips  []trip
+	}
+	school.post("/api/v1/trips/import", csvList(list)).must(t, http.StatusCreated, &booked)
+	require.Equal(t, 2, booked.Booked)
+	first := school.trip(booked.Trips[0].ID)
+	assert.True(t, first.Wheelchair, "是 in the wheelchair column books a wheelchair place")
+	require.NotNil(t, first.PickupAfter)
+	assert.True(t, first.PickupAfter.Equal(after), "pickup_after %v; want %v", first.PickupAfter, after)
+	second := school.trip(booked.Trips[1].ID)
+	assert.False(t, second.Wheelchair, "a blank wheelchair column is no")
+	assert.Nil(t, second.PickupAfter, "a blank pickup_after leaves the pick-up to the service")
+
+	bad := strings.Replace(list, ",是\n", ",maybe\n", 1)
+	r := school.post("/api/v1/trips/import", csvList(bad))
+	require.Equal(t, http.StatusUnprocessableEntity, r.Status)
+	assert.Contains(t, string(r.Body), `"wheelchair"`, "the refusal names the column: %s", r.Body)
+	bad = strings.Replace(list, after.Format("2006-01-02 15:04")+",是", "soon,是", 1)
+	r = school.post("/api/v1/trips/import", csvList(bad))
+	require.Equal(t, http.StatusUnprocessableEntity, r.Status)
+	assert.Contains(t, string(r.Body), `"pickup_after"`, "the refusal names the column: %s", r.Body)
 }

@@ -56,7 +56,7 @@ func TestDropOutCancelAndAssign(t *testing.T) {
 		})
 
 		t.Run("cancelling frees the driver", func(t *testing.T) {
-			school, first := school.in(t), first.in(t)
+			school, first, second := school.in(t), first.in(t), second.in(t)
 			tr := school.request(full(examTrip(5 * time.Hour)))
 			first.waitOffer(tr.ID)
 			first.accept(tr.ID).must(t, http.StatusOK, nil)
@@ -67,6 +67,12 @@ func TestDropOutCancelAndAssign(t *testing.T) {
 			var mine struct{ Trips []trip }
 			first.get("/api/v1/trips").must(t, http.StatusOK, &mine)
 			assert.NotContains(t, tripIDs(mine.Trips), tr.ID, "a cancelled trip leaves the driver's list")
+			// The trip went to the second driver meanwhile: while they weigh
+			// it, it is theirs to answer; once they decline, it comes here.
+			second.waitOffer(clash.ID)
+			first.accept(clash.ID).fails(t, http.StatusConflict, "conflict")
+			second.post("/api/v1/trips/"+clash.ID+"/decline", nil).must(t, http.StatusOK, nil)
+			first.waitOffer(clash.ID)
 			first.accept(clash.ID).must(t, http.StatusOK, nil)
 			assert.Equal(t, first.ID, school.trip(clash.ID).DriverID, "the driver's seats are free for the same hour again")
 		})

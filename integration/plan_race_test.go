@@ -60,9 +60,12 @@ func TestPlanRouteAllOrNothing(t *testing.T) {
 			})
 		}
 
-		// Another driver claims a trip of rA first.
+		// The fleet office gives a trip of rA to another driver first (the
+		// campaign is closed to drivers who did not sign up, so they could
+		// not claim it themselves).
 		var got trip
-		claimer.accept(victim).must(t, http.StatusOK, &got)
+		claimer.accept(victim).fails(t, http.StatusForbidden, "forbidden")
+		f.admin.post("/api/v1/trips/"+victim+"/assign", map[string]string{"driver_id": claimer.ID}).must(t, http.StatusOK, &got)
 		require.Equal(t, assigned, got.Status, "the claimed trip")
 		require.Equal(t, claimer.ID, got.DriverID, "the claimed trip")
 

@@ -27,6 +27,17 @@ if not open then
   return {'closed', status}
 end
 if now >= tonumber(st[5]) then return {'closed', 'overdue'} end
+if mode == 'claim' and status == 'offered' then
+  -- An offer is the offered drivers' own until it expires or is declined:
+  -- nobody else may claim the trip meanwhile.
+  local soonest
+  local kv = redis.call('HGETALL', KEYS[2])
+  for i = 2, #kv, 2 do
+    local e = tonumber(kv[i])
+    if e > now and (not soonest or e < soonest) then soonest = e end
+  end
+  if soonest then return {'being_offered', tostring(soonest)} end
+end
 local proposal = ARGV[7]
 if mode == 'offer' then
   local exp = redis.call('HGET', KEYS[2], d)

@@ -137,6 +137,16 @@ func (s *Store) claim(ctx context.Context, by heartlink.Principal, tripID, drive
 			return nil, err
 		}
 		ins, why := s.policy.Fit(t, c)
+		if why == dispatch.Eligible && mode == "claim" {
+			gate := campaignGate{s: s}
+			ok, err := gate.allows(ctx, t, driverID)
+			if err != nil {
+				return nil, err
+			}
+			if !ok {
+				return nil, heartlink.Errorf(heartlink.EForbidden, "this trip is for the campaign's signed-up drivers")
+			}
+		}
 		switch {
 		case why == dispatch.Eligible:
 		case why.RouteBound():
@@ -193,6 +203,10 @@ func (s *Store) accept(ctx context.Context, tripID, driverID, mode string, versi
 		return nil, "", heartlink.Errorf(heartlink.ETaken, "another driver has this trip")
 	case "closed":
 		return nil, "", heartlink.Errorf(heartlink.EConflict, "the trip is %s", res[1])
+	case "being_offered":
+		until, _ := strconv.ParseInt(res[1], 10, 64)
+		return nil, "", heartlink.Errorf(heartlink.EConflict, "the trip is being offered to another driver until %s; it can be claimed if they let it go",
+			fromMs(until).Format(time.RFC3339))
 	}
 	return nil, res[0], nil
 }

@@ -130,3 +130,44 @@ func TestReleasingATripTakesItOffTheRoute(t *testing.T) {
 		f.checkRoutes(4, d)
 	})
 }
+
+func TestAnOfferIsItsDriversUntilAnswered(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b redistest.Backend) {
+		f := newFixture(t, b, nil)
+		offered, other := f.driver(near(0.5)), f.driver(near(1))
+		trip := f.request(f.requester(), time.Hour)
+		require.Equal(t, []string{trip.ID}, f.offers(offered))
+		_, err := f.s.Accept(f.ctx, other, trip.ID)
+		require.Equal(t, heartlink.EConflict, heartlink.ErrorCode(err), "nobody else claims a trip while it is offered: %v", err)
+		assert.Contains(t, heartlink.ErrorMessage(err), "being offered to another driver until")
+		require.NoError(t, f.s.Decline(f.ctx, offered, trip.ID))
+		assert.Equal(t, []string{trip.ID}, f.offers(other), "declined, it moves on")
+		_, err = f.s.Accept(f.ctx, other, trip.ID)
+		require.NoError(t, err)
+	})
+}
+
+func TestAClosedCampaignsTripsAreForItsDrivers(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b redistest.Backend) {
+		f := newFixture(t, b, nil)
+		c := f.gaokao(10, true) // not open to all
+		signed := f.driver(near(3))
+		_, err := f.s.SignUp(f.ctx, signed, c.ID, c.Shifts[0].ID)
+		require.NoError(t, err)
+		outsider := f.driver(near(0.5))
+		sh, _ := time.LoadLocation("Asia/Shanghai")
+		r := f.tripRequest(0)
+		r.ArriveBy = &heartlink.Timestamp{Time: time.Date(2027, 6, 7, 8, 30, 0, 0, sh)}
+		r.CampaignID = c.ID
+		trip, err := f.s.Request(f.ctx, f.requester(), r)
+		require.NoError(t, err)
+		f.clock.Advance(time.Date(2027, 6, 7, 6, 40, 0, 0, sh).Sub(f.clock.Now()))
+		open, err := f.s.Trips(f.ctx, outsider, dispatch.Filter{Open: true})
+		require.NoError(t, err)
+		for _, o := range open {
+			assert.NotEqual(t, trip.ID, o.ID, "a closed campaign's trip is not listed to a driver who did not sign up")
+		}
+		_, err = f.s.Accept(f.ctx, outsider, trip.ID)
+		assert.Equal(t, heartlink.EForbidden, heartlink.ErrorCode(err), "nor can they claim it: %v", err)
+	})
+}

@@ -72,7 +72,9 @@ func (s *Store) PlanShift(ctx context.Context, by heartlink.Principal, cid, sid 
 	}
 	var drivers []*fleet.Driver
 	for _, id := range ids {
-		if d := byID[id]; d != nil && !busy[id] {
+		// The shift's trips are exam escorts: minors ride, so only drivers
+		// verified for minors are planned, whatever the shift says.
+		if d := byID[id]; d != nil && !busy[id] && d.VerifiedMinors {
 			drivers = append(drivers, d)
 		}
 	}

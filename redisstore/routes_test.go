@@ -85,3 +85,32 @@ func TestPlannedRoutesAreConfirmedWholeOrRepaired(t *testing.T) {
 		assert.Equal(t, map[dispatch.RouteStatus]int{dispatch.RouteConfirmed: 1, dispatch.RouteDeclined: 1}, statuses)
 	})
 }
+
+func TestShiftPlansGiveMinorsOnlyToVerifiedDrivers(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b redistest.Backend) {
+		f := newFixture(t, b, nil)
+		c := f.gaokao(10, false) // a shift that does not say minors ride
+		shift := c.Shifts[0].ID
+		nearest := f.driver(near(0.5), unverified)
+		verified := f.driver(near(3))
+		for _, d := range []heartlink.Principal{nearest, verified} {
+			_, err := f.s.SignUp(f.ctx, d, c.ID, shift)
+			require.NoError(t, err)
+		}
+		sh, _ := time.LoadLocation("Asia/Shanghai")
+		for i := range 3 {
+			r := f.tripRequest(0)
+			r.Pickup.Lat += float64(i) * 0.003
+			r.ArriveBy = &heartlink.Timestamp{Time: time.Date(2027, 6, 7, 7, 30, 0, 0, sh)}
+			r.CampaignID = c.ID
+			_, err := f.s.Request(f.ctx, f.requester(), r)
+			require.NoError(t, err)
+		}
+		plan, err := f.s.PlanShift(f.ctx, coordinator, c.ID, shift)
+		require.NoError(t, err)
+		require.NotEmpty(t, plan.Routes)
+		for _, r := range plan.Routes {
+			assert.Equal(t, verified.ID, r.DriverID, "a driver not verified for minors is never planned students")
+		}
+	})
+}

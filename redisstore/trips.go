@@ -10,6 +10,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/heartlink/heartlink"
+	"github.com/heartlink/heartlink/campaign"
 	"github.com/heartlink/heartlink/dispatch"
 )
 
@@ -280,6 +281,7 @@ func (s *Store) Trips(ctx context.Context, by heartlink.Principal, f dispatch.Fi
 		}
 	}
 	now := s.now()
+	closed := campaignGate{s: s}
 	keep := func(t *dispatch.Trip) bool {
 		switch {
 		case f.Status != "" && t.Status != f.Status:
@@ -289,8 +291,11 @@ func (s *Store) Trips(ctx context.Context, by heartlink.Principal, f dispatch.Fi
 		case by.Is(heartlink.RoleRequester) && t.RequesterID != by.ID:
 			return false
 		case c != nil:
-			_, why := s.policy.Fit(t, c)
-			return why == dispatch.Eligible
+			if _, why := s.policy.Fit(t, c); why != dispatch.Eligible {
+				return false
+			}
+			ok, err := closed.allows(ctx, t, by.ID)
+			return err == nil && ok
 		case by.Is(heartlink.RoleDriver) && s.policy.AccessFor(t, by, false, now) == dispatch.NoAccess:
 			return false
 		}
@@ -326,6 +331,54 @@ func (s *Store) Trips(ctx context.Context, by heartlink.Principal, f dispatch.Fi
 		}
 	}
 	return out, nil
+}
+
+// campaignGate says whether a driver may take a campaign's trips: during
+// one of its shifts, in its area, only its confirmed drivers may, unless
+// the campaign is open to all. It remembers campaigns and shifts read, for
+// one listing.
+type campaignGate struct {
+	s         *Store
+	campaigns map[string]*campaign.Campaign
+	confirmed map[string]map[string]bool // by campaign|shift
+}
+
+func (g *campaignGate) allows(ctx context.Context, t *dispatch.Trip, driverID string) (bool, error) {
+	if t.CampaignID == "" {
+		return true, nil
+	}
+	if g.campaigns == nil {
+		g.campaigns, g.confirmed = map[string]*campaign.Campaign{}, map[string]map[string]bool{}
+	}
+	c, ok := g.campaigns[t.CampaignID]
+	if !ok {
+		var err error
+		if c, err = g.s.readCampaign(ctx, g.s.rdb, t.CampaignID); err != nil {
+			c = nil // gone: its trips go to everyone
+		}
+		g.campaigns[t.CampaignID] = c
+	}
+	if c == nil || c.OpenToAll {
+		return true, nil
+	}
+	sh, ok := c.ShiftAt(t.Pickup.Point(), t.Earliest, t.ArriveBy)
+	if !ok {
+		return true, nil
+	}
+	key := c.ID + "|" + sh.ID
+	set, ok := g.confirmed[key]
+	if !ok {
+		ids, err := g.s.Confirmed(ctx, c.ID, sh.ID)
+		if err != nil {
+			return false, err
+		}
+		set = make(map[string]bool, len(ids))
+		for _, id := range ids {
+			set[id] = true
+		}
+		g.confirmed[key] = set
+	}
+	return set[driverID], nil
 }
 
 // Listing reads trips listPage at a time and looks at no more than

@@ -122,6 +122,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.DurationVar(&p.Margin, "arrive-margin", envDur("HEARTLINK_ARRIVE_MARGIN", p.Margin), "how long before arrive_by a rider is dropped off")
 	fs.DurationVar(&p.Horizon, "plan-horizon", envDur("HEARTLINK_PLAN_HORIZON", p.Horizon), "trips further ahead than this are planned in batches over available drivers (0: offer every trip at once)")
 	fs.DurationVar(&p.LeadTime, "route-lead-time", envDur("HEARTLINK_ROUTE_LEAD_TIME", p.LeadTime), "how long before its first pick-up a planned route is offered to its driver")
+	fs.DurationVar(&p.RescueLead, "rescue-lead", envDur("HEARTLINK_RESCUE_LEAD", p.RescueLead), "how long before its latest safe pick-up a silent driver's trip is taken back and offered again")
 	fs.DurationVar(&p.RouteTTL, "route-ttl", envDur("HEARTLINK_ROUTE_TTL", p.RouteTTL), "how long a driver has to confirm a route offered whole")
 	fs.DurationVar(&c.PlanEvery, "plan-every", envDur("HEARTLINK_PLAN_EVERY", 30*time.Second), "how often the rolling plan of advance trips is made again")
 	fs.DurationVar(&p.Reserve, "route-reserve", envDur("HEARTLINK_ROUTE_RESERVE", p.Reserve), "slack a route keeps when it times its pick-ups")
@@ -195,8 +196,8 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 		return c, errors.New("-tick must be positive")
 	case p.Margin < 0 || p.Reserve < 0:
 		return c, errors.New("-arrive-margin and -route-reserve must not be negative")
-	case p.Horizon < 0 || p.LeadTime < 0 || p.RouteTTL <= 0 || c.PlanEvery <= 0:
-		return c, errors.New("-plan-horizon and -route-lead-time must not be negative, -route-ttl and -plan-every must be positive")
+	case p.Horizon < 0 || p.LeadTime < 0 || p.RouteTTL <= 0 || c.PlanEvery <= 0 || p.RescueLead < 0:
+		return c, errors.New("-plan-horizon, -route-lead-time and -rescue-lead must not be negative, -route-ttl and -plan-every must be positive")
 	}
 	return c, nil
 }
