@@ -299,4 +299,3 @@ func (m *morning) hangUp() {
 func hhmm(s planner.Seconds) string {
 	return fmt.Sprintf("%02d:%02d", int(s)/3600, int(s)%3600/60)
 }
-
