@@ -225,10 +225,17 @@ func decodeDriver(id string, v []any) (*fleet.Driver, error) {
 	if v[0] == nil {
 		return nil, heartlink.Errorf(heartlink.ENotFound, "no driver %q", id)
 	}
-	var d fleet.Driver
-	if err := json.Unmarshal([]byte(v[0].(string)), &d); err != nil {
+	// The profile is read without heartlink.Point's strict decoding, which
+	// is for what clients send: boards and offers read drivers all the time.
+	var stored struct {
+		fleet.Driver
+		Home placeData `json:"home"`
+	}
+	if err := json.Unmarshal([]byte(v[0].(string)), &stored); err != nil {
 		return nil, err
 	}
+	d := stored.Driver
+	d.Home = heartlink.Point{Lat: stored.Home.Lat, Lng: stored.Home.Lng}
 	d.Status = fleet.Presence(str(v[1]))
 	if d.Status == fleet.Online {
 		lat, _ := strconv.ParseFloat(str(v[2]), 64)

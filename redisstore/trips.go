@@ -14,6 +14,19 @@ import (
 	"github.com/heartlink/heartlink/dispatch"
 )
 
+// placeData is a place as stored. It is read without dispatch.Place's
+// strict decoding, which is for what clients send: stored data was checked
+// when it came in, and every live frame reads trips.
+type placeData struct {
+	Lat     float64 `json:"lat"`
+	Lng     float64 `json:"lng"`
+	Address string  `json:"address,omitempty"`
+}
+
+func (p placeData) place() dispatch.Place { return dispatch.Place{Lat: p.Lat, Lng: p.Lng, Address: p.Address} }
+
+func placeDataOf(p dispatch.Place) placeData { return placeData{Lat: p.Lat, Lng: p.Lng, Address: p.Address} }
+
 // tripData is the part of a trip fixed at request time, stored as one JSON
 // field. What changes (status, driver, version, times) has fields of its
 // own so that scripts can check and set it without decoding JSON.
@@ -22,8 +35,8 @@ type tripData struct {
 	Kind        dispatch.Kind    `json:"kind"`
 	RequesterID string           `json:"requester_id,omitempty"`
 	CreatedBy   string           `json:"created_by"`
-	Pickup      dispatch.Place   `json:"pickup"`
-	Dropoff     dispatch.Place   `json:"dropoff"`
+	Pickup      placeData        `json:"pickup"`
+	Dropoff     placeData        `json:"dropoff"`
 	Riders      []dispatch.Rider `json:"riders"`
 	Wheelchair  bool             `json:"wheelchair,omitempty"`
 	CampaignID  string           `json:"campaign_id,omitempty"`
@@ -37,7 +50,7 @@ type tripData struct {
 func encodeTrip(t *dispatch.Trip) []any {
 	d := tripData{
 		ID: t.ID, Kind: t.Kind, RequesterID: t.RequesterID, CreatedBy: t.CreatedBy,
-		Pickup: t.Pickup, Dropoff: t.Dropoff, Riders: t.Riders, Wheelchair: t.Wheelchair,
+		Pickup: placeDataOf(t.Pickup), Dropoff: placeDataOf(t.Dropoff), Riders: t.Riders, Wheelchair: t.Wheelchair,
 		CampaignID:  t.CampaignID,
 		PickupAfter: t.PickupAfter, ArriveBy: t.ArriveBy, Earliest: t.Earliest, DropBy: t.DropBy,
 		CreatedAt: t.CreatedAt,
@@ -58,7 +71,7 @@ func decodeTrip(h map[string]string) (*dispatch.Trip, error) {
 	}
 	t := &dispatch.Trip{
 		ID: d.ID, Kind: d.Kind, RequesterID: d.RequesterID, CreatedBy: d.CreatedBy,
-		Pickup: d.Pickup, Dropoff: d.Dropoff, Riders: d.Riders, Wheelchair: d.Wheelchair,
+		Pickup: d.Pickup.place(), Dropoff: d.Dropoff.place(), Riders: d.Riders, Wheelchair: d.Wheelchair,
 		CampaignID:  d.CampaignID,
 		PickupAfter: d.PickupAfter, ArriveBy: d.ArriveBy, Earliest: d.Earliest, DropBy: d.DropBy,
 		CreatedAt: d.CreatedAt,
