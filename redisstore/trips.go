@@ -23,9 +23,13 @@ type placeData struct {
 	Address string  `json:"address,omitempty"`
 }
 
-func (p placeData) place() dispatch.Place { return dispatch.Place{Lat: p.Lat, Lng: p.Lng, Address: p.Address} }
+func (p placeData) place() dispatch.Place {
+	return dispatch.Place{Lat: p.Lat, Lng: p.Lng, Address: p.Address}
+}
 
-func placeDataOf(p dispatch.Place) placeData { return placeData{Lat: p.Lat, Lng: p.Lng, Address: p.Address} }
+func placeDataOf(p dispatch.Place) placeData {
+	return placeData{Lat: p.Lat, Lng: p.Lng, Address: p.Address}
+}
 
 // tripData is the part of a trip fixed at request time, stored as one JSON
 // field. What changes (status, driver, version, times) has fields of its
