@@ -23,6 +23,33 @@ type Request struct {
 	// CampaignID ties the trip to a campaign: during one of its shifts, in
 	// the shift's area, the shift's confirmed drivers are offered it first.
 	CampaignID string `json:"campaign_id"`
+	// Return books the way back too: from the drop-off to the pick-up, once
+	// the paper or the appointment is over. Optional.
+	Return *ReturnLeg `json:"return"`
+}
+
+// ReturnLeg is when the way back may begin and must be done by.
+type ReturnLeg struct {
+	PickupAfter *heartlink.Timestamp `json:"pickup_after"`
+	// ArriveBy defaults to two hours after PickupAfter.
+	ArriveBy *heartlink.Timestamp `json:"arrive_by"`
+}
+
+// ReturnWithin is how long a return leg has by default.
+const ReturnWithin = 2 * time.Hour
+
+// ReturnRequest is the request of r's way back: the same riders from its
+// drop-off to its pick-up, with the return leg's times.
+func (r *Request) ReturnRequest() Request {
+	back := *r
+	back.Pickup, back.Dropoff = r.Dropoff, r.Pickup
+	back.PickupAfter = r.Return.PickupAfter
+	back.ArriveBy = r.Return.ArriveBy
+	if back.ArriveBy == nil {
+		back.ArriveBy = &heartlink.Timestamp{Time: r.Return.PickupAfter.Add(ReturnWithin)}
+	}
+	back.Return = nil
+	return back
 }
 
 // MaxRiders is the most riders one trip may carry: the largest car.
@@ -79,6 +106,20 @@ func (r *Request) Validate(now time.Time) error {
 	}
 	if r.PickupAfter != nil && !r.PickupAfter.Time.Before(r.ArriveBy.Time) {
 		return heartlink.FieldError(heartlink.EInvalid, "pickup_after", "pickup_after must be before arrive_by")
+	}
+	if r.Return != nil {
+		switch {
+		case r.Return.PickupAfter == nil:
+			return heartlink.FieldError(heartlink.EInvalid, "return.pickup_after", "return.pickup_after is required: when the way back may begin")
+		case r.Return.PickupAfter.Before(r.ArriveBy.Time):
+			return heartlink.FieldError(heartlink.EInvalid, "return.pickup_after", "the way back begins after arrive_by")
+		case r.Return.ArriveBy != nil && !r.Return.ArriveBy.After(r.Return.PickupAfter.Time):
+			return heartlink.FieldError(heartlink.EInvalid, "return.arrive_by", "return.arrive_by must be after return.pickup_after")
+		}
+		back := r.ReturnRequest()
+		if back.ArriveBy.After(now.Add(MaxAhead)) {
+			return heartlink.FieldError(heartlink.EInvalid, "return.arrive_by", "the way back must be within a year")
+		}
 	}
 	return nil
 }

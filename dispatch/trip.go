@@ -48,9 +48,12 @@ type Trip struct {
 	Dropoff     Place
 	Riders      []Rider
 	Wheelchair  bool
-	CampaignID  string    // the campaign whose drivers come first, if any
-	PickupAfter time.Time // zero: as soon as needed to arrive by ArriveBy
-	ArriveBy    time.Time
+	CampaignID  string // the campaign whose drivers come first, if any
+	// ReturnTripID is the way back booked with this trip; ReturnOf, on the
+	// way back, the trip there.
+	ReturnTripID, ReturnOf string
+	PickupAfter            time.Time // zero: as soon as needed to arrive by ArriveBy
+	ArriveBy               time.Time
 	// Earliest and DropBy bound the trip's time: no pick-up before
 	// Earliest, no drop-off after DropBy (ArriveBy less the margin, or
 	// ArriveBy itself when the trip was booked too late for the margin).

@@ -23,17 +23,21 @@ type View struct {
 	Riders      []Rider `json:"riders,omitempty"`
 	// Driver names the assigned driver and their car, for those who see
 	// the whole trip; it is filled in by whoever renders the view.
-	Driver      *DriverBrief `json:"driver,omitempty"`
-	Seats       int          `json:"seats"`
-	Wheelchair  bool         `json:"wheelchair"`
-	CampaignID  string       `json:"campaign_id,omitempty"`
-	PickupAfter *time.Time   `json:"pickup_after,omitempty"`
-	ArriveBy    time.Time    `json:"arrive_by"`
-	PickupAt    time.Time    `json:"pickup_at"`
-	DropoffAt   time.Time    `json:"dropoff_at,omitzero"`
-	CreatedAt   time.Time    `json:"created_at"`
-	UpdatedAt   time.Time    `json:"updated_at"`
-	Version     int64        `json:"version"`
+	Driver     *DriverBrief `json:"driver,omitempty"`
+	Seats      int          `json:"seats"`
+	Wheelchair bool         `json:"wheelchair"`
+	CampaignID string       `json:"campaign_id,omitempty"`
+	// ReturnTripID names the way back booked with this trip; ReturnOf, on
+	// the way back, the trip there.
+	ReturnTripID string     `json:"return_trip_id,omitempty"`
+	ReturnOf     string     `json:"return_of,omitempty"`
+	PickupAfter  *time.Time `json:"pickup_after,omitempty"`
+	ArriveBy     time.Time  `json:"arrive_by"`
+	PickupAt     time.Time  `json:"pickup_at"`
+	DropoffAt    time.Time  `json:"dropoff_at,omitzero"`
+	CreatedAt    time.Time  `json:"created_at"`
+	UpdatedAt    time.Time  `json:"updated_at"`
+	Version      int64      `json:"version"`
 }
 
 // DriverBrief is who is coming: the assigned driver's name and car.
@@ -84,6 +88,7 @@ func ViewOf(t *Trip, a Access) View {
 		ID: t.ID, Kind: t.Kind, Status: t.Status, RequesterID: t.RequesterID,
 		DriverID: t.DriverID, Pickup: t.Pickup, Dropoff: t.Dropoff,
 		Seats: t.Seats(), Wheelchair: t.Wheelchair, CampaignID: t.CampaignID, ArriveBy: t.ArriveBy,
+		ReturnTripID: t.ReturnTripID, ReturnOf: t.ReturnOf,
 		PickupAt: t.PickupAt, DropoffAt: t.DropoffAt, CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt, Version: t.Version,
 	}
 	if !t.PickupAfter.IsZero() {

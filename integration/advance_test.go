@@ -170,3 +170,39 @@ func stopTrips(stops []routeStop) []string {
 	}
 	return out
 }
+
+// TestReturnLeg books a student there and back in one request.
+func TestReturnLeg(t *testing.T) {
+	srv := startServer(t, embedded())
+	f := newFixture(t, srv)
+	school := f.addRequester("school")
+	req := examTrip(time.Hour)
+	ends := time.Now().Add(4 * time.Hour).UTC().Truncate(time.Second)
+	body := map[string]any{"kind": req.Kind, "pickup": req.Pickup, "dropoff": req.Dropoff, "riders": req.Riders,
+		"arrive_by": req.ArriveBy, "return": map[string]string{"pickup_after": rfc3339(ends)}}
+	var there struct {
+		trip
+		ReturnTripID string `json:"return_trip_id"`
+	}
+	school.post("/api/v1/trips", body).must(t, http.StatusCreated, &there)
+	require.NotEmpty(t, there.ReturnTripID, "the answer names the way back")
+	var back struct {
+		trip
+		ReturnOf string `json:"return_of"`
+	}
+	school.get("/api/v1/trips/"+there.ReturnTripID).must(t, http.StatusOK, &back)
+	assert.Equal(t, there.ID, back.ReturnOf)
+	assert.Equal(t, req.Dropoff.Address, back.Pickup.Address, "the way back starts at the exam site")
+	assert.Equal(t, req.Pickup.Address, back.Dropoff.Address)
+	require.NotNil(t, back.PickupAfter)
+	assert.True(t, back.PickupAfter.Equal(ends))
+
+	arrive, err := time.Parse(time.RFC3339, req.ArriveBy)
+	require.NoError(t, err)
+	body["return"] = map[string]string{"pickup_after": rfc3339(arrive.Add(-30 * time.Minute))}
+	e := school.post("/api/v1/trips", body).fails(t, http.StatusUnprocessableEntity, "invalid")
+	assert.Equal(t, "return.pickup_after", e.Field)
+	body["return"] = map[string]string{}
+	e = school.post("/api/v1/trips", body).fails(t, http.StatusUnprocessableEntity, "invalid")
+	assert.Equal(t, "return.pickup_after", e.Field)
+}

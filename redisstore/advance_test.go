@@ -220,3 +220,33 @@ func TestASilentDriversTripIsRescuedInTime(t *testing.T) {
 		assert.Contains(t, actions, dispatch.ActRescued)
 	})
 }
+
+func TestAReturnLegIsBookedWithTheTrip(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b redistest.Backend) {
+		f := newFixture(t, b, nil)
+		school := f.requester()
+		r := f.tripRequest(time.Hour)
+		ends := f.clock.Now().Add(4 * time.Hour)
+		r.Return = &dispatch.ReturnLeg{PickupAfter: &heartlink.Timestamp{Time: ends}}
+		there, err := f.s.Request(f.ctx, school, r)
+		require.NoError(t, err)
+		require.NotEmpty(t, there.ReturnTripID)
+		back := f.trip(there.ReturnTripID)
+		assert.Equal(t, there.ID, back.ReturnOf)
+		assert.Equal(t, there.Dropoff.Point(), back.Pickup.Point(), "the way back starts where the trip there ends")
+		assert.Equal(t, there.Pickup.Point(), back.Dropoff.Point())
+		assert.Equal(t, ends.Truncate(time.Second), back.PickupAfter)
+		assert.Equal(t, ends.Add(dispatch.ReturnWithin).Truncate(time.Second), back.ArriveBy)
+		assert.Equal(t, there.Riders, back.Riders)
+		mine, err := f.s.Trips(f.ctx, school, dispatch.Filter{})
+		require.NoError(t, err)
+		assert.Len(t, mine, 2, "the school sees both legs")
+
+		r.Return = &dispatch.ReturnLeg{PickupAfter: &heartlink.Timestamp{Time: f.clock.Now().Add(30 * time.Minute)}}
+		_, err = f.s.Request(f.ctx, school, r)
+		assert.Equal(t, "return.pickup_after", heartlink.ErrorField(err), "the way back cannot begin before the trip there ends: %v", err)
+		mine, err = f.s.Trips(f.ctx, school, dispatch.Filter{})
+		require.NoError(t, err)
+		assert.Len(t, mine, 2, "a refused booking books nothing")
+	})
+}

@@ -44,6 +44,8 @@ type tripData struct {
 	Riders      []dispatch.Rider `json:"riders"`
 	Wheelchair  bool             `json:"wheelchair,omitempty"`
 	CampaignID  string           `json:"campaign_id,omitempty"`
+	ReturnTrip  string           `json:"return_trip,omitempty"`
+	ReturnOf    string           `json:"return_of,omitempty"`
 	PickupAfter time.Time        `json:"pickup_after,omitzero"`
 	ArriveBy    time.Time        `json:"arrive_by"`
 	Earliest    time.Time        `json:"earliest"`
@@ -55,7 +57,7 @@ func encodeTrip(t *dispatch.Trip) []any {
 	d := tripData{
 		ID: t.ID, Kind: t.Kind, RequesterID: t.RequesterID, CreatedBy: t.CreatedBy,
 		Pickup: placeDataOf(t.Pickup), Dropoff: placeDataOf(t.Dropoff), Riders: t.Riders, Wheelchair: t.Wheelchair,
-		CampaignID:  t.CampaignID,
+		CampaignID: t.CampaignID, ReturnTrip: t.ReturnTripID, ReturnOf: t.ReturnOf,
 		PickupAfter: t.PickupAfter, ArriveBy: t.ArriveBy, Earliest: t.Earliest, DropBy: t.DropBy,
 		CreatedAt: t.CreatedAt,
 	}
@@ -76,7 +78,7 @@ func decodeTrip(h map[string]string) (*dispatch.Trip, error) {
 	t := &dispatch.Trip{
 		ID: d.ID, Kind: d.Kind, RequesterID: d.RequesterID, CreatedBy: d.CreatedBy,
 		Pickup: d.Pickup.place(), Dropoff: d.Dropoff.place(), Riders: d.Riders, Wheelchair: d.Wheelchair,
-		CampaignID:  d.CampaignID,
+		CampaignID: d.CampaignID, ReturnTripID: d.ReturnTrip, ReturnOf: d.ReturnOf,
 		PickupAfter: d.PickupAfter, ArriveBy: d.ArriveBy, Earliest: d.Earliest, DropBy: d.DropBy,
 		CreatedAt: d.CreatedAt,
 		Status:    dispatch.Status(h["status"]),
@@ -172,40 +174,53 @@ func (s *Store) Request(ctx context.Context, by heartlink.Principal, r dispatch.
 		}
 	}
 	t := r.Trip(s.policy, newID("trp"), by, requester, now)
+	booked := []*dispatch.Trip{t}
+	if r.Return != nil {
+		// The way back is booked with the trip, in the same transaction,
+		// and dispatched the same way (pooled, planned ahead or offered).
+		back := r.ReturnRequest()
+		rt := back.Trip(s.policy, newID("trp"), by, requester, now)
+		t.ReturnTripID, rt.ReturnOf = rt.ID, t.ID
+		booked = append(booked, rt)
+	}
 
-	advance := s.policy.Advance(t, now)
-	var search *redis.GeoSearchLocationCmd
+	searches := make([]*redis.GeoSearchLocationCmd, len(booked))
 	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		k := s.keys.trip(t.ID)
-		p.HSet(ctx, k, encodeTrip(t)...)
-		p.RPush(ctx, s.keys.tripAudit(t.ID), auditJSON(now, by.String(), dispatch.ActRequested, "", dispatch.Queued, ""))
-		p.ZAdd(ctx, s.keys.trips(), redis.Z{Score: float64(ms(now)), Member: t.ID})
-		p.ZAdd(ctx, s.keys.open(), redis.Z{Score: float64(ms(t.ArriveBy)), Member: t.ID})
-		if requester != "" {
-			p.ZAdd(ctx, s.keys.reqTrips(requester), redis.Z{Score: float64(ms(now)), Member: t.ID})
+		for i, t := range booked {
+			k := s.keys.trip(t.ID)
+			p.HSet(ctx, k, encodeTrip(t)...)
+			p.RPush(ctx, s.keys.tripAudit(t.ID), auditJSON(now, by.String(), dispatch.ActRequested, "", dispatch.Queued, ""))
+			p.ZAdd(ctx, s.keys.trips(), redis.Z{Score: float64(ms(now)), Member: t.ID})
+			p.ZAdd(ctx, s.keys.open(), redis.Z{Score: float64(ms(t.ArriveBy)), Member: t.ID})
+			if requester != "" {
+				p.ZAdd(ctx, s.keys.reqTrips(requester), redis.Z{Score: float64(ms(now)), Member: t.ID})
+			}
+			s.emitTrip(ctx, p, t, dispatch.ActRequested)
+			if s.policy.Advance(t, now) {
+				// Planned ahead with the day's other trips, over the drivers
+				// available then (see advance.go).
+				s.holdForPlan(ctx, p, t)
+				continue
+			}
+			// Leased to this request; if this instance dies before offering,
+			// another instance's queue worker takes the trip when the lease
+			// ends.
+			p.ZAdd(ctx, s.keys.queue(), redis.Z{Score: float64(ms(now.Add(s.policy.Lease))), Member: t.ID})
+			searches[i] = s.search(ctx, p, t, s.radii.first(t.Pickup.Point()), s.policy.SearchLimit, now)
 		}
-		s.emitTrip(ctx, p, t, dispatch.ActRequested)
-		if advance {
-			// Planned ahead with the day's other trips, over the drivers
-			// available then (see advance.go).
-			s.holdForPlan(ctx, p, t)
-			return nil
-		}
-		// Leased to this request; if this instance dies before offering,
-		// another instance's queue worker takes the trip when the lease ends.
-		p.ZAdd(ctx, s.keys.queue(), redis.Z{Score: float64(ms(now.Add(s.policy.Lease))), Member: t.ID})
-		search = s.search(ctx, p, t, s.radii.first(t.Pickup.Point()), s.policy.SearchLimit, now)
 		return nil
 	})
 	if err != nil {
 		return nil, wrap(err, "request trip")
 	}
-	if advance {
-		return t, nil
-	}
-	if err := s.offer(ctx, t, search.Val(), nil, now); err != nil {
-		// The trip is stored and queued: the queue worker will retry.
-		s.log.Error("dispatch after request", "trip", t.ID, "err", err)
+	for i, t := range booked {
+		if searches[i] == nil {
+			continue
+		}
+		if err := s.offer(ctx, t, searches[i].Val(), nil, now); err != nil {
+			// The trip is stored and queued: the queue worker will retry.
+			s.log.Error("dispatch after request", "trip", t.ID, "err", err)
+		}
 	}
 	return t, nil
 }
