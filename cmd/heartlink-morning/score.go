@@ -159,22 +159,15 @@ func (m *morning) measure(plan *planner.Plan) *result {
 		return max(r.Min, planner.Seconds(r.Factor*float64(direct))+r.Add)
 	}
 	seats := map[planner.CarID]int{}
-	home := map[planner.CarID]planner.Point{}
 	for _, c := range m.problem.Cars {
-		seats[c.ID], home[c.ID] = c.Seats, c.Home
+		seats[c.ID] = c.Seats
 	}
 	meters := 0
 	for _, r := range plan.Routes {
-		at := home[r.Car]
+		meters += r.Meters
 		load, boarded := 0, map[planner.StudentID]planner.Seconds{}
 		for _, s := range r.Stops {
 			st := m.student(s.Student)
-			to := st.Pickup
-			if s.Kind == planner.Dropoff {
-				to = st.SitePos
-			}
-			meters += m.opts.Travel.Meters(at, to)
-			at = to
 			if s.Kind == planner.Pickup {
 				res.Carried++
 				load++
