@@ -30,18 +30,45 @@ const watchAhead = 4 * time.Hour
 // watchEvery is how often the watch runs.
 const watchEvery = 10 * time.Second
 
-// watchBatch bounds the trips one watch round reads.
-const watchBatch = 500
+// A watch round reads the active trips watchBatch at a time, at most
+// watchMax of them: a city's morning is about a thousand.
+const (
+	watchBatch = 500
+	watchMax   = 20000
+)
 
 // watchDeadlines rescues the trips at risk; any number of instances may
 // run it (a rescue is a transition at the trip's version, applied once).
 func (s *Store) watchDeadlines(ctx context.Context) error {
 	now := s.now()
-	ids, err := s.rdb.ZRangeArgs(ctx, redis.ZRangeArgs{Key: s.keys.active(), ByScore: true,
-		Start: "-inf", Stop: strconv.FormatInt(ms(now.Add(watchAhead)), 10), Count: watchBatch}).Result()
-	if err != nil {
-		return wrap(err, "active trips")
+	// Every page is read before any rescue, since a rescue takes its trip
+	// out of the set and would shift the pages after it.
+	var ids []string
+	for offset := int64(0); offset < watchMax; offset += watchBatch {
+		page, err := s.rdb.ZRangeArgs(ctx, redis.ZRangeArgs{Key: s.keys.active(), ByScore: true,
+			Start: "-inf", Stop: strconv.FormatInt(ms(now.Add(watchAhead)), 10), Offset: offset, Count: watchBatch}).Result()
+		if err != nil {
+			return wrap(err, "active trips")
+		}
+		ids = append(ids, page...)
+		if len(page) < watchBatch {
+			break
+		}
 	}
+	var errs []error
+	for len(ids) > 0 {
+		n := min(len(ids), watchBatch)
+		if err := s.watchTrips(ctx, ids[:n], now); err != nil {
+			errs = append(errs, err)
+		}
+		ids = ids[n:]
+	}
+	return errors.Join(errs...)
+}
+
+// watchTrips looks at a batch of active trips, rescuing those at risk.
+// Trips no longer assigned leave the active set.
+func (s *Store) watchTrips(ctx context.Context, ids []string, now time.Time) error {
 	trips, err := s.loadMany(ctx, ids)
 	if err != nil {
 		return err

@@ -49,7 +49,12 @@ type config struct {
 	Seed         int64
 	LivePlan     string
 	OfflinePlan  string
-	RouteAnswers bool
+	// StartIn plays the morning now: its first pick-up this long from
+	// now, rather than tomorrow at the instance's times.
+	StartIn time.Duration
+	// Silent is the share of volunteers who stop answering, their app
+	// closed, right after accepting.
+	Silent float64
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -67,6 +72,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.Int64Var(&c.Seed, "seed", 1, "seed of the volunteers' choices")
 	fs.StringVar(&c.LivePlan, "live-plan", "", "write the morning as carried, in the benchmark's plan format")
 	fs.StringVar(&c.OfflinePlan, "offline-plan", "", "write the offline planner's plan of the same morning")
+	fs.DurationVar(&c.StartIn, "start-in", 0, "play the morning now, its first pick-up this long from now (0: tomorrow, at the instance's times)")
+	fs.Float64Var(&c.Silent, "silent", 0, "share of volunteers who go silent (app closed) right after accepting")
 	if err := fs.Parse(args); err != nil {
 		if err == flag.ErrHelp {
 			return nil
@@ -75,6 +82,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if c.Token == "" {
 		return fmt.Errorf("-token: a coordinator's token is needed (the admin token the service printed, or HEARTLINK_ADMIN_TOKEN)")
+	}
+	if c.Silent < 0 || c.Silent > 1 || c.StartIn < 0 {
+		return fmt.Errorf("-silent must be 0..1 and -start-in not negative")
 	}
 	if c.Accept < 0 || c.Accept > 1 || c.PauseMin < 0 || c.PauseMax < c.PauseMin || c.Schools < 1 {
 		return fmt.Errorf("-accept must be 0..1, -pause-max at least -pause-min, -schools at least 1")

@@ -26,7 +26,7 @@ type morning struct {
 	in      *examday.Instance
 	problem *planner.Problem
 	opts    planner.Options
-	day     time.Time // midnight of the exam day, in Shanghai
+	day     time.Time // what the instance's seconds count from: midnight of the exam day in Shanghai, or earlier with -start-in
 	run     string    // this run's tag, in names
 
 	admin   *client
@@ -34,9 +34,12 @@ type morning struct {
 	drivers []*volunteer
 	sites   map[planner.SiteID]string // site → place name
 
-	mu       sync.Mutex // mu guards tripOf and assigned
+	mu       sync.Mutex // mu guards tripOf, assigned, silent and abandoned
 	tripOf   map[string]planner.StudentID
-	assigned map[string]bool
+	assigned map[string]string // trip → the driver it was last given to
+	silent   map[string]bool   // volunteers who went silent
+	// abandoned are the trips silent volunteers had accepted.
+	abandoned map[string]bool
 	lastNews atomic.Int64 // unix ms of the last assignment
 
 	rng   *rand.Rand
@@ -66,17 +69,29 @@ func newMorning(c config, log *slog.Logger) (*morning, error) {
 		return nil, err
 	}
 	tomorrow := time.Now().In(shanghai).AddDate(0, 0, 1)
+	day := time.Date(tomorrow.Year(), tomorrow.Month(), tomorrow.Day(), 0, 0, 0, 0, shanghai)
+	if c.StartIn > 0 {
+		first := p.Students[0].Earliest
+		for _, s := range p.Students {
+			first = min(first, s.Earliest)
+		}
+		// On a whole minute, as the availability the volunteers state is.
+		day = time.Now().Add(c.StartIn).Add(-time.Duration(first) * time.Second).Truncate(time.Minute)
+	}
 	return &morning{
 		cfg: c, log: log, in: in, problem: p, opts: in.Options(planner.Options{}),
-		day:   time.Date(tomorrow.Year(), tomorrow.Month(), tomorrow.Day(), 0, 0, 0, 0, shanghai),
+		day:   day, silent: map[string]bool{}, abandoned: map[string]bool{},
 		run:   strconv.FormatInt(time.Now().UnixMilli()%1_000_000, 36),
 		admin: &client{base: c.URL, token: c.Token}, sites: map[planner.SiteID]string{},
-		tripOf: map[string]planner.StudentID{}, assigned: map[string]bool{},
+		tripOf: map[string]planner.StudentID{}, assigned: map[string]string{},
 		rng: rand.New(rand.NewPCG(uint64(c.Seed), 1)),
 	}, nil
 }
 
 func (m *morning) at(s planner.Seconds) time.Time { return m.day.Add(time.Duration(s) * time.Second) }
+
+// date is the city's day of the morning's first pick-up.
+func (m *morning) date() string { return m.at(m.problem.Students[0].Earliest).In(shanghai).Format(time.DateOnly) }
 
 func (m *morning) chance() float64 {
 	m.rngMu.Lock()
@@ -105,7 +120,7 @@ func (m *morning) play(ctx context.Context) (*result, error) {
 	booked := time.Since(bookStart)
 	m.log.Info("students booked", "trips", len(m.tripOf), "took", booked.Round(time.Millisecond))
 
-	date := m.day.Format(time.DateOnly)
+	date := m.date()
 	var plan struct {
 		Routes []struct {
 			ID string `json:"id"`
@@ -130,11 +145,11 @@ func (m *morning) play(ctx context.Context) (*result, error) {
 	// Wait until every student has a driver, or nothing has moved for a
 	// while (offers time out after tens of seconds; routes after minutes).
 	quiet := 45*time.Second + 2*m.cfg.PauseMax
+	if m.cfg.Silent > 0 {
+		quiet = 3 * time.Minute // the service waits for a silent driver before rescuing
+	}
 	for {
-		m.mu.Lock()
-		done := len(m.assigned) == len(m.tripOf)
-		m.mu.Unlock()
-		if done || time.Since(time.UnixMilli(m.lastNews.Load())) > quiet {
+		if m.settled() || time.Since(time.UnixMilli(m.lastNews.Load())) > quiet {
 			break
 		}
 		select {
@@ -151,6 +166,9 @@ func (m *morning) play(ctx context.Context) (*result, error) {
 	res.BookSeconds, res.CarrySeconds = booked.Seconds(), carried.Seconds()
 	res.RoutesAccepted, res.RoutesDeclined = m.answers.routesAccepted.Load(), m.answers.routesDeclined.Load()
 	res.OffersAccepted, res.OffersDeclined, res.Refused = m.answers.offersAccepted.Load(), m.answers.offersDeclined.Load(), m.answers.refused.Load()
+	m.mu.Lock()
+	res.SilentDrivers, res.Abandoned = len(m.silent), len(m.abandoned)
+	m.mu.Unlock()
 	return res, nil
 }
 
@@ -175,7 +193,7 @@ func (m *morning) setUp(ctx context.Context) error {
 		}
 		m.schools = append(m.schools, &client{base: m.cfg.URL, token: made.Token})
 	}
-	date := m.day.Format(time.DateOnly)
+	date := m.date()
 	var mu sync.Mutex
 	var errs []error
 	var wg sync.WaitGroup
@@ -280,11 +298,26 @@ func (m *morning) bookEach(ctx context.Context, school *client, students []plann
 }
 
 // gotAssigned records that a trip has its driver.
-func (m *morning) gotAssigned(tripID string) {
+func (m *morning) gotAssigned(tripID, driverID string) {
 	m.mu.Lock()
-	m.assigned[tripID] = true
+	m.assigned[tripID] = driverID
 	m.mu.Unlock()
 	m.lastNews.Store(time.Now().UnixMilli())
+}
+
+// settled reports whether every student has a driver who still answers.
+func (m *morning) settled() bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if len(m.assigned) < len(m.tripOf) {
+		return false
+	}
+	for _, d := range m.assigned {
+		if m.silent[d] {
+			return false
+		}
+	}
+	return true
 }
 
 func (m *morning) hangUp() {

@@ -27,6 +27,9 @@ type result struct {
 	RoutesAccepted, RoutesDeclined, OffersAccepted, OffersDeclined         int64
 	Refused                                                                int64
 	FirstViolations                                                        []string
+	// SilentDrivers went silent after accepting Abandoned trips; HeldBySilent
+	// of those are still on a silent driver's route at the end (not carried).
+	SilentDrivers, Abandoned, HeldBySilent int
 }
 
 type routeJSON struct {
@@ -42,6 +45,7 @@ type routeJSON struct {
 // morning will be driven, and measures it against the instance's rules.
 func (m *morning) score(ctx context.Context) (*result, error) {
 	plan := &planner.Plan{}
+	res0 := &result{}
 	carried := map[planner.StudentID]bool{}
 	for _, v := range m.drivers {
 		var r routeJSON
@@ -49,6 +53,12 @@ func (m *morning) score(ctx context.Context) (*result, error) {
 			return nil, fmt.Errorf("route of %s: %w", v.id, err)
 		}
 		if len(r.Stops) == 0 {
+			continue
+		}
+		if m.isSilent(v.id) {
+			// Nobody drives a silent volunteer's route: its riders are not
+			// carried unless the service gave them to someone else.
+			res0.HeldBySilent += len(r.Stops) / 2
 			continue
 		}
 		pr := planner.Route{Car: v.car.ID}
@@ -83,6 +93,7 @@ func (m *morning) score(ctx context.Context) (*result, error) {
 		}
 	}
 	res := m.measure(plan)
+	res.HeldBySilent = res0.HeldBySilent
 	if err := planner.Check(m.problem, m.opts, plan); err != nil {
 		lines := strings.Split(err.Error(), "\n")
 		res.Violations = len(lines)
@@ -218,4 +229,8 @@ func (r *result) print(w io.Writer) {
 	fmt.Fprintf(w, "  routes accepted / declined   %d / %d\n", r.RoutesAccepted, r.RoutesDeclined)
 	fmt.Fprintf(w, "  offers accepted / declined   %d / %d (%d answers refused)\n", r.OffersAccepted, r.OffersDeclined, r.Refused)
 	fmt.Fprintf(w, "  booking took %.1f s; publishing to the last answer %.1f s\n", r.BookSeconds, r.CarrySeconds)
+	if r.SilentDrivers > 0 {
+		fmt.Fprintf(w, "  silent volunteers       %d, who had accepted %d trips; still on a silent driver's route at the end: %d\n",
+			r.SilentDrivers, r.Abandoned, r.HeldBySilent)
+	}
 }

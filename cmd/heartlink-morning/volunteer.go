@@ -51,7 +51,12 @@ func (m *morning) volunteer(ctx context.Context, i int, car planner.Car, date st
 		id = made.Driver.ID
 	}
 	v := &volunteer{m: m, car: car, id: id, api: &client{base: m.cfg.URL, token: made.Token}, done: make(chan struct{})}
-	slot := map[string]any{"dates": []map[string]string{{"date": date, "from": hhmm(car.Departure), "to": "10:00"}}}
+	from, to := m.at(car.Departure).In(shanghai), m.at(10*3600).In(shanghai)
+	end := "24:00"
+	if to.Format(time.DateOnly) == from.Format(time.DateOnly) {
+		end = to.Format("15:04")
+	}
+	slot := map[string]any{"dates": []map[string]string{{"date": from.Format(time.DateOnly), "from": from.Format("15:04"), "to": end}}}
 	if err := v.api.do(ctx, http.MethodPut, "/api/v1/drivers/me/availability", slot, nil, http.StatusOK); err != nil {
 		return nil, fmt.Errorf("availability: %w", err)
 	}
@@ -64,7 +69,26 @@ func (m *morning) volunteer(ctx context.Context, i int, car planner.Car, date st
 	go v.read()
 	v.send(map[string]any{"type": "presence", "data": map[string]any{"status": "online",
 		"location": map[string]float64{"lat": car.Home.Lat, "lng": car.Home.Lng}}})
+	go v.heartbeat()
 	return v, nil
+}
+
+// heartbeat shares the volunteer's position now and then, as the app does
+// while it is open, so that the service knows they are there.
+func (v *volunteer) heartbeat() {
+	t := time.NewTicker(20 * time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-v.done:
+			return
+		case <-t.C:
+			if v.m.isSilent(v.id) {
+				return
+			}
+			v.send(map[string]any{"type": "location", "data": map[string]float64{"lat": v.car.Home.Lat, "lng": v.car.Home.Lng}})
+		}
+	}
 }
 
 func (v *volunteer) send(frame any) {
@@ -96,10 +120,17 @@ func (v *volunteer) read() {
 		switch f.Type {
 		case "route_offer":
 			var r struct {
-				ID string `json:"id"`
+				ID    string `json:"id"`
+				Stops []struct {
+					TripID string `json:"trip_id"`
+				} `json:"stops"`
 			}
 			if json.Unmarshal(f.Data, &r) == nil {
-				go v.answerRoute(r.ID)
+				var trips []string
+				for _, s := range r.Stops {
+					trips = append(trips, s.TripID)
+				}
+				go v.answerRoute(r.ID, trips)
 			}
 		case "offer":
 			var o struct {
@@ -118,7 +149,7 @@ func (v *volunteer) read() {
 				if id == "" {
 					id = a.TripID
 				}
-				v.m.gotAssigned(id)
+				v.m.gotAssigned(id, v.id)
 			}
 		case "error":
 			v.m.answers.refused.Add(1)
@@ -126,8 +157,11 @@ func (v *volunteer) read() {
 	}
 }
 
-func (v *volunteer) answerRoute(id string) {
+func (v *volunteer) answerRoute(id string, trips []string) {
 	time.Sleep(v.m.pause())
+	if v.m.isSilent(v.id) {
+		return
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if v.m.chance() < v.m.cfg.Accept {
@@ -137,6 +171,7 @@ func (v *volunteer) answerRoute(id string) {
 			return
 		}
 		v.m.answers.routesAccepted.Add(1)
+		v.maybeGoSilent(trips...)
 		return
 	}
 	if err := v.api.do(ctx, http.MethodPost, "/api/v1/routes/"+id+"/decline", nil, nil, http.StatusOK); err == nil {
@@ -146,6 +181,9 @@ func (v *volunteer) answerRoute(id string) {
 
 func (v *volunteer) answerOffer(tripID string) {
 	time.Sleep(v.m.pause())
+	if v.m.isSilent(v.id) {
+		return
+	}
 	if v.m.chance() < v.m.cfg.Accept {
 		v.m.answers.offersAccepted.Add(1)
 		v.send(map[string]any{"type": "accept", "data": map[string]string{"trip_id": tripID}})
@@ -153,6 +191,30 @@ func (v *volunteer) answerOffer(tripID string) {
 	}
 	v.m.answers.offersDeclined.Add(1)
 	v.send(map[string]any{"type": "decline", "data": map[string]string{"trip_id": tripID}})
+}
+
+// maybeGoSilent has the volunteer, with the -silent chance, close the
+// app right after accepting trips: the socket drops, nothing more is said.
+func (v *volunteer) maybeGoSilent(trips ...string) {
+	if v.m.cfg.Silent == 0 || v.m.chance() >= v.m.cfg.Silent {
+		return
+	}
+	v.m.mu.Lock()
+	v.m.silent[v.id] = true
+	for _, id := range trips {
+		v.m.abandoned[id] = true
+	}
+	v.m.mu.Unlock()
+	v.m.log.Info("a volunteer goes silent after accepting", "driver", v.id, "trips", len(trips))
+	v.wmu.Lock()
+	v.ws.Close()
+	v.wmu.Unlock()
+}
+
+func (m *morning) isSilent(id string) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.silent[id]
 }
 
 func (v *volunteer) close() {
