@@ -39,16 +39,16 @@ func main() {
 }
 
 type config struct {
-	URL, Token   string
-	Instance     string
-	Schools      int
-	Accept       float64
-	PauseMin     time.Duration
-	PauseMax     time.Duration
-	Timeout      time.Duration
-	Seed         int64
-	LivePlan     string
-	OfflinePlan  string
+	URL, Token  string
+	Instance    string
+	Schools     int
+	Accept      float64
+	PauseMin    time.Duration
+	PauseMax    time.Duration
+	Timeout     time.Duration
+	Seed        int64
+	LivePlan    string
+	OfflinePlan string
 	// StartIn plays the morning now: its first pick-up this long from
 	// now, rather than tomorrow at the instance's times.
 	StartIn time.Duration

@@ -40,7 +40,7 @@ type morning struct {
 	silent   map[string]bool   // volunteers who went silent
 	// abandoned are the trips silent volunteers had accepted.
 	abandoned map[string]bool
-	lastNews atomic.Int64 // unix ms of the last assignment
+	lastNews  atomic.Int64 // unix ms of the last assignment
 
 	rng   *rand.Rand
 	rngMu sync.Mutex // rngMu guards rng
@@ -80,7 +80,7 @@ func newMorning(c config, log *slog.Logger) (*morning, error) {
 	}
 	return &morning{
 		cfg: c, log: log, in: in, problem: p, opts: in.Options(planner.Options{}),
-		day:   day, silent: map[string]bool{}, abandoned: map[string]bool{},
+		day: day, silent: map[string]bool{}, abandoned: map[string]bool{},
 		run:   strconv.FormatInt(time.Now().UnixMilli()%1_000_000, 36),
 		admin: &client{base: c.URL, token: c.Token}, sites: map[planner.SiteID]string{},
 		tripOf: map[string]planner.StudentID{}, assigned: map[string]string{},
@@ -91,7 +91,9 @@ func newMorning(c config, log *slog.Logger) (*morning, error) {
 func (m *morning) at(s planner.Seconds) time.Time { return m.day.Add(time.Duration(s) * time.Second) }
 
 // date is the city's day of the morning's first pick-up.
-func (m *morning) date() string { return m.at(m.problem.Students[0].Earliest).In(shanghai).Format(time.DateOnly) }
+func (m *morning) date() string {
+	return m.at(m.problem.Students[0].Earliest).In(shanghai).Format(time.DateOnly)
+}
 
 func (m *morning) chance() float64 {
 	m.rngMu.Lock()
