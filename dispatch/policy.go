@@ -87,6 +87,9 @@ type Policy struct {
 	// once its latest safe pick-up is this close; one whose driver, by
 	// their live position, can no longer reach the pick-up in time, at once.
 	RescueLead time.Duration
+	// NoShowWait is how long after the planned pick-up a driver at the door
+	// waits before they may report the rider absent.
+	NoShowWait time.Duration
 	// Zone is the city's time zone: availability and plans go by its days.
 	Zone *time.Location
 	// LiveWindow: pickups sooner than this are measured from drivers' live
@@ -135,6 +138,7 @@ func DefaultPolicy() Policy {
 		PlanAhead:        72 * time.Hour,
 		RouteTTL:         10 * time.Minute,
 		RescueLead:       45 * time.Minute,
+		NoShowWait:       5 * time.Minute,
 		Zone:             cityZone(),
 		LiveWindow:       time.Hour,
 		FairnessKm:       2,
@@ -179,6 +183,10 @@ func (p Policy) AtRisk(t *Trip, online bool, seen time.Time, at *heartlink.Point
 	}
 	return false, slack
 }
+
+// NoShowFrom is when t's driver may report its rider absent: NoShowWait
+// after the planned pick-up.
+func (p Policy) NoShowFrom(t *Trip) time.Time { return t.PickupAt.Add(p.NoShowWait) }
 
 // Location is the city's time zone: Zone, or UTC when none is set.
 func (p Policy) Location() *time.Location {

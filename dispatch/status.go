@@ -12,10 +12,11 @@ const (
 	Completed  Status = "completed"  // riders dropped off
 	Cancelled  Status = "cancelled"  // called off by its requester or a coordinator
 	Unassigned Status = "unassigned" // nobody took it in time: needs a coordinator
+	NoShow     Status = "no_show"    // the driver was there; the rider never came
 )
 
 // Statuses lists every status, in life order.
-var Statuses = []Status{Queued, Offered, Assigned, Arrived, PickedUp, Completed, Cancelled, Unassigned}
+var Statuses = []Status{Queued, Offered, Assigned, Arrived, PickedUp, Completed, Cancelled, Unassigned, NoShow}
 
 // Valid reports whether s is a known status.
 func (s Status) Valid() bool {
@@ -34,7 +35,7 @@ func (s Status) Open() bool { return s == Queued || s == Offered || s == Unassig
 func (s Status) Active() bool { return s == Assigned || s == Arrived || s == PickedUp }
 
 // Ended reports whether s is final.
-func (s Status) Ended() bool { return s == Completed || s == Cancelled }
+func (s Status) Ended() bool { return s == Completed || s == Cancelled || s == NoShow }
 
 // Step is progress a driver reports on an assigned trip.
 type Step string
@@ -43,6 +44,9 @@ const (
 	StepArrived   Step = "arrived"
 	StepPickedUp  Step = "picked_up"
 	StepCompleted Step = "completed"
+	// StepNoShow: the driver is at the pick-up and the rider has not come,
+	// NoShowWait after the planned time.
+	StepNoShow Step = "no_show"
 )
 
 // Action names a change of a trip in its audit trail.
@@ -69,6 +73,7 @@ const (
 	// ActRescued: the trip was taken back from a driver who went silent or
 	// could no longer make it in time, and dispatched again.
 	ActRescued Action = "rescued"
+	ActNoShow  Action = "no_show"
 )
 
 // Transition is one allowed change of status: the statuses it may start
@@ -102,6 +107,8 @@ var (
 	TArrived   = Transition{Action: ActArrived, From: []Status{Assigned}, To: Arrived, ByDriver: true}
 	TPickedUp  = Transition{Action: ActPickedUp, From: []Status{Arrived}, To: PickedUp, ByDriver: true}
 	TCompleted = Transition{Action: ActCompleted, From: []Status{PickedUp}, To: Completed, ByDriver: true}
+	// The rider never came: recorded, and the seat is free for others.
+	TNoShow = Transition{Action: ActNoShow, From: []Status{Arrived}, To: NoShow, ByDriver: true, Frees: true}
 	// A driver may drop out until the riders are on board.
 	TReleased  = Transition{Action: ActReleased, From: []Status{Assigned, Arrived}, To: Queued, ByDriver: true, Frees: true, Requeue: true}
 	TCancelled = Transition{Action: ActCancelled, From: []Status{Queued, Offered, Unassigned, Assigned, Arrived}, To: Cancelled, Frees: true}
@@ -121,6 +128,8 @@ func StepTransition(s Step) (Transition, bool) {
 		return TPickedUp, true
 	case StepCompleted:
 		return TCompleted, true
+	case StepNoShow:
+		return TNoShow, true
 	}
 	return Transition{}, false
 }

@@ -260,7 +260,7 @@ func (s *Store) Progress(ctx context.Context, by heartlink.Principal, tripID str
 	}
 	tr, ok := dispatch.StepTransition(step)
 	if !ok {
-		return nil, heartlink.FieldError(heartlink.EInvalid, "step", "step must be arrived, picked_up or completed")
+		return nil, heartlink.FieldError(heartlink.EInvalid, "step", "step must be arrived, picked_up, completed or no_show")
 	}
 	return s.transition(ctx, by, tripID, tr)
 }
@@ -306,6 +306,10 @@ func (s *Store) transition(ctx context.Context, by heartlink.Principal, tripID s
 			return nil, heartlink.Errorf(heartlink.EConflict, "a trip that is %s cannot be %s", t.Status, tr.Action)
 		}
 		now := s.now()
+		if tr.Action == dispatch.ActNoShow && now.Before(s.policy.NoShowFrom(t)) {
+			return nil, heartlink.FieldError(heartlink.EConflict, "step", "wait for the rider until %s before reporting them absent",
+				s.policy.NoShowFrom(t).In(s.policy.Location()).Format("15:04"))
+		}
 		flags := ""
 		driver := t.DriverID
 		if tr.Frees && driver != "" {

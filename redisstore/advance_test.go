@@ -250,3 +250,34 @@ func TestAReturnLegIsBookedWithTheTrip(t *testing.T) {
 		assert.Len(t, mine, 2, "a refused booking books nothing")
 	})
 }
+
+func TestARiderWhoNeverComesIsRecordedAndFreesTheSeat(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b redistest.Backend) {
+		f := newFixture(t, b, nil)
+		school := f.requester()
+		d := f.driver(near(0.5))
+		trip := f.request(school, time.Hour)
+		_, err := f.s.Accept(f.ctx, d, trip.ID)
+		require.NoError(t, err)
+		_, err = f.s.Progress(f.ctx, d, trip.ID, dispatch.StepNoShow)
+		assert.Equal(t, heartlink.EConflict, heartlink.ErrorCode(err), "not before the driver is at the door")
+		_, err = f.s.Progress(f.ctx, d, trip.ID, dispatch.StepArrived)
+		require.NoError(t, err)
+		_, err = f.s.Progress(f.ctx, d, trip.ID, dispatch.StepNoShow)
+		assert.Equal(t, heartlink.EConflict, heartlink.ErrorCode(err), "not before the driver has waited: %v", err)
+		assert.Equal(t, dispatch.Arrived, f.trip(trip.ID).Status, "a refused report changes nothing")
+
+		held := f.trip(trip.ID)
+		f.clock.Advance(held.PickupAt.Add(f.pol.NoShowWait).Sub(f.clock.Now()))
+		got, err := f.s.Progress(f.ctx, d, trip.ID, dispatch.StepNoShow)
+		require.NoError(t, err)
+		assert.Equal(t, dispatch.NoShow, got.Status)
+		route, err := f.s.DriverRoute(f.ctx, d, d.ID)
+		require.NoError(t, err)
+		assert.Empty(t, route.Stops, "the seat is free for the next rider")
+		es, err := f.s.Events(f.ctx, coordinator, trip.ID)
+		require.NoError(t, err)
+		assert.Equal(t, dispatch.ActNoShow, es[len(es)-1].Action)
+		assert.Equal(t, d.ID, es[len(es)-1].Driver, "the audit trail says who waited")
+	})
+}
