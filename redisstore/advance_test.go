@@ -281,3 +281,49 @@ func TestARiderWhoNeverComesIsRecordedAndFreesTheSeat(t *testing.T) {
 		assert.Equal(t, d.ID, es[len(es)-1].Driver, "the audit trail says who waited")
 	})
 }
+
+func TestTheShiftsWaitingListIsTheReservePool(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b redistest.Backend) {
+		f := newFixture(t, b, nil)
+		c := f.gaokao(1, true) // one car needed: the second volunteer waits
+		shift := c.Shifts[0].ID
+		confirmed, reserve := f.driver(near(0.5)), f.driver(near(2))
+		for _, d := range []heartlink.Principal{confirmed, reserve} {
+			_, err := f.s.SignUp(f.ctx, d, c.ID, shift)
+			require.NoError(t, err)
+		}
+		sh, _ := time.LoadLocation("Asia/Shanghai")
+		f.clock.Advance(time.Date(2027, 6, 7, 7, 0, 0, 0, sh).Sub(f.clock.Now())) // the exam morning
+		stranger := f.driver(near(0.3))                                           // nearer, but not signed up
+		for _, d := range []heartlink.Principal{confirmed, reserve} {
+			_, err := f.s.SetPresence(f.ctx, d.ID, fleet.PresenceUpdate{Status: fleet.Online, Location: pointOf(d, f)})
+			require.NoError(t, err)
+		}
+		r := f.tripRequest(0)
+		r.ArriveBy = &heartlink.Timestamp{Time: time.Date(2027, 6, 7, 8, 15, 0, 0, sh)}
+		r.CampaignID = c.ID
+		trip, err := f.s.Request(f.ctx, f.requester(), r)
+		require.NoError(t, err)
+		assert.Equal(t, []string{trip.ID}, f.offers(confirmed), "the shift's confirmed driver first")
+		_, err = f.s.Accept(f.ctx, confirmed, trip.ID)
+		require.NoError(t, err)
+
+		// The confirmed driver goes silent; the rescue goes to the reserve.
+		f.clock.Advance(30 * time.Minute)
+		_, err = f.s.SetPresence(f.ctx, reserve.ID, fleet.PresenceUpdate{Status: fleet.Online, Location: pointOf(reserve, f)})
+		require.NoError(t, err)
+		_, err = f.s.SetPresence(f.ctx, stranger.ID, fleet.PresenceUpdate{Status: fleet.Online, Location: pointOf(stranger, f)})
+		require.NoError(t, err)
+		require.NoError(t, f.s.Work(f.ctx))
+		assert.Equal(t, []string{trip.ID}, f.offers(reserve), "the waiting list is offered the rescue")
+		assert.Empty(t, f.offers(stranger))
+	})
+}
+
+// pointOf is where a fixture driver lives.
+func pointOf(d heartlink.Principal, f *fixture) *heartlink.Point {
+	f.tb.Helper()
+	drv, err := f.s.Driver(f.ctx, d.ID)
+	require.NoError(f.tb, err)
+	return &drv.Home
+}

@@ -281,3 +281,15 @@ func (s *Store) Confirmed(ctx context.Context, campaignID, shiftID string) ([]st
 	ids, err := s.rdb.ZRange(ctx, s.keys.shiftConfirmed(campaignID, shiftID), 0, -1).Result()
 	return ids, wrap(err, "confirmed drivers")
 }
+
+// shiftDrivers reads a shift's confirmed drivers and its waiting list, in
+// one round trip.
+func (s *Store) shiftDrivers(ctx context.Context, campaignID, shiftID string) (confirmed, waiting []string, err error) {
+	var c, w *redis.StringSliceCmd
+	_, err = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		c = p.ZRange(ctx, s.keys.shiftConfirmed(campaignID, shiftID), 0, -1)
+		w = p.ZRange(ctx, s.keys.shiftWaiting(campaignID, shiftID), 0, -1)
+		return nil
+	})
+	return c.Val(), w.Val(), wrap(err, "shift drivers")
+}

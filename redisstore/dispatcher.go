@@ -126,7 +126,7 @@ func (s *Store) maxSearch() int { return 8 * s.policy.SearchLimit }
 // search while there is time and nobody has been tried yet, and becomes
 // unassigned otherwise.
 func (s *Store) offer(ctx context.Context, t *dispatch.Trip, found []redis.GeoLocation, tried map[string]bool, now time.Time) error {
-	first, othersToo, err := s.campaignDrivers(ctx, t)
+	first, reserve, othersToo, err := s.campaignDrivers(ctx, t)
 	if err != nil {
 		return err
 	}
@@ -144,6 +144,12 @@ func (s *Store) offer(ctx context.Context, t *dispatch.Trip, found []redis.GeoLo
 		picked = nil
 		if first != nil {
 			picked = s.policy.RankFrom(t, dispatch.Among(cands, first), tried, now, start)
+		}
+		if len(picked) == 0 && reserve != nil {
+			// The shift's reserve: volunteers on its waiting list, who
+			// wanted to drive it, come before everyone else, for rescues
+			// above all.
+			picked = s.policy.RankFrom(t, dispatch.Among(cands, reserve), tried, now, start)
 		}
 		if len(picked) == 0 && othersToo {
 			picked = s.policy.RankFrom(t, cands, tried, now, start)
@@ -207,30 +213,34 @@ func (s *Store) offer(ctx context.Context, t *dispatch.Trip, found []redis.GeoLo
 }
 
 // campaignDrivers says whom a campaign's trip goes to: during one of its
-// shifts, in the shift's area, its confirmed drivers first, and others too
-// only when the campaign allows it. A trip of no campaign, or outside its
-// shifts, goes to everyone: first is nil and othersToo true.
-func (s *Store) campaignDrivers(ctx context.Context, t *dispatch.Trip) (first map[string]bool, othersToo bool, err error) {
+// shifts, in the shift's area, its confirmed drivers first, then its
+// waiting list (the reserve pool), and others too only when the campaign
+// allows it. A trip of no campaign, or outside its shifts, goes to
+// everyone: first and reserve are nil and othersToo true.
+func (s *Store) campaignDrivers(ctx context.Context, t *dispatch.Trip) (first, reserve map[string]bool, othersToo bool, err error) {
 	if t.CampaignID == "" {
-		return nil, true, nil
+		return nil, nil, true, nil
 	}
 	c, err := s.readCampaign(ctx, s.rdb, t.CampaignID)
 	if err != nil {
-		return nil, true, nil // the campaign is gone: dispatch as usual
+		return nil, nil, true, nil // the campaign is gone: dispatch as usual
 	}
 	sh, ok := c.ShiftAt(t.Pickup.Point(), t.Earliest, t.ArriveBy)
 	if !ok {
-		return nil, true, nil
+		return nil, nil, true, nil
 	}
-	ids, err := s.Confirmed(ctx, c.ID, sh.ID)
+	confirmed, waiting, err := s.shiftDrivers(ctx, c.ID, sh.ID)
 	if err != nil {
-		return nil, false, err
+		return nil, nil, false, err
 	}
-	first = make(map[string]bool, len(ids))
-	for _, id := range ids {
-		first[id] = true
+	set := func(ids []string) map[string]bool {
+		m := make(map[string]bool, len(ids))
+		for _, id := range ids {
+			m[id] = true
+		}
+		return m
 	}
-	return first, c.OpenToAll, nil
+	return set(confirmed), set(waiting), c.OpenToAll, nil
 }
 
 // readCandidates reads the drivers found, in one round trip.
