@@ -106,6 +106,9 @@ type Volunteering struct {
 	TripsCompleted int     `json:"trips_completed"`
 	Hours          float64 `json:"hours"`
 	Upcoming       int     `json:"upcoming"`
+	// Km is the road distance driven from each run's first pick-up to its
+	// last drop-off, stop to stop, as the stops were served.
+	Km float64 `json:"km"`
 }
 
 // Tally counts driverID's completed trips among trips, and their hours:

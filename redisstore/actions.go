@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -329,9 +330,9 @@ func (s *Store) transition(ctx context.Context, by heartlink.Principal, tripID s
 		// Progress and dropping out change the driver's route: the pick-up
 		// is made, or the trip's stops leave it. The route is read here and
 		// changed in the script only if still at the version read.
-		routeVersion, stops := int64(0), ""
+		routeVersion, stops, km, served := int64(0), "", "", ""
 		if driver != "" && (tr.Frees || tr.To == dispatch.PickedUp || tr.To == dispatch.Completed) {
-			r, err := s.DriverRoute(ctx, system, driver)
+			r, last, err := s.heldRoute(ctx, driver)
 			if err != nil {
 				return nil, err
 			}
@@ -342,15 +343,24 @@ func (s *Store) transition(ctx context.Context, by heartlink.Principal, tripID s
 			} else {
 				stops = encodeStops(dispatch.Without(r.Stops, t.ID))
 			}
+			// Kilometres count what was driven: from the stop served before
+			// to this one, within one run of the car (not the drive home).
+			if at, ok := servedAt(tr, t); ok {
+				if last != nil && now.Sub(last.at) <= s.policy.IdleReturn {
+					km = strconv.FormatFloat(s.policy.Travel.RoadKm(last.place, at), 'f', 3, 64)
+				}
+				served = fmt.Sprintf("%f,%f,%d", at.Lat, at.Lng, ms(now))
+			}
 		}
 		keys := []string{
 			s.keys.trip(t.ID), s.keys.tripAudit(t.ID), s.keys.driverRoute(driver), s.keys.open(),
 			s.keys.queue(), s.keys.driverTrips(driver), s.keys.tripOffers(t.ID), s.keys.deadlines(),
 			s.keys.tripTried(t.ID), s.keys.events(), s.keys.tripProposals(t.ID), s.keys.active(),
+			s.keys.driver(driver),
 		}
 		res, err := s.scripts.transition.Run(ctx, s.rdb, keys, t.ID, t.Version, ms(now), by.String(),
 			string(tr.Action), string(t.Status), string(tr.To), driver, flags, routeVersion,
-			ms(now.Add(s.policy.Lease)), ms(t.ArriveBy), stops).StringSlice()
+			ms(now.Add(s.policy.Lease)), ms(t.ArriveBy), stops, km, served).StringSlice()
 		if err != nil {
 			return nil, wrap(err, "transition")
 		}

@@ -327,3 +327,29 @@ func pointOf(d heartlink.Principal, f *fixture) *heartlink.Point {
 	require.NoError(f.tb, err)
 	return &drv.Home
 }
+
+func TestKilometresAreWhatWasDriven(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b redistest.Backend) {
+		f := newFixture(t, b, nil)
+		school := f.requester()
+		d := f.driver(near(0.5))
+		a, c := f.request(school, time.Hour), f.request(school, time.Hour+time.Minute)
+		for _, id := range []string{a.ID, c.ID} {
+			_, err := f.s.Accept(f.ctx, d, id)
+			require.NoError(t, err)
+		}
+		for _, step := range []struct {
+			trip string
+			s    dispatch.Step
+		}{{a.ID, dispatch.StepArrived}, {a.ID, dispatch.StepPickedUp}, {c.ID, dispatch.StepArrived}, {c.ID, dispatch.StepPickedUp},
+			{a.ID, dispatch.StepCompleted}, {c.ID, dispatch.StepCompleted}} {
+			_, err := f.s.Progress(f.ctx, d, step.trip, step.s)
+			require.NoError(t, err, "%s %s", step.trip, step.s)
+		}
+		v, err := f.s.DriverStats(f.ctx, d)
+		require.NoError(t, err)
+		ride := f.pol.Travel.RoadKm(a.Pickup.Point(), a.Dropoff.Point())
+		assert.InDelta(t, ride, v.Km, 0.1, "two neighbours to one school: one ride's kilometres, not two")
+		assert.Equal(t, 2, v.TripsCompleted)
+	})
+}

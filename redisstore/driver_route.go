@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strconv"
 	"time"
 
@@ -194,3 +195,45 @@ func (s *Store) workRetimes(ctx context.Context) error {
 
 // system is the service acting on its own, with a coordinator's reach.
 var system = heartlink.Principal{Role: heartlink.RoleCoordinator, ID: "system"}
+
+// lastStop is where and when a driver last served a stop.
+type lastStop struct {
+	place heartlink.Point
+	at    time.Time
+}
+
+// heldRoute reads a driver's route with the stop they served last.
+func (s *Store) heldRoute(ctx context.Context, driverID string) (dispatch.DriverRoute, *lastStop, error) {
+	v, err := s.rdb.HMGet(ctx, s.keys.driverRoute(driverID), "v", "stops", "last").Result()
+	if err != nil {
+		return dispatch.DriverRoute{}, nil, wrap(err, "route")
+	}
+	r := dispatch.DriverRoute{DriverID: driverID}
+	if v[0] != nil {
+		r.Version, _ = strconv.ParseInt(str(v[0]), 10, 64)
+		if r.Stops, err = decodeStops(str(v[1])); err != nil {
+			return r, nil, wrap(err, "decode route")
+		}
+	}
+	var last *lastStop
+	if v[2] != nil {
+		var lat, lng float64
+		var at int64
+		if _, err := fmt.Sscanf(str(v[2]), "%f,%f,%d", &lat, &lng, &at); err == nil {
+			last = &lastStop{heartlink.Point{Lat: lat, Lng: lng}, fromMs(at)}
+		}
+	}
+	return r, last, nil
+}
+
+// servedAt is where the stop a transition serves is: the pick-up when the
+// riders board, the drop-off when they alight.
+func servedAt(tr dispatch.Transition, t *dispatch.Trip) (heartlink.Point, bool) {
+	switch tr.To {
+	case dispatch.PickedUp:
+		return t.Pickup.Point(), true
+	case dispatch.Completed:
+		return t.Dropoff.Point(), true
+	}
+	return heartlink.Point{}, false
+}

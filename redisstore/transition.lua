@@ -6,12 +6,14 @@
 -- KEYS[1] trip  [2] audit  [3] driver route  [4] open trips  [5] queue
 --     [6] driver trips  [7] trip offers  [8] deadlines  [9] trip tried
 --     [10] events  [11] trip proposals  [12] active trips (left by every change)
+--     [13] driver
 -- ARGV[1] trip id  [2] expected version  [3] now ms  [4] actor  [5] action
 --     [6] from  [7] to  [8] driver (or '')  [9] flags: any of
 --     f = free the driver, q = requeue, e = ended, o = open,
 --     t = forget who was tried, a = add the driver to those tried,
 --     r = the driver's route becomes ARGV[13] if still at version ARGV[10]
 --     [10] route version  [11] queue at ms  [12] arrive_by ms  [13] stops
+--     [14] road km driven to this stop ('' for none)  [15] the stop served: "lat,lng,ms"
 local id, now = ARGV[1], ARGV[3]
 local st = redis.call('HMGET', KEYS[1], 'status', 'version', 'requester')
 if not st[1] then return {'missing'} end
@@ -22,6 +24,8 @@ if string.find(flags, 'r', 1, true) then
   local rv = redis.call('HGET', KEYS[3], 'v') or '0'
   if rv ~= ARGV[10] then return {'stale', st[1]} end
   redis.call('HSET', KEYS[3], 'v', tonumber(rv) + 1, 'stops', ARGV[13], 'updated', now)
+  if ARGV[15] and ARGV[15] ~= '' then redis.call('HSET', KEYS[3], 'last', ARGV[15]) end
+  if ARGV[14] and ARGV[14] ~= '' then redis.call('HINCRBYFLOAT', KEYS[13], 'km', ARGV[14]) end
   emit(KEYS[10], 'driver_route', 'driver:' .. ARGV[8], cjson.encode({driver_id = ARGV[8], version = tonumber(rv) + 1, trip_id = id}))
 end
 

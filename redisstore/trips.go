@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"math"
 	"strconv"
 	"time"
 
@@ -528,5 +529,11 @@ func (s *Store) DriverStats(ctx context.Context, by heartlink.Principal) (dispat
 	if err != nil {
 		return dispatch.Volunteering{}, err
 	}
-	return dispatch.Tally(trips, by.ID), nil
+	v := dispatch.Tally(trips, by.ID)
+	km, err := s.rdb.HGet(ctx, s.keys.driver(by.ID), "km").Float64()
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return v, wrap(err, "driver km")
+	}
+	v.Km = math.Round(km*10) / 10
+	return v, nil
 }
