@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -418,6 +419,15 @@ func (s *Store) workQueue(ctx context.Context) error {
 		ms(now), ms(now.Add(s.policy.Lease)), 50).StringSlice()
 	if err != nil {
 		return wrap(err, "lease queue")
+	}
+	// The least slack goes first: when the fleet runs dry and trips pile
+	// up, the student with the least time left is searched for first.
+	if trips, err := s.loadMany(ctx, ids); err == nil && len(ids) > 1 {
+		latest := make(map[string]time.Time, len(trips))
+		for _, t := range trips {
+			latest[t.ID] = s.policy.LatestPickup(t)
+		}
+		slices.SortStableFunc(ids, func(a, b string) int { return latest[a].Compare(latest[b]) })
 	}
 	var errs []error
 	for _, id := range ids {

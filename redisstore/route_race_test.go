@@ -1,6 +1,7 @@
 package redisstore
 
 import (
+	"encoding/json"
 	"sync"
 	"testing"
 	"time"
@@ -169,5 +170,32 @@ func TestAClosedCampaignsTripsAreForItsDrivers(t *testing.T) {
 		}
 		_, err = f.s.Accept(f.ctx, outsider, trip.ID)
 		assert.Equal(t, heartlink.EForbidden, heartlink.ErrorCode(err), "nor can they claim it: %v", err)
+	})
+}
+
+func TestTheQueueServesTheLeastSlackFirst(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b redistest.Backend) {
+		f := newFixture(t, b, nil)
+		school := f.requester()
+		loose := f.request(school, 100*time.Minute) // booked first, plenty of time: due first in the queue
+		f.clock.Advance(time.Second)
+		tight := f.request(school, 40*time.Minute)
+		require.Equal(t, dispatch.Queued, f.trip(tight.ID).Status, "nobody online yet")
+		start, err := f.s.LastChange(f.ctx)
+		require.NoError(t, err)
+		f.clock.Advance(f.pol.RetryAfter)
+		d := f.driver(near(0.5))
+		require.NoError(t, f.s.Work(f.ctx))
+		cs, _, err := f.s.History(f.ctx, start, []string{"driver:" + d.ID}, 100)
+		require.NoError(t, err)
+		var offered []string
+		for _, c := range cs {
+			if c.Kind == dispatch.ChangeOffer {
+				var o dispatch.Offer
+				require.NoError(t, json.Unmarshal(c.Data, &o))
+				offered = append(offered, o.TripID)
+			}
+		}
+		assert.Equal(t, []string{tight.ID, loose.ID}, offered, "the trip with the least time left is searched for first")
 	})
 }
