@@ -121,12 +121,17 @@ func (s *Store) planAdvance(ctx context.Context, publishDay string) error {
 		switch {
 		case t.Status != dispatch.Queued:
 			gone = append(gone, t.ID) // claimed, cancelled: no longer waiting
-		case t.Earliest.Sub(now) <= s.policy.Horizon:
-			due = append(due, t)
 		case t.Earliest.Sub(now) > s.policy.PlanAhead:
 		case s.inShift(ctx, t):
-			// A campaign shift's trips are its coordinator's to plan.
+			// A campaign shift's trips are its coordinator's to plan; at the
+			// horizon they are offered the ordinary way if still waiting.
+			if t.Earliest.Sub(now) <= s.policy.Horizon {
+				due = append(due, t)
+			}
 		default:
+			if t.Earliest.Sub(now) <= s.policy.Horizon {
+				due = append(due, t) // planned once more; what no route takes is offered out
+			}
 			day := t.Earliest.In(s.policy.Location()).Format(time.DateOnly)
 			byDay[day] = append(byDay[day], t)
 		}
@@ -134,11 +139,11 @@ func (s *Store) planAdvance(ctx context.Context, publishDay string) error {
 	if publishDay != "" && byDay[publishDay] == nil {
 		byDay[publishDay] = nil
 	}
-	if err := s.release(ctx, gone, due, now); err != nil {
+	if err := s.release(ctx, gone, nil, now); err != nil {
 		return err
 	}
 	if len(byDay) == 0 {
-		return nil
+		return s.releaseDue(ctx, due, now)
 	}
 	drivers, avail, err := s.availableDrivers(ctx)
 	if err != nil {
@@ -159,7 +164,38 @@ func (s *Store) planAdvance(ctx context.Context, publishDay string) error {
 			errs = append(errs, err)
 		}
 	}
+	// A trip at its horizon that the plan just put on a route was offered
+	// with it (its lead time has passed); what is still waiting is offered
+	// the ordinary way now.
+	if err := s.releaseDue(ctx, due, now); err != nil {
+		errs = append(errs, err)
+	}
 	return errors.Join(errs...)
+}
+
+// releaseDue queues for ordinary dispatch the trips of due that are still
+// waiting in the advance set.
+func (s *Store) releaseDue(ctx context.Context, due []*dispatch.Trip, now time.Time) error {
+	if len(due) == 0 {
+		return nil
+	}
+	waiting := make([]*redis.FloatCmd, len(due))
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, t := range due {
+			waiting[i] = p.ZScore(ctx, s.keys.advance(), t.ID)
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return wrap(err, "advance trips")
+	}
+	var still []*dispatch.Trip
+	for i, t := range due {
+		if waiting[i].Err() == nil {
+			still = append(still, t)
+		}
+	}
+	return s.release(ctx, nil, still, now)
 }
 
 // inShift reports whether t belongs to a shift of its campaign.

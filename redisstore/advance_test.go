@@ -353,3 +353,82 @@ func TestKilometresAreWhatWasDriven(t *testing.T) {
 		assert.Equal(t, 2, v.TripsCompleted)
 	})
 }
+
+// TestHospitalRidesBookedDaysAhead books 200 hospital rides one to three
+// days ahead, with sixty volunteers who said when they drive (most of them
+// offline when the rides are booked): by each ride's lead time every one
+// is on a route offered to a driver available then, and none is left
+// unassigned.
+func TestHospitalRidesBookedDaysAhead(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b redistest.Backend) {
+		f := newFixture(t, b, nil)
+		var drivers []heartlink.Principal
+		for i := range 60 {
+			d := f.driver(near(0.3 + float64(i%12)*0.4))
+			days := []string{"mon", "tue", "wed", "thu", "fri", "sat", "sun"}
+			_, err := f.s.SetAvailability(f.ctx, d, d.ID, fleet.Availability{Weekly: []fleet.WeeklySlot{
+				{Days: days, From: "07:00", To: "12:00"}, {Days: days, From: "13:00", To: "18:00"}}})
+			require.NoError(t, err)
+			if i%4 != 0 {
+				_, err = f.s.SetPresence(f.ctx, d.ID, fleet.PresenceUpdate{Status: fleet.Offline})
+				require.NoError(t, err)
+			}
+			drivers = append(drivers, d)
+		}
+		care := f.requester()
+		var rides []string
+		for i := range 200 {
+			day := 1 + i%3
+			at := time.Date(2027, 6, 7+day, 8+(i/3)%9, (i*7)%60, 0, 0, shanghai) // appointments 08:00–16:59
+			if at.Hour() == 12 {
+				at = at.Add(time.Hour) // the volunteers lunch from 12:00 to 13:00
+			}
+			r := f.tripRequest(0)
+			r.Kind = dispatch.Hospital
+			r.Pickup.Lat += float64(i%10) * 0.004
+			r.Pickup.Lng += float64(i%7) * 0.004
+			r.ArriveBy = &heartlink.Timestamp{Time: at}
+			tr, err := f.s.Request(f.ctx, care, r)
+			require.NoError(t, err)
+			rides = append(rides, tr.ID)
+		}
+		for _, d := range drivers {
+			assert.Empty(t, f.offers(d), "rides days ahead are offered to nobody at booking")
+		}
+		// Day by day, at the lead time of its first pick-ups, the rolling
+		// plan offers every ride of the day on a route.
+		onRoute := map[string]string{}
+		for day := 1; day <= 3; day++ {
+			f.clock.Advance(time.Date(2027, 6, 7+day, 7, 0, 0, 0, shanghai).Add(-f.pol.LeadTime).Sub(f.clock.Now()))
+			require.NoError(t, f.s.PlanAdvance(f.ctx))
+			date := time.Date(2027, 6, 7+day, 0, 0, 0, 0, shanghai).Format(time.DateOnly)
+			f.clock.Advance(f.pol.LeadTime - time.Hour) // the evening before: later rides reach their lead time
+			require.NoError(t, f.s.PlanAdvance(f.ctx))
+			plan, err := f.s.AdvancePlan(f.ctx, coordinator, date)
+			require.NoError(t, err)
+			assert.Empty(t, plan.Unserved, "day %d: every ride planned", day)
+			for _, r := range plan.Routes {
+				if r.Status == dispatch.RouteOffered {
+					for _, id := range r.Trips() {
+						onRoute[id] = r.DriverID
+					}
+				} else {
+					t.Logf("day %d: route %s %s first stop %v now %v", day, r.ID, r.Status, r.Stops[0].At.In(shanghai), f.clock.Now().In(shanghai))
+				}
+			}
+		}
+		for _, id := range rides {
+			assert.NotEmpty(t, onRoute[id], "ride %s offered on a route by its lead time", id)
+			assert.NotEqual(t, dispatch.Unassigned, f.trip(id).Status)
+		}
+		t.Logf("%d rides on %d routes' worth of drivers", len(onRoute), len(uniq(onRoute)))
+	})
+}
+
+func uniq(m map[string]string) map[string]bool {
+	out := map[string]bool{}
+	for _, v := range m {
+		out[v] = true
+	}
+	return out
+}
