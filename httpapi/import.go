@@ -18,7 +18,8 @@ import (
 
 // importColumns are the columns of a student list, in any order. A list
 // may also have a pickup_after column (no pick-up before it; blank: as the
-// service plans it) and a wheelchair column (1, yes, true or 是).
+// service plans it), a wheelchair column (1, yes, true or 是) and a
+// campaign_id column (the campaign whose shift the student rides in).
 var importColumns = []string{"name", "phone", "pickup_lat", "pickup_lng", "pickup_address", "exam_site", "arrive_by"}
 
 // Imports are bounded: a school's list, not a city's. A refusal lists the
@@ -190,6 +191,9 @@ func parseImport(body []byte, places []*fleet.Place, now time.Time, requesterID 
 			Riders:      []dispatch.Rider{{Name: get("name"), Phone: get("phone")}},
 			ArriveBy:    &heartlink.Timestamp{Time: arrive},
 			RequesterID: requesterID,
+		}
+		if i, ok := col["campaign_id"]; ok {
+			req.CampaignID = strings.TrimSpace(rec[i])
 		}
 		if i, ok := col["wheelchair"]; ok {
 			switch strings.ToLower(strings.TrimSpace(rec[i])) {

@@ -81,6 +81,15 @@ func TestImportOptionalColumns(t *testing.T) {
 	assert.False(t, second.Wheelchair, "a blank wheelchair column is no")
 	assert.Nil(t, second.PickupAfter, "a blank pickup_after leaves the pick-up to the service")
 
+	// A list may name the campaign its students ride in; an unknown one
+	// is refused, naming the row.
+	unknown := strings.Replace(list, "pickup_after,wheelchair\n", "pickup_after,wheelchair,campaign_id\n", 1)
+	unknown = strings.Replace(unknown, ",是\n", ",是,cmp_nowhere\n", 1)
+	unknown = strings.Replace(unknown, ",,\n", ",,,cmp_nowhere\n", 1)
+	r0 := school.post("/api/v1/trips/import", csvList(unknown))
+	require.Equal(t, http.StatusUnprocessableEntity, r0.Status, "%s", r0.Body)
+	assert.Contains(t, string(r0.Body), "cmp_nowhere", "the refusal names the campaign: %s", r0.Body)
+
 	bad := strings.Replace(list, ",是\n", ",maybe\n", 1)
 	r := school.post("/api/v1/trips/import", csvList(bad))
 	require.Equal(t, http.StatusUnprocessableEntity, r.Status)

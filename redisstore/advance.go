@@ -149,6 +149,10 @@ func (s *Store) planAdvance(ctx context.Context, publishDay string) error {
 	if err != nil {
 		return err
 	}
+	shifts, err := s.shiftWindows(ctx, drivers, avail)
+	if err != nil {
+		return err
+	}
 	routes, err := s.routesOf(ctx, drivers)
 	if err != nil {
 		return err
@@ -160,7 +164,7 @@ func (s *Store) planAdvance(ctx context.Context, publishDay string) error {
 	slices.Sort(days)
 	var errs []error
 	for _, day := range days {
-		if err := s.planDay(ctx, day, byDay[day], drivers, avail, routes, day == publishDay); err != nil {
+		if err := s.planDay(ctx, day, byDay[day], drivers, avail, shifts, routes, day == publishDay); err != nil {
 			errs = append(errs, err)
 		}
 	}
@@ -233,6 +237,52 @@ func (s *Store) release(ctx context.Context, gone []any, due []*dispatch.Trip, n
 	return wrap(err, "release advance trips")
 }
 
+// shiftWindows reads the campaign shifts drivers are confirmed for, as
+// windows of availability: a volunteer signed up for a shift can drive
+// then. Drivers confirmed for a shift who said nothing else are added to
+// drivers and avail, so that they are planned too.
+func (s *Store) shiftWindows(ctx context.Context, drivers map[string]*fleet.Driver, avail map[string]fleet.Availability) (map[string][]fleet.Window, error) {
+	cs, _, err := s.Campaigns(ctx)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	out := map[string][]fleet.Window{}
+	var missing []string
+	for _, c := range cs {
+		for _, sh := range c.Shifts {
+			from, to := sh.Span(c.Location())
+			if to.Before(now) || from.After(now.Add(s.policy.PlanAhead)) {
+				continue
+			}
+			ids, err := s.Confirmed(ctx, c.ID, sh.ID)
+			if err != nil {
+				return nil, err
+			}
+			for _, id := range ids {
+				out[id] = append(out[id], fleet.Window{From: from, To: to})
+				if _, ok := avail[id]; !ok {
+					avail[id] = fleet.Availability{}
+					missing = append(missing, id)
+				}
+			}
+		}
+	}
+	more, err := s.DriversByID(ctx, missing)
+	if err != nil {
+		return nil, err
+	}
+	for id, d := range more {
+		drivers[id] = d
+	}
+	for _, id := range missing {
+		if drivers[id] == nil {
+			delete(avail, id)
+		}
+	}
+	return out, nil
+}
+
 // routesOf reads the routes the drivers hold.
 func (s *Store) routesOf(ctx context.Context, drivers map[string]*fleet.Driver) (map[string]dispatch.DriverRoute, error) {
 	cmds := make(map[string]*redis.SliceCmd, len(drivers))
@@ -260,7 +310,7 @@ func (s *Store) routesOf(ctx context.Context, drivers map[string]*fleet.Driver) 
 // that day, replacing the day's draft routes, and offers those within
 // LeadTime of their first pick-up (every one, with publishAll).
 func (s *Store) planDay(ctx context.Context, day string, trips []*dispatch.Trip, drivers map[string]*fleet.Driver,
-	avail map[string]fleet.Availability, held map[string]dispatch.DriverRoute, publishAll bool) error {
+	avail map[string]fleet.Availability, shifts map[string][]fleet.Window, held map[string]dispatch.DriverRoute, publishAll bool) error {
 	loc := s.policy.Location()
 	midnight, err := time.ParseInLocation(time.DateOnly, day, loc)
 	if err != nil {
@@ -306,7 +356,7 @@ func (s *Store) planDay(ctx context.Context, day string, trips []*dispatch.Trip,
 	slices.Sort(ids) // plans do not depend on map order
 	for _, id := range ids {
 		a := avail[id]
-		ws := a.On(midnight, loc)
+		ws := a.On(midnight, loc, shifts[id]...)
 		if len(ws) == 0 || busy[id] || holdsOn(held[id], midnight, dayEnd) {
 			continue
 		}

@@ -432,3 +432,25 @@ func uniq(m map[string]string) map[string]bool {
 	}
 	return out
 }
+
+func TestAShiftSignedUpForCountsAsAvailability(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b redistest.Backend) {
+		f := newFixture(t, b, nil)
+		c := f.gaokao(5, true)
+		signed := f.driver(near(1)) // says nothing else of when they drive
+		_, err := f.s.SignUp(f.ctx, signed, c.ID, c.Shifts[0].ID)
+		require.NoError(t, err)
+		f.driver(near(0.5)) // neither signed up nor available
+		f.clock.Advance(time.Date(2027, 6, 5, 12, 0, 0, 0, shanghai).Sub(f.clock.Now()))
+		r := f.tripRequest(0) // no campaign: an ordinary ride during the shift
+		r.ArriveBy = &heartlink.Timestamp{Time: time.Date(2027, 6, 7, 8, 0, 0, 0, shanghai)}
+		trip, err := f.s.Request(f.ctx, f.requester(), r)
+		require.NoError(t, err)
+		require.NoError(t, f.s.PlanAdvance(f.ctx))
+		plan, err := f.s.AdvancePlan(f.ctx, coordinator, "2027-06-07")
+		require.NoError(t, err)
+		require.Len(t, plan.Routes, 1)
+		assert.Equal(t, signed.ID, plan.Routes[0].DriverID, "the volunteer who signed up for the shift drives then")
+		assert.Equal(t, []string{trip.ID}, plan.Routes[0].Trips())
+	})
+}
