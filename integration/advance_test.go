@@ -104,7 +104,7 @@ func TestAdvanceBookings(t *testing.T) {
 		}
 		for _, d := range drivers {
 			var offers struct {
-				Offers []json0 `json:"offers"`
+				Offers []offer `json:"offers"`
 			}
 			d.get("/api/v1/drivers/me/offers").must(t, http.StatusOK, &offers)
 			assert.Empty(t, offers.Offers, "tomorrow's students are not offered to whoever is online today")
@@ -157,9 +157,6 @@ func TestAdvanceBookings(t *testing.T) {
 		f.admin.get("/api/v1/drivers/drv_nobody/route").fails(t, http.StatusNotFound, "not_found")
 	})
 }
-
-// json0 is any JSON value, for counting.
-type json0 = map[string]any
 
 func stopTrips(stops []routeStop) []string {
 	var out []string

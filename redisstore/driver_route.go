@@ -202,28 +202,29 @@ type lastStop struct {
 	at    time.Time
 }
 
-// heldRoute reads a driver's route with the stop they served last.
+// heldRoute reads a driver's route with the stop they served last, in one
+// round trip.
 func (s *Store) heldRoute(ctx context.Context, driverID string) (dispatch.DriverRoute, *lastStop, error) {
-	v, err := s.rdb.HMGet(ctx, s.keys.driverRoute(driverID), "v", "stops", "last").Result()
-	if err != nil {
+	var route *redis.SliceCmd
+	var served *redis.StringCmd
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		route = s.readRoute(ctx, p, driverID)
+		served = p.HGet(ctx, s.keys.driverRoute(driverID), "last")
+		return nil
+	})
+	if err != nil && !errors.Is(err, redis.Nil) {
 		return dispatch.DriverRoute{}, nil, wrap(err, "route")
 	}
-	r := dispatch.DriverRoute{DriverID: driverID}
-	if v[0] != nil {
-		r.Version, _ = strconv.ParseInt(str(v[0]), 10, 64)
-		if r.Stops, err = decodeStops(str(v[1])); err != nil {
-			return r, nil, wrap(err, "decode route")
-		}
+	r, err := routeOf(driverID, route)
+	if err != nil {
+		return r, nil, err
 	}
-	var last *lastStop
-	if v[2] != nil {
-		var lat, lng float64
-		var at int64
-		if _, err := fmt.Sscanf(str(v[2]), "%f,%f,%d", &lat, &lng, &at); err == nil {
-			last = &lastStop{heartlink.Point{Lat: lat, Lng: lng}, fromMs(at)}
-		}
+	var lat, lng float64
+	var at int64
+	if _, err := fmt.Sscanf(served.Val(), "%f,%f,%d", &lat, &lng, &at); err != nil {
+		return r, nil, nil // nothing served yet
 	}
-	return r, last, nil
+	return r, &lastStop{heartlink.Point{Lat: lat, Lng: lng}, fromMs(at)}, nil
 }
 
 // servedAt is where the stop a transition serves is: the pick-up when the

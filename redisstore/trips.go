@@ -521,19 +521,22 @@ func (s *Store) DriverStats(ctx context.Context, by heartlink.Principal) (dispat
 	if !by.Is(heartlink.RoleDriver) {
 		return dispatch.Volunteering{}, heartlink.Errorf(heartlink.EForbidden, "only drivers have volunteer hours")
 	}
-	ids, err := s.rdb.ZRange(ctx, s.keys.driverTrips(by.ID), 0, -1).Result()
-	if err != nil {
+	var ids *redis.StringSliceCmd
+	var km *redis.StringCmd
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		ids = p.ZRange(ctx, s.keys.driverTrips(by.ID), 0, -1)
+		km = p.HGet(ctx, s.keys.driver(by.ID), "km")
+		return nil
+	})
+	if err != nil && !errors.Is(err, redis.Nil) {
 		return dispatch.Volunteering{}, wrap(err, "driver stats")
 	}
-	trips, err := s.loadMany(ctx, ids)
+	trips, err := s.loadMany(ctx, ids.Val())
 	if err != nil {
 		return dispatch.Volunteering{}, err
 	}
 	v := dispatch.Tally(trips, by.ID)
-	km, err := s.rdb.HGet(ctx, s.keys.driver(by.ID), "km").Float64()
-	if err != nil && !errors.Is(err, redis.Nil) {
-		return v, wrap(err, "driver km")
-	}
-	v.Km = math.Round(km*10) / 10
+	driven, _ := strconv.ParseFloat(km.Val(), 64) // none yet: 0
+	v.Km = math.Round(driven*10) / 10
 	return v, nil
 }
