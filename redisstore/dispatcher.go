@@ -37,22 +37,45 @@ func (s *Store) search(ctx context.Context, p redis.Pipeliner, t *dispatch.Trip,
 	})
 }
 
-// candidateReads are the pipelined reads behind one Candidate, three
-// commands: the driver's attributes, their route, and how many trips they
-// took from the start of the load window on.
+// candidateReads are the pipelined reads behind one Candidate, two
+// commands: the driver's attributes with their route (one hash, see
+// keys.driverRoute), and how many trips they took from the start of the
+// load window on.
 type candidateReads struct {
 	attrs  *redis.SliceCmd
-	route  *redis.SliceCmd
 	recent *redis.IntCmd
 }
 
-func (s *Store) readCandidate(ctx context.Context, p redis.Pipeliner, id string, now time.Time) candidateReads {
-	from := now.Add(-s.policy.LoadWindow)
-	return candidateReads{
-		attrs:  p.HMGet(ctx, s.keys.driver(id), "status", "seen", "seats", "wc", "vm", "lat", "lng", "hlat", "hlng", "avail"),
-		route:  s.readRoute(ctx, p, id),
-		recent: p.ZCount(ctx, s.keys.driverTrips(id), strconv.FormatInt(ms(from), 10), "+inf"),
+// candidateFields are the fields of a driver's hash a Candidate is built
+// from, in the order candidate reads them; the positions last, needed only
+// when no search found the driver. They are boxed once: a dispatch reads
+// them for every driver it considers.
+var candidateFields = []any{"status", "seen", "seats", "wc", "vm", "avail", "route_v", "route_stops", "lat", "lng", "hlat", "hlng"}
+
+// foundFields is how many of candidateFields a driver found by a search
+// needs: the search gave where they are.
+const foundFields = 8
+
+// readCandidate queues the reads of one candidate on p: found says a
+// search found them, so their position need not be read.
+func (s *Store) readCandidate(ctx context.Context, p redis.Pipeliner, id string, since string, found bool) candidateReads {
+	fields := candidateFields
+	if found {
+		fields = fields[:foundFields]
 	}
+	args := make([]any, 0, 2+len(fields))
+	args = append(append(args, "hmget", s.keys.driver(id)), fields...)
+	attrs := redis.NewSliceCmd(ctx, args...)
+	_ = p.Process(ctx, attrs)
+	return candidateReads{
+		attrs:  attrs,
+		recent: p.ZCount(ctx, s.keys.driverTrips(id), since, "+inf"),
+	}
+}
+
+// loadSince is the start of the load window at now, as a ZCOUNT bound.
+func (s *Store) loadSince(now time.Time) string {
+	return strconv.FormatInt(ms(now.Add(-s.policy.LoadWindow)), 10)
 }
 
 // candidate builds the Candidate read, its route timed from at (the
@@ -60,7 +83,7 @@ func (s *Store) readCandidate(ctx context.Context, p redis.Pipeliner, id string,
 // they are if the trip is soon and they are online, else home.
 func (r candidateReads) candidate(id string, dist float64, at *heartlink.Point, now time.Time, live bool) (dispatch.Candidate, bool) {
 	v := r.attrs.Val()
-	if len(v) < 10 || v[0] == nil {
+	if len(v) < foundFields || v[0] == nil || at == nil && len(v) < len(candidateFields) {
 		return dispatch.Candidate{}, false
 	}
 	c := dispatch.Candidate{DriverID: id, DistanceKm: dist, Status: fleet.Presence(str(v[0]))}
@@ -70,24 +93,24 @@ func (r candidateReads) candidate(id string, dist float64, at *heartlink.Point, 
 	c.Wheelchair = str(v[3]) == "1"
 	c.VerifiedMinors = str(v[4]) == "1"
 	if at == nil {
-		i := 7 // home
-		if live && c.Status == fleet.Online && v[5] != nil {
-			i = 5
+		i := 10 // home
+		if live && c.Status == fleet.Online && v[8] != nil {
+			i = 8
 		}
 		lat, _ := strconv.ParseFloat(str(v[i]), 64)
 		lng, _ := strconv.ParseFloat(str(v[i+1]), 64)
 		at = &heartlink.Point{Lat: lat, Lng: lng}
 	}
 	c.Origin = dispatch.Origin{At: *at, Time: now}
-	route, err := routeOf(id, r.route)
+	route, err := routeFrom(id, v[6:8])
 	if err != nil {
 		return dispatch.Candidate{}, false
 	}
 	c.Route = route
 	c.RecentTrips = int(r.recent.Val())
-	if v[9] != nil {
+	if v[5] != nil {
 		var a fleet.Availability
-		if json.Unmarshal([]byte(str(v[9])), &a) == nil {
+		if json.Unmarshal([]byte(str(v[5])), &a) == nil {
 			c.Availability = &a
 		}
 	}
@@ -99,7 +122,7 @@ func (s *Store) candidate(ctx context.Context, id string, t *dispatch.Trip) (*di
 	now := s.now()
 	var r candidateReads
 	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		r = s.readCandidate(ctx, p, id, now)
+		r = s.readCandidate(ctx, p, id, s.loadSince(now), false)
 		return nil
 	})
 	if err != nil && !errors.Is(err, redis.Nil) {
@@ -250,9 +273,10 @@ func (s *Store) readCandidates(ctx context.Context, found []redis.GeoLocation, n
 		return nil, nil
 	}
 	reads := make([]candidateReads, len(found))
+	since := s.loadSince(now)
 	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for i, g := range found {
-			reads[i] = s.readCandidate(ctx, p, g.Name, now)
+			reads[i] = s.readCandidate(ctx, p, g.Name, since, true)
 		}
 		return nil
 	})

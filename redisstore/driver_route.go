@@ -102,12 +102,17 @@ func (s *Store) proposalOf(ins *dispatch.Insertion, offer ...byte) string {
 
 // readRoute queues the read of a driver's route on p.
 func (s *Store) readRoute(ctx context.Context, p redis.Pipeliner, driverID string) *redis.SliceCmd {
-	return p.HMGet(ctx, s.keys.driverRoute(driverID), "v", "stops")
+	return p.HMGet(ctx, s.keys.driverRoute(driverID), "route_v", "route_stops")
 }
 
 func routeOf(driverID string, cmd *redis.SliceCmd) (dispatch.DriverRoute, error) {
+	return routeFrom(driverID, cmd.Val())
+}
+
+// routeFrom builds a driver's route from the values of its fields
+// route_v and route_stops.
+func routeFrom(driverID string, v []any) (dispatch.DriverRoute, error) {
 	r := dispatch.DriverRoute{DriverID: driverID, Stops: []dispatch.RouteStop{}}
-	v := cmd.Val()
 	if len(v) < 2 || v[0] == nil {
 		return r, nil
 	}
@@ -209,7 +214,7 @@ func (s *Store) heldRoute(ctx context.Context, driverID string) (dispatch.Driver
 	var served *redis.StringCmd
 	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		route = s.readRoute(ctx, p, driverID)
-		served = p.HGet(ctx, s.keys.driverRoute(driverID), "last")
+		served = p.HGet(ctx, s.keys.driverRoute(driverID), "route_last")
 		return nil
 	})
 	if err != nil && !errors.Is(err, redis.Nil) {

@@ -14,13 +14,18 @@ func newKeys(prefix string) keys {
 	return keys{p: "{" + prefix + "}:"}
 }
 
-func (k keys) trip(id string) string          { return k.p + "trip:" + id }
-func (k keys) tripOffers(id string) string    { return k.p + "trip:" + id + ":offers" }
-func (k keys) tripTried(id string) string     { return k.p + "trip:" + id + ":tried" }
-func (k keys) tripAudit(id string) string     { return k.p + "trip:" + id + ":audit" }
-func (k keys) driver(id string) string        { return k.p + "driver:" + id }
-func (k keys) driverOffers(id string) string  { return k.p + "driver:" + id + ":offers" }
-func (k keys) driverRoute(id string) string   { return k.p + "driver:" + id + ":route" }
+func (k keys) trip(id string) string         { return k.p + "trip:" + id }
+func (k keys) tripOffers(id string) string   { return k.p + "trip:" + id + ":offers" }
+func (k keys) tripTried(id string) string    { return k.p + "trip:" + id + ":tried" }
+func (k keys) tripAudit(id string) string    { return k.p + "trip:" + id + ":audit" }
+func (k keys) driver(id string) string       { return k.p + "driver:" + id }
+func (k keys) driverOffers(id string) string { return k.p + "driver:" + id + ":offers" }
+
+// driverRoute is where a driver's route lives: in the driver's own hash,
+// fields route_v, route_stops, route_updated and route_last, so that a
+// dispatch reads a candidate's attributes and route in one command.
+func (k keys) driverRoute(id string) string { return k.driver(id) }
+
 func (k keys) tripProposals(id string) string { return k.p + "trip:" + id + ":proposals" }
 func (k keys) driverTrips(id string) string   { return k.p + "driver:" + id + ":trips" }
 func (k keys) requester(id string) string     { return k.p + "requester:" + id }

@@ -28,9 +28,9 @@ end
 -- the route is still at the version the proposal was computed for. It
 -- returns false when the route moved on; the caller refuses with conflict.
 local function apply_route(route_key, retime_key, driver, p, now)
-  local v = tonumber(redis.call('HGET', route_key, 'v') or '0')
+  local v = tonumber(redis.call('HGET', route_key, 'route_v') or '0')
   if v ~= tonumber(p.base) then return false end
-  redis.call('HSET', route_key, 'v', v + 1, 'stops', p.stops, 'updated', now)
+  redis.call('HSET', route_key, 'route_v', v + 1, 'route_stops', p.stops, 'route_updated', now)
   if tonumber(p.moved) > 0 then
     redis.call('ZADD', retime_key, now, driver)
   end
