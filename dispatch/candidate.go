@@ -1,7 +1,9 @@
 package dispatch
 
 import (
-	"sort"
+	"cmp"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/heartlink/heartlink/fleet"
@@ -92,6 +94,30 @@ func (p Policy) Fit(t *Trip, c *Candidate) (Insertion, Reason) {
 	return p.Insert(o, c.Car(), c.Route, t)
 }
 
+// fitPlaced is Fit with the insertion placed but not settled: enough to
+// rank by. settlePick finishes it, for the few picked. pick and drop are
+// t's stops (StopsOf), the same for every candidate.
+func (p Policy) fitPlaced(t *Trip, c *Candidate, pick, drop RouteStop) (Insertion, Reason) {
+	if why := p.CheckVehicle(t, c); why != Eligible {
+		return Insertion{}, why
+	}
+	if c.Route.Has(t.ID) {
+		return Insertion{}, AlreadyHeld
+	}
+	o, why := p.OriginFor(t, c)
+	if why != Eligible {
+		return Insertion{}, why
+	}
+	return p.place(o, c.Car(), c.Route, t, pick, drop)
+}
+
+// settlePick settles a pick's insertion placed by fitPlaced: it is then
+// what Fit gives.
+func (p Policy) settlePick(t *Trip, pk *Pick) {
+	o, _ := p.OriginFor(t, &pk.Candidate)
+	p.settle(o, pk.Car(), pk.Route, &pk.Insertion)
+}
+
 // OriginFor is where and when c's route is timed from when taking t.
 // Planned ahead, a driver who said when they drive is held to it: the trip
 // must fall in one of their windows, and they set out no sooner than it
@@ -178,12 +204,15 @@ func (p Policy) Rank(t *Trip, cands []Candidate, tried map[string]bool, now time
 // among the drivers truly near and the search stays cheap.
 func (p Policy) RankFrom(t *Trip, cands []Candidate, tried map[string]bool, now time.Time, startKm float64) []Pick {
 	ok := make([]Pick, 0, len(cands))
+	pick, drop := p.StopsOf(t)
 	for i := range cands {
 		c := &cands[i]
 		if tried[c.DriverID] || c.DistanceKm > p.RadiusMaxKm || p.Check(t, c, now) != Eligible {
 			continue
 		}
-		ins, why := p.Fit(t, c)
+		// Every candidate is placed, only those picked are settled: the
+		// full timing changes nothing a ranking compares.
+		ins, why := p.fitPlaced(t, c, pick, drop)
 		if why != Eligible {
 			continue
 		}
@@ -193,24 +222,30 @@ func (p Policy) RankFrom(t *Trip, cands []Candidate, tried map[string]bool, now 
 	}
 	k := max(p.OffersAtOnce, 1)
 	r := startKm
+	in := make([]int, 0, len(ok)) // indexes into ok: a Pick is large
 	for {
 		if r <= 0 || r >= p.RadiusMaxKm {
 			r = p.RadiusMaxKm
 		}
-		var in []Pick
-		for _, c := range ok {
-			if c.DistanceKm <= r {
-				in = append(in, c)
+		in = in[:0]
+		for i := range ok {
+			if ok[i].DistanceKm <= r {
+				in = append(in, i)
 			}
 		}
 		if len(in) >= k || r >= p.RadiusMaxKm {
-			sort.SliceStable(in, func(i, j int) bool {
-				if in[i].Score != in[j].Score {
-					return in[i].Score < in[j].Score
+			slices.SortFunc(in, func(a, b int) int {
+				if c := cmp.Compare(ok[a].Score, ok[b].Score); c != 0 {
+					return c
 				}
-				return in[i].DriverID < in[j].DriverID
+				return strings.Compare(ok[a].DriverID, ok[b].DriverID)
 			})
-			return in[:min(k, len(in))]
+			best := make([]Pick, min(k, len(in)))
+			for i := range best {
+				best[i] = ok[in[i]]
+				p.settlePick(t, &best[i])
+			}
+			return best
 		}
 		r *= 2
 	}

@@ -1,10 +1,12 @@
 package dispatch
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/heartlink/heartlink"
 	"github.com/heartlink/heartlink/fleet"
@@ -107,4 +109,42 @@ func TestUsesLiveLocation(t *testing.T) {
 	assert.True(t, p.UsesLiveLocation(trip, now), "pickup within the hour: live position")
 	trip.PickupAt = now.Add(3 * time.Hour)
 	assert.False(t, p.UsesLiveLocation(trip, now), "later pickup: home")
+}
+
+// Ranking places every candidate's insertion but settles only the picks':
+// what it offers must be exactly what Fit, the one rule, gives, in the
+// order Fit's scores give.
+func TestRankGivesWhatFitGives(t *testing.T) {
+	p := DefaultPolicy()
+	gate := now.Add(2*time.Hour + 15*time.Minute)
+	add := trip(p, "add", north(3.2), site, gate, 1)
+	var cands []Candidate
+	for i, held := range [][]*Trip{
+		nil,
+		{trip(p, "a", north(3), site, gate, 1)}, // pooled in
+		{trip(p, "b", north(6), site, gate, 2)}, // on the way
+		{trip(p, "c", site, siteB, gate.Add(3*time.Hour), 1)}, // chained before
+		{trip(p, "d", north(1), site, gate, 1), trip(p, "e", north(2), site, gate, 1)},
+		nil,
+	} {
+		c := online(fmt.Sprintf("drv_%d", i), 0.5+float64(i)*0.4)
+		c.Origin.At = driverAt
+		c.RecentTrips = i % 3
+		c.Route = hold(t, p, c.Car(), held...)
+		c.Route.DriverID = c.DriverID
+		cands = append(cands, c)
+	}
+	p.OffersAtOnce = len(cands)
+	picks := p.Rank(add, cands, nil, now)
+	require.Len(t, picks, len(cands), "every candidate can take the trip")
+	for i, pk := range picks {
+		c := pk.Candidate
+		want, why := p.Fit(add, &c)
+		require.Equal(t, Eligible, why)
+		assert.Equal(t, want, pk.Insertion, "pick %d (%s)", i, pk.DriverID)
+		assert.Equal(t, p.Score(&c, &want), pk.Score)
+		if i > 0 {
+			assert.LessOrEqual(t, picks[i-1].Score, pk.Score, "picks are best first")
+		}
+	}
 }

@@ -151,6 +151,17 @@ func (p Policy) Time(o Origin, car Car, stops []RouteStop) Timing {
 	return tm
 }
 
+// boardedAt is when the riders of trip got in: the time of its pick-up
+// among stops, the stops before its drop-off.
+func boardedAt(stops []RouteStop, trip string) (time.Time, bool) {
+	for i := len(stops) - 1; i >= 0; i-- {
+		if stops[i].Kind == PickupStop && stops[i].TripID == trip {
+			return stops[i].At, true
+		}
+	}
+	return time.Time{}, false
+}
+
 // load is the seats taken after stops.
 func load(stops []RouteStop) int {
 	n := 0
@@ -176,7 +187,6 @@ func (p Policy) time(o Origin, car Car, stops []RouteStop, holds []time.Time, wa
 	}
 	at, free := o.At, o.Time
 	seats, chairs := 0, 0
-	boarded := map[string]time.Time{}
 	for k := range stops {
 		s := &stops[k]
 		if s.Kind == PickupStop {
@@ -199,7 +209,6 @@ func (p Policy) time(o Origin, car Car, stops []RouteStop, holds []time.Time, wa
 		if s.Done {
 			// Riders already aboard: their pick-up happened where and when
 			// it did, and the car is where the origin says.
-			boarded[s.TripID] = s.At
 			continue
 		}
 		km, d := p.Travel.Leg(at, s.Place.Point())
@@ -219,7 +228,6 @@ func (p Policy) time(o Origin, car Car, stops []RouteStop, holds []time.Time, wa
 			}
 			arrive = maxTime(arrive, s.NotBefore)
 			s.At = arrive
-			boarded[s.TripID] = arrive
 			free = arrive.Add(p.Board)
 		} else {
 			s.At = arrive
@@ -228,7 +236,7 @@ func (p Policy) time(o Origin, car Car, stops []RouteStop, holds []time.Time, wa
 				fail(TooLate)
 			}
 			tm.Slack = min(tm.Slack, s.Due.Sub(arrive))
-			if on, ok := boarded[s.TripID]; ok && arrive.Sub(on.Add(p.Board)) > s.MaxRide {
+			if on, ok := boardedAt(stops[:k], s.TripID); ok && arrive.Sub(on.Add(p.Board)) > s.MaxRide {
 				fail(RideTooLong)
 			}
 		}
@@ -281,8 +289,24 @@ const moveTolerance = time.Minute
 // wins (ties: more slack). It reports false, with the first reason found,
 // when none does.
 func (p Policy) Insert(o Origin, car Car, r DriverRoute, t *Trip) (Insertion, Reason) {
-	before := p.time(o, car, slices.Clone(r.Stops), nil, nil)
 	pick, drop := p.StopsOf(t)
+	ins, why := p.place(o, car, r, t, pick, drop)
+	if why == Eligible {
+		p.settle(o, car, r, &ins)
+	}
+	return ins, why
+}
+
+// place is Insert without the last timing: the insertion's stops are timed
+// as early as the car can make them, not yet held back to keep the reserve
+// (see Time), and Moved is empty. Its distance, slack and pooling, all a
+// ranking needs, are final: holding the car back changes none of them.
+// pick and drop are t's stops (StopsOf).
+func (p Policy) place(o Origin, car Car, r DriverRoute, t *Trip, pick, drop RouteStop) (Insertion, Reason) {
+	var before Timing // an empty route drives nowhere
+	if len(r.Stops) > 0 {
+		before = p.time(o, car, slices.Clone(r.Stops), nil, nil)
+	}
 	first := 0
 	for first < len(r.Stops) && r.Stops[first].Done {
 		first++
@@ -290,9 +314,14 @@ func (p Policy) Insert(o Origin, car Car, r DriverRoute, t *Trip) (Insertion, Re
 	best := Insertion{AddedKm: -1}
 	why := TooLate
 	n := len(r.Stops)
-	buf := make([]RouteStop, 0, n+2)
+	// Two buffers at most: the position being tried, and the best so far;
+	// a better position swaps them.
+	var buf, spare []RouteStop
 	for i := first; i <= n; i++ {
 		for j := i; j <= n; j++ {
+			if buf == nil {
+				buf = make([]RouteStop, 0, n+2)
+			}
 			buf = append(buf[:0], r.Stops[:i]...)
 			buf = append(buf, pick)
 			buf = append(buf, r.Stops[i:j]...)
@@ -309,8 +338,9 @@ func (p Policy) Insert(o Origin, car Car, r DriverRoute, t *Trip) (Insertion, Re
 			if best.AddedKm >= 0 && (added > best.AddedKm+1e-9 || added > best.AddedKm-1e-9 && tm.Slack <= best.Slack) {
 				continue
 			}
-			best = Insertion{Base: r.Version, Stops: slices.Clone(buf), Pickup: i, Dropoff: j + 1,
+			best = Insertion{Base: r.Version, Stops: buf, Pickup: i, Dropoff: j + 1,
 				AddedKm: max(added, 0), Km: tm.Km, Slack: tm.Slack}
+			buf, spare = spare, buf
 		}
 	}
 	if best.AddedKm < 0 {
@@ -324,7 +354,16 @@ func (p Policy) Insert(o Origin, car Car, r DriverRoute, t *Trip) (Insertion, Re
 	if best.Pickup > 0 && load(best.Stops[:best.Pickup]) > 0 {
 		best.Pooled = true
 	}
+	return best, Eligible
+}
+
+// settle times a placed insertion in full, as Time does, and lists the
+// pick-ups of others on r that it moves.
+func (p Policy) settle(o Origin, car Car, r DriverRoute, best *Insertion) {
 	p.Time(o, car, best.Stops)
+	if len(r.Stops) == 0 {
+		return // nobody else's pick-up to move
+	}
 	was := map[string]time.Time{}
 	for _, s := range r.Stops {
 		if s.Kind == PickupStop && !s.Done {
@@ -338,14 +377,23 @@ func (p Policy) Insert(o Origin, car Car, r DriverRoute, t *Trip) (Insertion, Re
 			}
 		}
 	}
-	return best, Eligible
 }
 
 // worse returns the reason to tell when no position fits: a full car is
 // what a coordinator can act on first, then a ride too long, then time.
 func worse(a, b Reason) Reason {
-	rank := map[Reason]int{TooLate: 0, RideTooLong: 1, NoSeat: 2, NoChairPlace: 3}
-	if rank[b] > rank[a] {
+	rank := func(r Reason) int {
+		switch r {
+		case RideTooLong:
+			return 1
+		case NoSeat:
+			return 2
+		case NoChairPlace:
+			return 3
+		}
+		return 0
+	}
+	if rank(b) > rank(a) {
 		return b
 	}
 	return a
