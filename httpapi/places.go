@@ -39,9 +39,21 @@ func (s *Server) handlePlaceList() http.Handler {
 	})
 }
 
-func (s *Server) handleStats() http.Handler {
+// handleStats answers a driver's volunteer hours, kilometres and trips:
+// their own (me), or any driver's for a coordinator or the driver
+// themselves.
+func (s *Server) handleStats(me bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		v, err := s.cfg.Dispatch.DriverStats(r.Context(), principal(r))
+		by := principal(r)
+		id := r.PathValue("id")
+		if me {
+			if !by.Is(heartlink.RoleDriver) {
+				s.error(w, r, heartlink.Errorf(heartlink.EForbidden, "only drivers have volunteer hours"))
+				return
+			}
+			id = by.ID
+		}
+		v, err := s.cfg.Dispatch.DriverStats(r.Context(), by, id)
 		if err != nil {
 			s.error(w, r, err)
 			return
