@@ -28,14 +28,24 @@ func (s *Server) handlePlaceCreate() http.Handler {
 	})
 }
 
+// handlePlaceList lists the places, or searches them: ?kind=, ?q= (a
+// name or alias) and ?near=lat,lng (nearest first, with distance and
+// travel time by the dispatch travel model). Every place is read in one
+// round trip and searched in memory.
 func (s *Server) handlePlaceList() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		v := r.URL.Query()
+		q, err := fleet.ParsePlaceQuery(v.Get("kind"), v.Get("q"), v.Get("near"))
+		if err != nil {
+			s.error(w, r, err)
+			return
+		}
 		ps, err := s.cfg.Fleet.Places(r.Context())
 		if err != nil {
 			s.error(w, r, err)
 			return
 		}
-		s.json(w, http.StatusOK, map[string]any{"places": nonNil(ps)})
+		s.json(w, http.StatusOK, map[string]any{"places": q.Search(ps, s.cfg.Policy.Travel.Leg)})
 	})
 }
 
