@@ -62,66 +62,66 @@ const MaxTripKm = 200
 // MaxAhead is how far ahead a trip may be booked.
 const MaxAhead = 366 * 24 * time.Hour
 
-// Validate reports the first problem with r at time now, naming the field.
+// Validate reports every problem with r at time now, each naming its
+// field, in the order of the form. A check that needs a value found wrong
+// (the distance between two bad places, the way back from a missing
+// arrive_by) is left out rather than reported twice.
 func (r *Request) Validate(now time.Time) error {
+	var errs []error
+	problem := func(field, format string, args ...any) {
+		errs = append(errs, heartlink.FieldError(heartlink.EInvalid, field, format, args...))
+	}
 	switch r.Kind {
 	case ExamEscort, Hospital:
 	default:
-		return heartlink.FieldError(heartlink.EInvalid, "kind", "kind must be exam_escort or hospital")
+		problem("kind", "kind must be exam_escort or hospital")
 	}
-	if err := validPlace("pickup", r.Pickup); err != nil {
-		return err
-	}
-	if err := validPlace("dropoff", r.Dropoff); err != nil {
-		return err
-	}
-	if len(r.Riders) == 0 {
-		return heartlink.FieldError(heartlink.EInvalid, "riders", "at least one rider is required")
-	}
-	if len(r.Riders) > MaxRiders {
-		return heartlink.FieldError(heartlink.EInvalid, "riders", "at most %d riders fit in one car", MaxRiders)
-	}
-	for i, rd := range r.Riders {
-		f := "riders[" + strconv.Itoa(i) + "]"
-		if err := heartlink.ValidName(f+".name", rd.Name); err != nil {
-			return err
-		}
-		if rd.Phone != "" {
-			if err := fleet.ValidPhone(f+".phone", rd.Phone); err != nil {
-				return err
+	pickup, dropoff := validPlace("pickup", r.Pickup), validPlace("dropoff", r.Dropoff)
+	errs = append(errs, pickup, dropoff)
+	switch {
+	case len(r.Riders) == 0:
+		problem("riders", "at least one rider is required")
+	case len(r.Riders) > MaxRiders:
+		problem("riders", "at most %d riders fit in one car", MaxRiders)
+	default:
+		for i, rd := range r.Riders {
+			f := "riders[" + strconv.Itoa(i) + "]"
+			errs = append(errs, heartlink.ValidName(f+".name", rd.Name))
+			if rd.Phone != "" {
+				errs = append(errs, fleet.ValidPhone(f+".phone", rd.Phone))
 			}
 		}
 	}
-	if heartlink.DistanceKm(r.Pickup.Point(), r.Dropoff.Point()) > MaxTripKm {
-		return heartlink.FieldError(heartlink.EInvalid, "dropoff", "dropoff must be within %d km of pickup", MaxTripKm)
+	if pickup == nil && dropoff == nil && heartlink.DistanceKm(r.Pickup.Point(), r.Dropoff.Point()) > MaxTripKm {
+		problem("dropoff", "dropoff must be within %d km of pickup", MaxTripKm)
 	}
-	if r.ArriveBy == nil {
-		return heartlink.FieldError(heartlink.EInvalid, "arrive_by", "arrive_by is required (RFC 3339)")
-	}
-	if !r.ArriveBy.Time.After(now) {
-		return heartlink.FieldError(heartlink.EInvalid, "arrive_by", "arrive_by must be in the future")
-	}
-	if r.ArriveBy.Time.After(now.Add(MaxAhead)) {
-		return heartlink.FieldError(heartlink.EInvalid, "arrive_by", "arrive_by must be within a year")
+	switch {
+	case r.ArriveBy == nil:
+		problem("arrive_by", "arrive_by is required (RFC 3339)")
+		return heartlink.Join(errs...)
+	case !r.ArriveBy.Time.After(now):
+		problem("arrive_by", "arrive_by must be in the future")
+	case r.ArriveBy.Time.After(now.Add(MaxAhead)):
+		problem("arrive_by", "arrive_by must be within a year")
 	}
 	if r.PickupAfter != nil && !r.PickupAfter.Time.Before(r.ArriveBy.Time) {
-		return heartlink.FieldError(heartlink.EInvalid, "pickup_after", "pickup_after must be before arrive_by")
+		problem("pickup_after", "pickup_after must be before arrive_by")
 	}
 	if r.Return != nil {
 		switch {
 		case r.Return.PickupAfter == nil:
-			return heartlink.FieldError(heartlink.EInvalid, "return.pickup_after", "return.pickup_after is required: when the way back may begin")
+			problem("return.pickup_after", "return.pickup_after is required: when the way back may begin")
 		case r.Return.PickupAfter.Before(r.ArriveBy.Time):
-			return heartlink.FieldError(heartlink.EInvalid, "return.pickup_after", "the way back begins after arrive_by")
+			problem("return.pickup_after", "the way back begins after arrive_by")
 		case r.Return.ArriveBy != nil && !r.Return.ArriveBy.After(r.Return.PickupAfter.Time):
-			return heartlink.FieldError(heartlink.EInvalid, "return.arrive_by", "return.arrive_by must be after return.pickup_after")
-		}
-		back := r.ReturnRequest()
-		if back.ArriveBy.After(now.Add(MaxAhead)) {
-			return heartlink.FieldError(heartlink.EInvalid, "return.arrive_by", "the way back must be within a year")
+			problem("return.arrive_by", "return.arrive_by must be after return.pickup_after")
+		default:
+			if back := r.ReturnRequest(); back.ArriveBy.After(now.Add(MaxAhead)) {
+				problem("return.arrive_by", "the way back must be within a year")
+			}
 		}
 	}
-	return nil
+	return heartlink.Join(errs...)
 }
 
 // Trip builds the trip that r books, planned under p at time now.
@@ -157,16 +157,16 @@ func trimPlace(p Place) Place {
 	return p
 }
 
+// validPlace reports every problem with a pick-up or drop-off: its
+// coordinates and its address.
 func validPlace(field string, p *Place) error {
 	if p == nil {
 		return heartlink.FieldError(heartlink.EInvalid, field, "%s is required", field)
 	}
 	pt := p.Point()
-	if err := fleet.ValidPoint(field, &pt); err != nil {
-		return err
-	}
+	var address error
 	if a := strings.TrimSpace(p.Address); a == "" || len([]rune(a)) > 200 {
-		return heartlink.FieldError(heartlink.EInvalid, field+".address", "address must be 1 to 200 characters")
+		address = heartlink.FieldError(heartlink.EInvalid, field+".address", "address must be 1 to 200 characters")
 	}
-	return nil
+	return heartlink.Join(fleet.ValidPoint(field, &pt), address)
 }

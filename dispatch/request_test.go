@@ -109,3 +109,48 @@ func TestTravelDuration(t *testing.T) {
 	assert.InDelta(t, want.Seconds(), m.Duration(a, b).Seconds(), 1)
 	assert.Zero(t, m.Duration(a, a))
 }
+
+// A request with several mistakes is refused with each of them, in the
+// order of the form, and without checks that follow from a value already
+// found wrong.
+func TestRequestValidateEveryProblem(t *testing.T) {
+	tests := []struct {
+		name   string
+		edit   func(r *Request)
+		fields []string
+	}{
+		{"one of each", func(r *Request) {
+			r.Kind = "taxi"
+			r.Pickup.Lat, r.Pickup.Address = 91, ""
+			r.Riders = []Rider{{Name: "Li Ming"}, {Name: " ", Phone: "call me"}}
+			r.ArriveBy = ts(now.Add(-time.Minute))
+		}, []string{"kind", "pickup.lat", "pickup.address", "riders[1].name", "riders[1].phone", "arrive_by"}},
+		{"places too far apart and times backwards", func(r *Request) {
+			r.Dropoff.Lat, r.Dropoff.Lng = 31.23, 121.47
+			r.PickupAfter = ts(now.Add(3 * time.Hour))
+		}, []string{"dropoff", "pickup_after"}},
+		{"no places, no time", func(r *Request) {
+			r.Pickup, r.Dropoff, r.ArriveBy = nil, nil, nil
+			r.PickupAfter = ts(now.Add(time.Hour))
+			r.Return = &ReturnLeg{}
+		}, []string{"pickup", "dropoff", "arrive_by"}},
+		{"a return leg backwards", func(r *Request) {
+			r.Riders = nil
+			r.Return = &ReturnLeg{PickupAfter: ts(now.Add(time.Hour))}
+		}, []string{"riders", "return.pickup_after"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := validRequest()
+			tt.edit(&r)
+			err := r.Validate(now)
+			var fields []string
+			for _, p := range heartlink.Problems(err) {
+				assert.Equal(t, heartlink.EInvalid, p.Code, "%v", p)
+				fields = append(fields, p.Field)
+			}
+			assert.Equal(t, tt.fields, fields, "Validate() = %v", err)
+			assert.Equal(t, tt.fields[0], heartlink.ErrorField(err), "the first problem leads")
+		})
+	}
+}

@@ -33,8 +33,9 @@ type Service interface {
 
 	// Events returns a trip's audit trail, oldest first; coordinators only.
 	Events(ctx context.Context, by heartlink.Principal, tripID string) ([]Event, error)
-	// DriverStats is the driver by's volunteering.
-	DriverStats(ctx context.Context, by heartlink.Principal) (Volunteering, error)
+	// DriverStats is driverID's volunteering. The driver themselves and
+	// coordinators may read it.
+	DriverStats(ctx context.Context, by heartlink.Principal, driverID string) (Volunteering, error)
 }
 
 // Filter selects trips in a listing. The zero Filter selects every trip

@@ -2,11 +2,13 @@ package httpapi
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -23,16 +25,17 @@ import (
 var importColumns = []string{"name", "phone", "pickup_lat", "pickup_lng", "pickup_address", "exam_site", "arrive_by"}
 
 // Imports are bounded: a school's list, not a city's. A refusal lists the
-// first maxImportProblems bad rows and counts them all, so that its answer
-// stays small whatever was sent.
+// first maxImportProblems problems and counts the bad rows, so that its
+// answer stays small whatever was sent.
 const (
 	maxImportRows     = 2000
 	maxImportBytes    = 1 << 20
 	maxImportProblems = 100
 )
 
-// RowProblem is why one row of an import was refused. Row counts from 1
-// for the first line after the header.
+// RowProblem is why one row of an import was refused: one field of it (a
+// row with several bad fields has one RowProblem for each, in the order of
+// the columns). Row counts from 1 for the first line after the header.
 type RowProblem struct {
 	Row     int    `json:"row"`
 	Field   string `json:"field"`
@@ -40,7 +43,7 @@ type RowProblem struct {
 }
 
 // importBody is the answer to an import that was refused: nothing was
-// booked, the first bad rows say why, and Problems counts them all.
+// booked, the first problems say why, and Problems counts the bad rows.
 type importBody struct {
 	ErrorBody
 	Rows     []RowProblem `json:"rows"`
@@ -49,15 +52,21 @@ type importBody struct {
 
 // refusal is the answer to a list with problems.
 func refusal(problems []RowProblem) importBody {
-	msg := strconv.Itoa(len(problems)) + " rows are wrong; nothing was booked"
+	rows := 0
+	for i, p := range problems {
+		if i == 0 || p.Row != problems[i-1].Row {
+			rows++
+		}
+	}
+	msg := strconv.Itoa(rows) + " rows are wrong; nothing was booked"
 	shown := problems
 	if len(shown) > maxImportProblems {
 		shown = shown[:maxImportProblems]
-		msg += "; the first " + strconv.Itoa(maxImportProblems) + " are listed"
+		msg += "; the first " + strconv.Itoa(maxImportProblems) + " problems are listed"
 	}
 	return importBody{
 		errorBody(heartlink.FieldError(heartlink.EInvalid, "rows", "%s", msg)),
-		shown, len(problems),
+		shown, rows,
 	}
 }
 
@@ -163,34 +172,33 @@ func parseImport(body []byte, places []*fleet.Place, now time.Time, requesterID 
 			continue
 		}
 		get := func(c string) string { return strings.TrimSpace(rec[col[c]]) }
-		bad := func(field, msg string) { problems = append(problems, RowProblem{Row: row, Field: field, Message: msg}) }
+		// Every problem of the row is reported at once: the cells that
+		// cannot be read, then what the trip request they make says.
+		var found []RowProblem
+		bad := func(field, msg string) { found = append(found, RowProblem{Row: row, Field: field, Message: msg}) }
 		lat, err1 := strconv.ParseFloat(get("pickup_lat"), 64)
 		lng, err2 := strconv.ParseFloat(get("pickup_lng"), 64)
-		switch {
-		case err1 != nil:
+		if err1 != nil {
 			bad("pickup_lat", "pickup_lat must be a number")
-			continue
-		case err2 != nil:
+		}
+		if err2 != nil {
 			bad("pickup_lng", "pickup_lng must be a number")
-			continue
-		}
-		site := byName[strings.ToLower(get("exam_site"))]
-		if site == nil {
-			bad("exam_site", "no place named "+strconv.Quote(get("exam_site")))
-			continue
-		}
-		arrive, err := parseWhen(get("arrive_by"))
-		if err != nil {
-			bad("arrive_by", "arrive_by must be a time such as 2027-06-07T08:15:00+08:00 or 2027-06-07 08:15 (Beijing time)")
-			continue
 		}
 		req := dispatch.Request{
 			Kind:        dispatch.ExamEscort,
 			Pickup:      &dispatch.Place{Lat: lat, Lng: lng, Address: get("pickup_address")},
-			Dropoff:     &dispatch.Place{Lat: site.Lat, Lng: site.Lng, Address: placeAddress(site)},
 			Riders:      []dispatch.Rider{{Name: get("name"), Phone: get("phone")}},
-			ArriveBy:    &heartlink.Timestamp{Time: arrive},
 			RequesterID: requesterID,
+		}
+		if site := byName[strings.ToLower(get("exam_site"))]; site != nil {
+			req.Dropoff = &dispatch.Place{Lat: site.Lat, Lng: site.Lng, Address: placeAddress(site)}
+		} else {
+			bad("exam_site", "no place named "+strconv.Quote(get("exam_site")))
+		}
+		if arrive, err := parseWhen(get("arrive_by")); err == nil {
+			req.ArriveBy = &heartlink.Timestamp{Time: arrive}
+		} else {
+			bad("arrive_by", "arrive_by must be a time such as 2027-06-07T08:15:00+08:00 or 2027-06-07 08:15 (Beijing time)")
 		}
 		if i, ok := col["campaign_id"]; ok {
 			req.CampaignID = strings.TrimSpace(rec[i])
@@ -202,28 +210,35 @@ func parseImport(body []byte, places []*fleet.Place, now time.Time, requesterID 
 			case "", "0", "no", "false", "否", "n":
 			default:
 				bad("wheelchair", "wheelchair must be yes or no (1/0, 是/否), or blank")
-				continue
 			}
 		}
 		if i, ok := col["pickup_after"]; ok && strings.TrimSpace(rec[i]) != "" {
-			after, err := parseWhen(strings.TrimSpace(rec[i]))
-			if err != nil {
+			if after, err := parseWhen(strings.TrimSpace(rec[i])); err == nil {
+				req.PickupAfter = &heartlink.Timestamp{Time: after}
+			} else {
 				bad("pickup_after", "pickup_after must be a time such as 2027-06-07T06:30:00+08:00 or 2027-06-07 06:30 (Beijing time)")
-				continue
 			}
-			req.PickupAfter = &heartlink.Timestamp{Time: after}
 		}
-		if err := req.Validate(now); err != nil {
-			field := heartlink.ErrorField(err)
-			switch field {
-			case "riders[0].name":
-				field = "name"
-			case "riders[0].phone":
-				field = "phone"
-			case "pickup.lat", "pickup.lng", "pickup.address":
-				field = strings.Replace(field, ".", "_", 1)
+		unread := map[string]bool{}
+		for _, p := range found {
+			unread[p.Field] = true
+		}
+		// A pick-up that could not be read is not too far from anywhere.
+		unread["exam_site"] = unread["exam_site"] || err1 != nil || err2 != nil
+		for _, p := range heartlink.Problems(req.Validate(now)) {
+			if field := importField(p.Field); !unread[field] {
+				bad(field, p.Message)
 			}
-			bad(field, heartlink.ErrorMessage(err))
+		}
+		if len(found) > 0 {
+			column := func(f string) int {
+				if i, ok := col[f]; ok {
+					return i
+				}
+				return len(header)
+			}
+			slices.SortStableFunc(found, func(a, b RowProblem) int { return cmp.Compare(column(a.Field), column(b.Field)) })
+			problems = append(problems, found...)
 			continue
 		}
 		reqs = append(reqs, req)
@@ -232,6 +247,22 @@ func parseImport(body []byte, places []*fleet.Place, now time.Time, requesterID 
 		return nil, nil, heartlink.Errorf(heartlink.EBadRequest, "the list has a header but no students")
 	}
 	return reqs, problems, nil
+}
+
+// importField names the column of a list that a trip request's field
+// comes from.
+func importField(field string) string {
+	switch field {
+	case "riders[0].name":
+		return "name"
+	case "riders[0].phone":
+		return "phone"
+	case "pickup.lat", "pickup.lng", "pickup.address":
+		return strings.Replace(field, ".", "_", 1)
+	case "dropoff", "dropoff.address":
+		return "exam_site"
+	}
+	return field
 }
 
 func placeAddress(p *fleet.Place) string {

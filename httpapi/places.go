@@ -28,20 +28,42 @@ func (s *Server) handlePlaceCreate() http.Handler {
 	})
 }
 
+// handlePlaceList lists the places, or searches them: ?kind=, ?q= (a
+// name or alias) and ?near=lat,lng (nearest first, with distance and
+// travel time by the dispatch travel model). Every place is read in one
+// round trip and searched in memory.
 func (s *Server) handlePlaceList() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		v := r.URL.Query()
+		q, err := fleet.ParsePlaceQuery(v.Get("kind"), v.Get("q"), v.Get("near"))
+		if err != nil {
+			s.error(w, r, err)
+			return
+		}
 		ps, err := s.cfg.Fleet.Places(r.Context())
 		if err != nil {
 			s.error(w, r, err)
 			return
 		}
-		s.json(w, http.StatusOK, map[string]any{"places": nonNil(ps)})
+		s.json(w, http.StatusOK, map[string]any{"places": q.Search(ps, s.cfg.Policy.Travel.Leg)})
 	})
 }
 
-func (s *Server) handleStats() http.Handler {
+// handleStats answers a driver's volunteer hours, kilometres and trips:
+// their own (me), or any driver's for a coordinator or the driver
+// themselves.
+func (s *Server) handleStats(me bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		v, err := s.cfg.Dispatch.DriverStats(r.Context(), principal(r))
+		by := principal(r)
+		id := r.PathValue("id")
+		if me {
+			if !by.Is(heartlink.RoleDriver) {
+				s.error(w, r, heartlink.Errorf(heartlink.EForbidden, "only drivers have volunteer hours"))
+				return
+			}
+			id = by.ID
+		}
+		v, err := s.cfg.Dispatch.DriverStats(r.Context(), by, id)
 		if err != nil {
 			s.error(w, r, err)
 			return

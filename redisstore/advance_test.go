@@ -346,7 +346,7 @@ func TestKilometresAreWhatWasDriven(t *testing.T) {
 			_, err := f.s.Progress(f.ctx, d, step.trip, step.s)
 			require.NoError(t, err, "%s %s", step.trip, step.s)
 		}
-		v, err := f.s.DriverStats(f.ctx, d)
+		v, err := f.s.DriverStats(f.ctx, d, d.ID)
 		require.NoError(t, err)
 		ride := f.pol.Travel.RoadKm(a.Pickup.Point(), a.Dropoff.Point())
 		assert.InDelta(t, ride, v.Km, 0.1, "two neighbours to one school: one ride's kilometres, not two")

@@ -234,9 +234,16 @@ func TestPlacesAndDriverStats(t *testing.T) {
 			_, err := f.s.Progress(f.ctx, d, trip.ID, step)
 			require.NoError(t, err)
 		}
-		v, err := f.s.DriverStats(f.ctx, d)
+		v, err := f.s.DriverStats(f.ctx, d, d.ID)
 		require.NoError(t, err)
 		assert.Equal(t, 1, v.TripsCompleted)
 		assert.Greater(t, v.Hours, 0.0)
+		seen, err := f.s.DriverStats(f.ctx, coordinator, d.ID)
+		require.NoError(t, err)
+		assert.Equal(t, v, seen, "a coordinator reads the driver's own figures")
+		_, err = f.s.DriverStats(f.ctx, f.driver(near(1)), d.ID)
+		assert.Equal(t, heartlink.EForbidden, heartlink.ErrorCode(err), "another driver may not")
+		_, err = f.s.DriverStats(f.ctx, coordinator, "drv_nobody")
+		assert.Equal(t, heartlink.ENotFound, heartlink.ErrorCode(err))
 	})
 }

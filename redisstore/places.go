@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"sort"
-	"strings"
 
 	"github.com/redis/go-redis/v9"
 
@@ -20,8 +19,7 @@ func (s *Store) CreatePlace(ctx context.Context, by heartlink.Principal, d fleet
 	if err := d.Validate(); err != nil {
 		return nil, err
 	}
-	p := &fleet.Place{ID: newID("plc"), Name: strings.TrimSpace(d.Name), Kind: d.Kind, Lat: *d.Lat, Lng: *d.Lng,
-		Address: strings.TrimSpace(d.Address)}
+	p := d.Place(newID("plc"))
 	b, _ := json.Marshal(p)
 	return p, wrap(s.rdb.HSet(ctx, s.keys.places(), p.ID, b).Err(), "create place")
 }

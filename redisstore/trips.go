@@ -515,27 +515,34 @@ func (s *Store) TripsByID(ctx context.Context, ids []string) (map[string]*dispat
 	return out, nil
 }
 
-// DriverStats counts a driver's volunteering: trips completed and the
-// hours they took (from the planned pickup to the trip's end).
-func (s *Store) DriverStats(ctx context.Context, by heartlink.Principal) (dispatch.Volunteering, error) {
-	if !by.Is(heartlink.RoleDriver) {
-		return dispatch.Volunteering{}, heartlink.Errorf(heartlink.EForbidden, "only drivers have volunteer hours")
+// DriverStats counts driverID's volunteering: trips completed and the
+// hours they took (from the planned pickup to the trip's end), and the
+// kilometres driven, in one round trip for the counts. The driver
+// themselves and coordinators may read it.
+func (s *Store) DriverStats(ctx context.Context, by heartlink.Principal, driverID string) (dispatch.Volunteering, error) {
+	if !by.Is(heartlink.RoleCoordinator) && !(by.Is(heartlink.RoleDriver) && by.ID == driverID) {
+		return dispatch.Volunteering{}, heartlink.Errorf(heartlink.EForbidden, "only the driver and coordinators see a driver's hours")
 	}
 	var ids *redis.StringSliceCmd
 	var km *redis.StringCmd
+	var exists *redis.IntCmd
 	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		ids = p.ZRange(ctx, s.keys.driverTrips(by.ID), 0, -1)
-		km = p.HGet(ctx, s.keys.driver(by.ID), "km")
+		exists = p.Exists(ctx, s.keys.driver(driverID))
+		ids = p.ZRange(ctx, s.keys.driverTrips(driverID), 0, -1)
+		km = p.HGet(ctx, s.keys.driver(driverID), "km")
 		return nil
 	})
 	if err != nil && !errors.Is(err, redis.Nil) {
 		return dispatch.Volunteering{}, wrap(err, "driver stats")
 	}
+	if exists.Val() == 0 {
+		return dispatch.Volunteering{}, heartlink.Errorf(heartlink.ENotFound, "no driver %q", driverID)
+	}
 	trips, err := s.loadMany(ctx, ids.Val())
 	if err != nil {
 		return dispatch.Volunteering{}, err
 	}
-	v := dispatch.Tally(trips, by.ID)
+	v := dispatch.Tally(trips, driverID)
 	driven, _ := strconv.ParseFloat(km.Val(), 64) // none yet: 0
 	v.Km = math.Round(driven*10) / 10
 	return v, nil
