@@ -26,6 +26,12 @@ type Service interface {
 	Cancel(ctx context.Context, by heartlink.Principal, tripID string) (*Trip, error)
 	Assign(ctx context.Context, by heartlink.Principal, tripID, driverID string) (*Trip, error)
 	Requeue(ctx context.Context, by heartlink.Principal, tripID string) (*Trip, error)
+	// Reassign moves a held trip (assigned, or its driver at the pick-up)
+	// from its driver to driverID in one step; coordinators only.
+	Reassign(ctx context.Context, by heartlink.Principal, tripID, driverID string) (*Trip, error)
+	// Unassign takes a held trip back from its driver and queues it again;
+	// coordinators only.
+	Unassign(ctx context.Context, by heartlink.Principal, tripID string) (*Trip, error)
 
 	// DriverRoute is the route driverID holds: the stops ahead, timed. The
 	// driver themselves and coordinators may read it.
@@ -55,4 +61,7 @@ type Event struct {
 	From   Status    `json:"from,omitempty"`
 	To     Status    `json:"to"`
 	Driver string    `json:"driver_id,omitempty"`
+	// PreviousDriver is, for a reassignment, the driver the trip was taken
+	// from.
+	PreviousDriver string `json:"previous_driver_id,omitempty"`
 }

@@ -227,7 +227,7 @@ func (s *Store) Request(ctx context.Context, by heartlink.Principal, r dispatch.
 }
 
 func auditJSON(at time.Time, actor string, a dispatch.Action, from, to dispatch.Status, driver string) []byte {
-	b, _ := json.Marshal(auditEntry{ms(at), actor, a, from, to, driver})
+	b, _ := json.Marshal(auditEntry{At: ms(at), Actor: actor, Action: a, From: from, To: to, Driver: driver})
 	return b
 }
 
@@ -239,6 +239,9 @@ type auditEntry struct {
 	From   dispatch.Status `json:"from,omitempty"`
 	To     dispatch.Status `json:"to"`
 	Driver string          `json:"driver_id,omitempty"`
+	// PreviousDriver: reassign.lua writes it, with the driver it moved
+	// the trip from.
+	PreviousDriver string `json:"previous_driver_id,omitempty"`
 }
 
 // Trip returns a trip that by may see.
@@ -497,7 +500,8 @@ func (s *Store) Events(ctx context.Context, by heartlink.Principal, tripID strin
 		if err := json.Unmarshal([]byte(raw), &e); err != nil {
 			return nil, wrap(err, "decode event")
 		}
-		out = append(out, dispatch.Event{At: fromMs(e.At), Actor: e.Actor, Action: e.Action, From: e.From, To: e.To, Driver: e.Driver})
+		out = append(out, dispatch.Event{At: fromMs(e.At), Actor: e.Actor, Action: e.Action, From: e.From, To: e.To, Driver: e.Driver,
+			PreviousDriver: e.PreviousDriver})
 	}
 	return out, nil
 }
