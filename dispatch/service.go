@@ -16,6 +16,9 @@ type Service interface {
 	Trip(ctx context.Context, by heartlink.Principal, id string) (*Trip, Access, error)
 	// Trips lists the trips by may see that match f.
 	Trips(ctx context.Context, by heartlink.Principal, f Filter) ([]*Trip, error)
+	// TripPage is one page of Trips, from f.Cursor, with the cursor of the
+	// next page ("" on the last).
+	TripPage(ctx context.Context, by heartlink.Principal, f Filter) ([]*Trip, string, error)
 	// Offers lists the live offers to driver by.
 	Offers(ctx context.Context, by heartlink.Principal) ([]Offer, error)
 
@@ -51,6 +54,9 @@ type Filter struct {
 	// unassigned); for a driver, only those they are eligible for.
 	Open  bool
 	Limit int
+	// Cursor is where the page starts: "" for the first, else the cursor
+	// the page before it ended with.
+	Cursor string
 }
 
 // Event is one entry of a trip's audit trail.

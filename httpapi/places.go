@@ -30,12 +30,22 @@ func (s *Server) handlePlaceCreate() http.Handler {
 
 func (s *Server) handlePlaceList() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		limit, cursor, err := pageParams(r)
+		if err != nil {
+			s.error(w, r, err)
+			return
+		}
 		ps, err := s.cfg.Fleet.Places(r.Context())
 		if err != nil {
 			s.error(w, r, err)
 			return
 		}
-		s.json(w, http.StatusOK, map[string]any{"places": nonNil(ps)})
+		ps, next, err := pageSlice(sortedBy(ps, placeKey), placeKey, "places", limit, cursor)
+		if err != nil {
+			s.error(w, r, err)
+			return
+		}
+		s.page(w, "places", nonNil(ps), next)
 	})
 }
 

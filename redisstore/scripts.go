@@ -38,6 +38,8 @@ var (
 	unlockLua string
 	//go:embed reassign.lua
 	reassignLua string
+	//go:embed page.lua
+	pageLua string
 )
 
 // scripts are a store's Lua scripts, each with the shared helpers and the
@@ -47,7 +49,7 @@ type scripts struct {
 	offer, accept, answer, transition, lease, move *redis.Script
 	signup, withdraw, unqueue                      *redis.Script
 	routeAccept, routeAnswer, retime, unlock       *redis.Script
-	reassign                                       *redis.Script
+	reassign, page                                 *redis.Script
 }
 
 func newScripts(historyLen int) scripts {
@@ -67,5 +69,6 @@ func newScripts(historyLen int) scripts {
 		retime:      redis.NewScript(lib + retimeLua),
 		unlock:      redis.NewScript(unlockLua),
 		reassign:    redis.NewScript(lib + reassignLua),
+		page:        redis.NewScript(pageLua),
 	}
 }
