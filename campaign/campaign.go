@@ -126,6 +126,10 @@ type Service interface {
 	// their shifts, by shift id.
 	Campaign(ctx context.Context, id string) (*Campaign, map[string]Fill, error)
 	Campaigns(ctx context.Context) ([]*Campaign, map[string]Fill, error)
+	// CampaignPage is limit campaigns (0: every one left) after the
+	// cursor, newest first, with the cursor of the next page ("" on the
+	// last).
+	CampaignPage(ctx context.Context, limit int, cursor string) ([]*Campaign, map[string]Fill, string, error)
 	SignUp(ctx context.Context, by heartlink.Principal, campaignID, shiftID string) (Signup, error)
 	Withdraw(ctx context.Context, by heartlink.Principal, campaignID, shiftID string) error
 	Signups(ctx context.Context, by heartlink.Principal) ([]Signup, error)

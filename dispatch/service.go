@@ -16,6 +16,9 @@ type Service interface {
 	Trip(ctx context.Context, by heartlink.Principal, id string) (*Trip, Access, error)
 	// Trips lists the trips by may see that match f.
 	Trips(ctx context.Context, by heartlink.Principal, f Filter) ([]*Trip, error)
+	// TripPage is one page of Trips, from f.Cursor, with the cursor of the
+	// next page ("" on the last).
+	TripPage(ctx context.Context, by heartlink.Principal, f Filter) ([]*Trip, string, error)
 	// Offers lists the live offers to driver by.
 	Offers(ctx context.Context, by heartlink.Principal) ([]Offer, error)
 
@@ -26,6 +29,12 @@ type Service interface {
 	Cancel(ctx context.Context, by heartlink.Principal, tripID string) (*Trip, error)
 	Assign(ctx context.Context, by heartlink.Principal, tripID, driverID string) (*Trip, error)
 	Requeue(ctx context.Context, by heartlink.Principal, tripID string) (*Trip, error)
+	// Reassign moves a held trip (assigned, or its driver at the pick-up)
+	// from its driver to driverID in one step; coordinators only.
+	Reassign(ctx context.Context, by heartlink.Principal, tripID, driverID string) (*Trip, error)
+	// Unassign takes a held trip back from its driver and queues it again;
+	// coordinators only.
+	Unassign(ctx context.Context, by heartlink.Principal, tripID string) (*Trip, error)
 
 	// DriverRoute is the route driverID holds: the stops ahead, timed. The
 	// driver themselves and coordinators may read it.
@@ -46,6 +55,9 @@ type Filter struct {
 	// unassigned); for a driver, only those they are eligible for.
 	Open  bool
 	Limit int
+	// Cursor is where the page starts: "" for the first, else the cursor
+	// the page before it ended with.
+	Cursor string
 }
 
 // Event is one entry of a trip's audit trail.
@@ -56,4 +68,7 @@ type Event struct {
 	From   Status    `json:"from,omitempty"`
 	To     Status    `json:"to"`
 	Driver string    `json:"driver_id,omitempty"`
+	// PreviousDriver is, for a reassignment, the driver the trip was taken
+	// from.
+	PreviousDriver string `json:"previous_driver_id,omitempty"`
 }

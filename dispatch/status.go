@@ -74,6 +74,11 @@ const (
 	// could no longer make it in time, and dispatched again.
 	ActRescued Action = "rescued"
 	ActNoShow  Action = "no_show"
+	// ActReassigned: a coordinator moved the trip from the driver who held
+	// it to another; ActTakenBack: a coordinator took it back from its
+	// driver and put it back in the queue.
+	ActReassigned Action = "reassigned"
+	ActTakenBack  Action = "taken_back"
 )
 
 // Transition is one allowed change of status: the statuses it may start
@@ -116,7 +121,14 @@ var (
 	TRescued = Transition{Action: ActRescued, From: []Status{Assigned}, To: Queued, Frees: true, Requeue: true}
 	// A coordinator puts an unassigned trip back in the queue with a fresh search.
 	TRequeued = Transition{Action: ActRequeued, From: []Status{Unassigned}, To: Queued, Requeue: true}
+	// A coordinator takes a trip back from its driver before the riders
+	// board; it is searched again, without them.
+	TTakenBack = Transition{Action: ActTakenBack, From: []Status{Assigned, Arrived}, To: Queued, Frees: true, Requeue: true}
 )
+
+// Reassignable lists the statuses from which a coordinator may move a trip
+// from its driver to another: held, and nobody aboard yet.
+var Reassignable = []Status{Assigned, Arrived}
 
 // StepTransition returns the transition a progress step makes, or false for
 // an unknown step.

@@ -17,12 +17,17 @@ type Service interface {
 	CreateDriver(ctx context.Context, by heartlink.Principal, r DriverRegistration) (*Driver, string, error)
 	Driver(ctx context.Context, id string) (*Driver, error)
 	Drivers(ctx context.Context) ([]*Driver, error)
+	// DriverPage is limit drivers (0: every one left) after the cursor,
+	// oldest first, with the cursor of the next page ("" on the last).
+	DriverPage(ctx context.Context, limit int, cursor string) ([]*Driver, string, error)
 	// SetPresence puts a driver online at a location or takes them offline.
 	SetPresence(ctx context.Context, driverID string, p PresenceUpdate) (*Driver, error)
 
 	CreateRequester(ctx context.Context, by heartlink.Principal, r RequesterRegistration) (*Requester, string, error)
 	Requester(ctx context.Context, id string) (*Requester, error)
 	Requesters(ctx context.Context) ([]*Requester, error)
+	// RequesterPage pages requesters as DriverPage does drivers.
+	RequesterPage(ctx context.Context, limit int, cursor string) ([]*Requester, string, error)
 
 	// CreateCoordinator registers another coordinator and returns its token.
 	CreateCoordinator(ctx context.Context, by heartlink.Principal, name string) (*Coordinator, string, error)

@@ -95,7 +95,15 @@ func (s *Server) handleCampaignGet() http.Handler {
 
 func (s *Server) handleCampaignList() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		cs, fills, err := s.cfg.Campaigns.Campaigns(r.Context())
+		limit, cursor, err := pageParams(r)
+		if err != nil {
+			s.error(w, r, err)
+			return
+		}
+		if limit == 0 {
+			limit = maxPage // as before paging: the newest 500
+		}
+		cs, fills, next, err := s.cfg.Campaigns.CampaignPage(r.Context(), limit, cursor)
 		if err != nil {
 			s.error(w, r, err)
 			return
@@ -104,7 +112,7 @@ func (s *Server) handleCampaignList() http.Handler {
 		for i, c := range cs {
 			out[i] = s.campaignView(c, fills)
 		}
-		s.json(w, http.StatusOK, map[string]any{"campaigns": out})
+		s.page(w, "campaigns", out, next)
 	})
 }
 

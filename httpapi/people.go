@@ -78,12 +78,17 @@ func (s *Server) handleDriverList() http.Handler {
 			s.error(w, r, err)
 			return
 		}
-		ds, err := s.cfg.Fleet.Drivers(r.Context())
+		limit, cursor, err := pageParams(r)
 		if err != nil {
 			s.error(w, r, err)
 			return
 		}
-		s.json(w, http.StatusOK, map[string]any{"drivers": nonNil(ds)})
+		ds, next, err := s.cfg.Fleet.DriverPage(r.Context(), limit, cursor)
+		if err != nil {
+			s.error(w, r, err)
+			return
+		}
+		s.page(w, "drivers", nonNil(ds), next)
 	})
 }
 
@@ -201,12 +206,17 @@ func (s *Server) handleRequesterList() http.Handler {
 			s.error(w, r, err)
 			return
 		}
-		qs, err := s.cfg.Fleet.Requesters(r.Context())
+		limit, cursor, err := pageParams(r)
 		if err != nil {
 			s.error(w, r, err)
 			return
 		}
-		s.json(w, http.StatusOK, map[string]any{"requesters": nonNil(qs)})
+		qs, next, err := s.cfg.Fleet.RequesterPage(r.Context(), limit, cursor)
+		if err != nil {
+			s.error(w, r, err)
+			return
+		}
+		s.page(w, "requesters", nonNil(qs), next)
 	})
 }
 

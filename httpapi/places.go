@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"fmt"
 	"net/http"
 
 	"github.com/heartlink/heartlink"
@@ -35,7 +36,9 @@ func (s *Server) handlePlaceCreate() http.Handler {
 func (s *Server) handlePlaceList() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		v := r.URL.Query()
-		q, err := fleet.ParsePlaceQuery(v.Get("kind"), v.Get("q"), v.Get("near"))
+		q, qerr := fleet.ParsePlaceQuery(v.Get("kind"), v.Get("q"), v.Get("near"))
+		limit, cursor, perr := pageParams(r)
+		err := heartlink.Join(qerr, perr)
 		if err != nil {
 			s.error(w, r, err)
 			return
@@ -45,7 +48,24 @@ func (s *Server) handlePlaceList() http.Handler {
 			s.error(w, r, err)
 			return
 		}
-		s.json(w, http.StatusOK, map[string]any{"places": q.Search(ps, s.cfg.Policy.Travel.Leg)})
+		found := q.Search(ps, s.cfg.Policy.Travel.Leg)
+		// The plain list (and one filtered by kind) is in name order and
+		// pages by name, stable under changes; a search ranks its finds
+		// and pages by rank.
+		key := func(f fleet.PlaceFound) string { return placeKey(f.Place) }
+		if q.Text != "" || q.Near != nil {
+			rank := make(map[*fleet.Place]int, len(found))
+			for i, f := range found {
+				rank[f.Place] = i
+			}
+			key = func(f fleet.PlaceFound) string { return fmt.Sprintf("%08d", rank[f.Place]) }
+		}
+		page, next, err := pageSlice(found, key, "places", limit, cursor)
+		if err != nil {
+			s.error(w, r, err)
+			return
+		}
+		s.page(w, "places", nonNil(page), next)
 	})
 }
 

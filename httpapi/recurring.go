@@ -54,12 +54,22 @@ func (s *Server) handleRecurringList() http.Handler {
 			s.error(w, r, err)
 			return
 		}
+		limit, cursor, err := pageParams(r)
+		if err != nil {
+			s.error(w, r, err)
+			return
+		}
 		rs, err := s.cfg.Recurring.Recurrences(r.Context(), by)
 		if err != nil {
 			s.error(w, r, err)
 			return
 		}
-		s.json(w, http.StatusOK, map[string]any{"recurring_trips": rs})
+		rs, next, err := pageSlice(sortedBy(rs, recurrenceKey), recurrenceKey, "recurring", limit, cursor)
+		if err != nil {
+			s.error(w, r, err)
+			return
+		}
+		s.page(w, "recurring_trips", nonNil(rs), next)
 	})
 }
 

@@ -51,6 +51,8 @@ func (s *Server) routes() []route {
 		{"POST", "/api/v1/trips/{id}/cancel", s.auth(s.handleCancel())},
 		{"POST", "/api/v1/trips/{id}/assign", s.auth(s.handleAssign())},
 		{"POST", "/api/v1/trips/{id}/requeue", s.auth(s.handleRequeue())},
+		{"POST", "/api/v1/trips/{id}/reassign", s.auth(s.handleReassign())},
+		{"POST", "/api/v1/trips/{id}/unassign", s.auth(s.handleUnassign())},
 		{"GET", "/api/v1/trips/{id}/events", s.auth(s.handleEvents())},
 
 		{"POST", "/api/v1/campaigns", s.auth(s.needCampaigns(s.handleCampaignCreate()))},

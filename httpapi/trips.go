@@ -3,7 +3,6 @@ package httpapi
 import (
 	"context"
 	"net/http"
-	"strconv"
 
 	"github.com/heartlink/heartlink"
 	"github.com/heartlink/heartlink/dispatch"
@@ -105,20 +104,17 @@ func (s *Server) handleTripList() http.Handler {
 			s.error(w, r, heartlink.FieldError(heartlink.EInvalid, "status", "unknown status %q", st))
 			return
 		}
-		if l := q.Get("limit"); l != "" {
-			n, err := strconv.Atoi(l)
-			if err != nil || n < 1 || n > 500 {
-				s.error(w, r, heartlink.FieldError(heartlink.EInvalid, "limit", "limit must be 1 to 500"))
-				return
-			}
-			f.Limit = n
+		var err error
+		if f.Limit, f.Cursor, err = pageParams(r); err != nil {
+			s.error(w, r, err)
+			return
 		}
-		ts, err := s.cfg.Dispatch.Trips(r.Context(), principal(r), f)
+		ts, next, err := s.cfg.Dispatch.TripPage(r.Context(), principal(r), f)
 		if err != nil {
 			s.error(w, r, err)
 			return
 		}
-		s.json(w, http.StatusOK, map[string]any{"trips": s.views(r, ts)})
+		s.page(w, "trips", s.views(r, ts), next)
 	})
 }
 
@@ -267,11 +263,21 @@ func (s *Server) handleAssign() http.Handler {
 
 func (s *Server) handleEvents() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		limit, cursor, err := pageParams(r)
+		if err != nil {
+			s.error(w, r, err)
+			return
+		}
 		es, err := s.cfg.Dispatch.Events(r.Context(), principal(r), r.PathValue("id"))
 		if err != nil {
 			s.error(w, r, err)
 			return
 		}
-		s.json(w, http.StatusOK, map[string]any{"events": nonNil(es)})
+		es, next, err := pageTrail(es, limit, cursor)
+		if err != nil {
+			s.error(w, r, err)
+			return
+		}
+		s.page(w, "events", nonNil(es), next)
 	})
 }

@@ -142,30 +142,8 @@ func (s *Store) fills(ctx context.Context, cs []*campaign.Campaign) (map[string]
 // Campaigns lists every campaign, newest first, with the fill of each
 // shift by shift id.
 func (s *Store) Campaigns(ctx context.Context) ([]*campaign.Campaign, map[string]campaign.Fill, error) {
-	ids, err := s.rdb.ZRevRange(ctx, s.keys.campaigns(), 0, 499).Result()
-	if err != nil || len(ids) == 0 {
-		return []*campaign.Campaign{}, map[string]campaign.Fill{}, wrap(err, "campaigns")
-	}
-	ks := make([]string, len(ids))
-	for i, id := range ids {
-		ks[i] = s.keys.campaign(id)
-	}
-	vals, err := s.rdb.MGet(ctx, ks...).Result()
-	if err != nil {
-		return nil, nil, wrap(err, "campaigns")
-	}
-	out := make([]*campaign.Campaign, 0, len(vals))
-	for _, v := range vals {
-		var c campaign.Campaign
-		if v != nil && json.Unmarshal([]byte(v.(string)), &c) == nil {
-			out = append(out, &c)
-		}
-	}
-	fills, err := s.fills(ctx, out)
-	if err != nil {
-		return nil, nil, err
-	}
-	return out, fills, nil
+	cs, fills, _, err := s.CampaignPage(ctx, 0, "")
+	return cs, fills, err
 }
 
 // SignUp puts the driver by on a shift: confirmed while it has room, else

@@ -24,13 +24,24 @@ local function withdraw(offers_key, proposals_key, deadlines_key, trip_id)
   return drivers
 end
 
+-- A driver's route lives in the driver's own hash (see keys.driverRoute):
+-- route_version reads its version (0 for none yet) as a string, as ARGV
+-- carries versions; set_route writes its stops at version v.
+local function route_version(key)
+  return redis.call('HGET', key, 'route_v') or '0'
+end
+
+local function set_route(key, v, stops, now)
+  redis.call('HSET', key, 'route_v', v, 'route_stops', stops, 'route_updated', now)
+end
+
 -- apply_route makes a proposal (see driver_route.go) a driver's route, if
 -- the route is still at the version the proposal was computed for. It
 -- returns false when the route moved on; the caller refuses with conflict.
 local function apply_route(route_key, retime_key, driver, p, now)
-  local v = tonumber(redis.call('HGET', route_key, 'route_v') or '0')
+  local v = tonumber(route_version(route_key))
   if v ~= tonumber(p.base) then return false end
-  redis.call('HSET', route_key, 'route_v', v + 1, 'route_stops', p.stops, 'route_updated', now)
+  set_route(route_key, v + 1, p.stops, now)
   if tonumber(p.moved) > 0 then
     redis.call('ZADD', retime_key, now, driver)
   end

@@ -7,7 +7,7 @@
 --     then for each trip: trip, audit
 -- ARGV[1] driver id  [2] route version  [3] now ms
 --     then for each trip: id, planned pick-up ms, planned drop-off ms
-local v = redis.call('HGET', KEYS[1], 'route_v') or '0'
+local v = route_version(KEYS[1])
 if v ~= ARGV[2] then return {'stale'} end
 local d, at = ARGV[1], ARGV[3]
 local moved = 0

@@ -31,9 +31,9 @@ for i = 1, n do
   trips[i] = {id = ARGV[a], pick = ARGV[a + 1], drop = ARGV[a + 2], k = k, st = st}
 end
 
-local rv = redis.call('HGET', KEYS[2], 'route_v') or '0'
+local rv = route_version(KEYS[2])
 if rv ~= ARGV[4] then return {'conflict'} end
-redis.call('HSET', KEYS[2], 'route_v', tonumber(rv) + 1, 'route_stops', ARGV[5], 'route_updated', ARGV[3])
+set_route(KEYS[2], tonumber(rv) + 1, ARGV[5], ARGV[3])
 
 for _, t in ipairs(trips) do
   local v = tonumber(t.st[2]) + 1

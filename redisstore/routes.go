@@ -49,7 +49,7 @@ func (s *Store) PlanShift(ctx context.Context, by heartlink.Principal, cid, sid 
 	start, _ := sh.Span(loc)
 	day := time.Date(start.Year(), start.Month(), start.Day(), 0, 0, 0, 0, loc)
 
-	trips, err := s.Trips(ctx, system, dispatch.Filter{Open: true, Limit: 500})
+	trips, err := s.allOpen(ctx) // every one: a plan accounts for each trip of its shift
 	if err != nil {
 		return nil, err
 	}

@@ -21,9 +21,9 @@ if st[2] ~= ARGV[2] then return {'stale', st[1]} end
 local flags = ARGV[9]
 local v = tonumber(st[2]) + 1
 if string.find(flags, 'r', 1, true) then
-  local rv = redis.call('HGET', KEYS[3], 'route_v') or '0'
+  local rv = route_version(KEYS[3])
   if rv ~= ARGV[10] then return {'stale', st[1]} end
-  redis.call('HSET', KEYS[3], 'route_v', tonumber(rv) + 1, 'route_stops', ARGV[13], 'route_updated', now)
+  set_route(KEYS[3], tonumber(rv) + 1, ARGV[13], now)
   if ARGV[15] and ARGV[15] ~= '' then redis.call('HSET', KEYS[3], 'route_last', ARGV[15]) end
   if ARGV[14] and ARGV[14] ~= '' then redis.call('HINCRBYFLOAT', KEYS[13], 'km', ARGV[14]) end
   emit(KEYS[10], 'driver_route', 'driver:' .. ARGV[8], cjson.encode({driver_id = ARGV[8], version = tonumber(rv) + 1, trip_id = id}))

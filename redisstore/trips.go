@@ -227,7 +227,7 @@ func (s *Store) Request(ctx context.Context, by heartlink.Principal, r dispatch.
 }
 
 func auditJSON(at time.Time, actor string, a dispatch.Action, from, to dispatch.Status, driver string) []byte {
-	b, _ := json.Marshal(auditEntry{ms(at), actor, a, from, to, driver})
+	b, _ := json.Marshal(auditEntry{At: ms(at), Actor: actor, Action: a, From: from, To: to, Driver: driver})
 	return b
 }
 
@@ -239,6 +239,9 @@ type auditEntry struct {
 	From   dispatch.Status `json:"from,omitempty"`
 	To     dispatch.Status `json:"to"`
 	Driver string          `json:"driver_id,omitempty"`
+	// PreviousDriver: reassign.lua writes it, with the driver it moved
+	// the trip from.
+	PreviousDriver string `json:"previous_driver_id,omitempty"`
 }
 
 // Trip returns a trip that by may see.
@@ -287,30 +290,41 @@ func (s *Store) hasLiveOffer(ctx context.Context, tripID, driverID string) (bool
 }
 
 // Trips lists the trips by may see that match f, newest first; drivers see
-// their own trips, or with f.Open the open trips they may claim.
+// their own trips, or with f.Open the open trips they may claim. It is the
+// first page of TripPage.
 func (s *Store) Trips(ctx context.Context, by heartlink.Principal, f dispatch.Filter) ([]*dispatch.Trip, error) {
+	ts, _, err := s.TripPage(ctx, by, f)
+	return ts, err
+}
+
+// TripPage is one page of Trips, after f.Cursor, with the cursor of the
+// next page ("" on the last).
+func (s *Store) TripPage(ctx context.Context, by heartlink.Principal, f dispatch.Filter) ([]*dispatch.Trip, string, error) {
 	limit := f.Limit
 	if limit <= 0 || limit > 500 {
 		limit = 500
 	}
-	var index string
+	var index, list string
 	switch {
 	case f.Open:
-		index = s.keys.open()
+		index, list = s.keys.open(), "open"
 	case by.Is(heartlink.RoleCoordinator):
-		index = s.keys.trips()
+		index, list = s.keys.trips(), "trips"
 	case by.Is(heartlink.RoleRequester):
-		index = s.keys.reqTrips(by.ID)
+		index, list = s.keys.reqTrips(by.ID), "requester"
 	case by.Is(heartlink.RoleDriver):
-		index = s.keys.driverTrips(by.ID)
+		index, list = s.keys.driverTrips(by.ID), "driver"
 	default:
-		return nil, heartlink.Errorf(heartlink.EForbidden, "unknown role")
+		return nil, "", heartlink.Errorf(heartlink.EForbidden, "unknown role")
+	}
+	cur, err := parseCursor(list, f.Cursor)
+	if err != nil {
+		return nil, "", err
 	}
 	var c *dispatch.Candidate
 	if f.Open && by.Is(heartlink.RoleDriver) {
-		var err error
 		if c, err = s.candidate(ctx, by.ID, nil); err != nil {
-			return nil, err
+			return nil, "", err
 		}
 	}
 	now := s.now()
@@ -334,36 +348,49 @@ func (s *Store) Trips(ctx context.Context, by heartlink.Principal, f dispatch.Fi
 		}
 		return true
 	}
-	// Filters apply after reading, so read page after page until the limit
-	// is filled, the index ends, or listScanMax trips have been looked at.
+	// Filters apply after reading, so read page after page of the index
+	// until the limit is filled, the index ends, or listScanMax trips have
+	// been looked at; the next page goes on from the last one looked at.
+	min := ""
+	if f.Open {
+		min = strconv.FormatInt(ms(now), 10) // soonest deadline first, none past
+	}
 	out := []*dispatch.Trip{}
-	for start := int64(0); len(out) < limit && start < listScanMax; start += listPage {
-		var ids []string
-		var err error
-		if f.Open {
-			// Soonest deadline first, and none whose deadline has passed.
-			ids, err = s.rdb.ZRangeArgs(ctx, redis.ZRangeArgs{Key: index, ByScore: true,
-				Start: strconv.FormatInt(ms(now), 10), Stop: "+inf", Offset: start, Count: listPage}).Result()
-		} else {
-			ids, err = s.rdb.ZRevRange(ctx, index, start, start+listPage-1).Result() // newest first
-		}
+	for scanned := 0; scanned < listScanMax; {
+		page, err := s.zpage(ctx, index, !f.Open, cur, min, listPage) // else newest first
 		if err != nil {
-			return nil, wrap(err, "list trips")
+			return nil, "", err
+		}
+		ids := make([]string, len(page))
+		for i, m := range page {
+			ids[i] = m.id
 		}
 		trips, err := s.loadMany(ctx, ids)
 		if err != nil {
-			return nil, err
+			return nil, "", err
 		}
+		byID := make(map[string]*dispatch.Trip, len(trips))
 		for _, t := range trips {
-			if len(out) < limit && keep(t) {
+			byID[t.ID] = t
+		}
+		for i, m := range page {
+			scanned++
+			cur = &cursor{List: list, Score: m.score, Member: m.id}
+			if t := byID[m.id]; t != nil && keep(t) {
 				out = append(out, t)
 			}
+			if len(out) == limit {
+				if i < len(page)-1 || len(page) == listPage {
+					return out, cur.String(), nil // more may follow
+				}
+				return out, "", nil
+			}
 		}
-		if int64(len(ids)) < listPage {
-			break
+		if len(page) < listPage {
+			return out, "", nil
 		}
 	}
-	return out, nil
+	return out, cur.String(), nil
 }
 
 // campaignGate says whether a driver may take a campaign's trips: during
@@ -497,7 +524,8 @@ func (s *Store) Events(ctx context.Context, by heartlink.Principal, tripID strin
 		if err := json.Unmarshal([]byte(raw), &e); err != nil {
 			return nil, wrap(err, "decode event")
 		}
-		out = append(out, dispatch.Event{At: fromMs(e.At), Actor: e.Actor, Action: e.Action, From: e.From, To: e.To, Driver: e.Driver})
+		out = append(out, dispatch.Event{At: fromMs(e.At), Actor: e.Actor, Action: e.Action, From: e.From, To: e.To, Driver: e.Driver,
+			PreviousDriver: e.PreviousDriver})
 	}
 	return out, nil
 }
