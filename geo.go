@@ -24,8 +24,9 @@ const MaxLat = 85.05112878
 func DistanceKm(a, b Point) float64 {
 	la1, lo1 := a.Lat*math.Pi/180, a.Lng*math.Pi/180
 	la2, lo2 := b.Lat*math.Pi/180, b.Lng*math.Pi/180
-	h := math.Pow(math.Sin((la2-la1)/2), 2) +
-		math.Cos(la1)*math.Cos(la2)*math.Pow(math.Sin((lo2-lo1)/2), 2)
+	// x*x, not math.Pow: this is the innermost call of every insertion.
+	sLat, sLng := math.Sin((la2-la1)/2), math.Sin((lo2-lo1)/2)
+	h := sLat*sLat + math.Cos(la1)*math.Cos(la2)*sLng*sLng
 	return 2 * earthRadiusKm * math.Asin(math.Min(1, math.Sqrt(h)))
 }
 
