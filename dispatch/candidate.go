@@ -97,7 +97,7 @@ func (p Policy) Fit(t *Trip, c *Candidate) (Insertion, Reason) {
 // fitPlaced is Fit with the insertion placed but not settled: enough to
 // rank by. settlePick finishes it, for the few picked. pick and drop are
 // t's stops (StopsOf), the same for every candidate.
-func (p Policy) fitPlaced(t *Trip, c *Candidate, pick, drop RouteStop) (Insertion, Reason) {
+func (p Policy) fitPlaced(t *Trip, c *Candidate, pick, drop RouteStop, a *stopArena) (Insertion, Reason) {
 	if why := p.CheckVehicle(t, c); why != Eligible {
 		return Insertion{}, why
 	}
@@ -108,7 +108,7 @@ func (p Policy) fitPlaced(t *Trip, c *Candidate, pick, drop RouteStop) (Insertio
 	if why != Eligible {
 		return Insertion{}, why
 	}
-	return p.place(o, c.Car(), c.Route, t, pick, drop)
+	return p.place(o, c.Car(), c.Route, t, pick, drop, a)
 }
 
 // settlePick settles a pick's insertion placed by fitPlaced: it is then
@@ -203,8 +203,16 @@ func (p Policy) Rank(t *Trip, cands []Candidate, tried map[string]bool, now time
 // dispatcher may start smaller than RadiusStartKm, so that fairness weighs
 // among the drivers truly near and the search stays cheap.
 func (p Policy) RankFrom(t *Trip, cands []Candidate, tried map[string]bool, now time.Time, startKm float64) []Pick {
-	ok := make([]Pick, 0, len(cands))
+	// fits are the candidates that can take t, by index into cands: a
+	// Pick, candidate and route included, is built only for the best.
+	type fit struct {
+		c     int
+		ins   Insertion
+		score float64
+	}
+	fits := make([]fit, 0, len(cands))
 	pick, drop := p.StopsOf(t)
+	arena := arenaFor(cands)
 	for i := range cands {
 		c := &cands[i]
 		if tried[c.DriverID] || c.DistanceKm > p.RadiusMaxKm || p.Check(t, c, now) != Eligible {
@@ -212,37 +220,36 @@ func (p Policy) RankFrom(t *Trip, cands []Candidate, tried map[string]bool, now 
 		}
 		// Every candidate is placed, only those picked are settled: the
 		// full timing changes nothing a ranking compares.
-		ins, why := p.fitPlaced(t, c, pick, drop)
+		ins, why := p.fitPlaced(t, c, pick, drop, arena)
 		if why != Eligible {
 			continue
 		}
-		pk := Pick{Candidate: *c, Insertion: ins}
-		pk.Score = p.Score(c, &ins)
-		ok = append(ok, pk)
+		fits = append(fits, fit{c: i, ins: ins, score: p.Score(c, &ins)})
 	}
 	k := max(p.OffersAtOnce, 1)
 	r := startKm
-	in := make([]int, 0, len(ok)) // indexes into ok: a Pick is large
+	in := make([]int, 0, len(fits)) // indexes into fits
 	for {
 		if r <= 0 || r >= p.RadiusMaxKm {
 			r = p.RadiusMaxKm
 		}
 		in = in[:0]
-		for i := range ok {
-			if ok[i].DistanceKm <= r {
+		for i := range fits {
+			if cands[fits[i].c].DistanceKm <= r {
 				in = append(in, i)
 			}
 		}
 		if len(in) >= k || r >= p.RadiusMaxKm {
 			slices.SortFunc(in, func(a, b int) int {
-				if c := cmp.Compare(ok[a].Score, ok[b].Score); c != 0 {
+				if c := cmp.Compare(fits[a].score, fits[b].score); c != 0 {
 					return c
 				}
-				return strings.Compare(ok[a].DriverID, ok[b].DriverID)
+				return strings.Compare(cands[fits[a].c].DriverID, cands[fits[b].c].DriverID)
 			})
 			best := make([]Pick, min(k, len(in)))
 			for i := range best {
-				best[i] = ok[in[i]]
+				f := &fits[in[i]]
+				best[i] = Pick{Candidate: cands[f.c], Insertion: f.ins, Score: f.score}
 				p.settlePick(t, &best[i])
 			}
 			return best

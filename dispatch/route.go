@@ -151,6 +151,31 @@ func (p Policy) Time(o Origin, car Car, stops []RouteStop) Timing {
 	return tm
 }
 
+// stopArena hands out stop buffers carved from one allocation, for a
+// ranking that places a trip in many routes at once. The zero (or nil)
+// arena allocates each buffer.
+type stopArena struct{ free []RouteStop }
+
+// arenaFor is an arena holding the buffers placing a trip in every route
+// of cands usually takes: a copy of the route and one position tried (a
+// second better position allocates its own).
+func arenaFor(cands []Candidate) *stopArena {
+	n := 0
+	for i := range cands {
+		n += 2*len(cands[i].Route.Stops) + 2
+	}
+	return &stopArena{free: make([]RouteStop, n)}
+}
+
+func (a *stopArena) take(n int) []RouteStop {
+	if a == nil || len(a.free) < n {
+		return make([]RouteStop, 0, n)
+	}
+	b := a.free[:0:n]
+	a.free = a.free[n:]
+	return b
+}
+
 // boardedAt is when the riders of trip got in: the time of its pick-up
 // among stops, the stops before its drop-off.
 func boardedAt(stops []RouteStop, trip string) (time.Time, bool) {
@@ -290,7 +315,7 @@ const moveTolerance = time.Minute
 // when none does.
 func (p Policy) Insert(o Origin, car Car, r DriverRoute, t *Trip) (Insertion, Reason) {
 	pick, drop := p.StopsOf(t)
-	ins, why := p.place(o, car, r, t, pick, drop)
+	ins, why := p.place(o, car, r, t, pick, drop, nil)
 	if why == Eligible {
 		p.settle(o, car, r, &ins)
 	}
@@ -301,11 +326,12 @@ func (p Policy) Insert(o Origin, car Car, r DriverRoute, t *Trip) (Insertion, Re
 // as early as the car can make them, not yet held back to keep the reserve
 // (see Time), and Moved is empty. Its distance, slack and pooling, all a
 // ranking needs, are final: holding the car back changes none of them.
-// pick and drop are t's stops (StopsOf).
-func (p Policy) place(o Origin, car Car, r DriverRoute, t *Trip, pick, drop RouteStop) (Insertion, Reason) {
+// pick and drop are t's stops (StopsOf); its buffers come from a, when
+// not nil.
+func (p Policy) place(o Origin, car Car, r DriverRoute, t *Trip, pick, drop RouteStop, a *stopArena) (Insertion, Reason) {
 	var before Timing // an empty route drives nowhere
 	if len(r.Stops) > 0 {
-		before = p.time(o, car, slices.Clone(r.Stops), nil, nil)
+		before = p.time(o, car, append(a.take(len(r.Stops)), r.Stops...), nil, nil)
 	}
 	first := 0
 	for first < len(r.Stops) && r.Stops[first].Done {
@@ -320,7 +346,7 @@ func (p Policy) place(o Origin, car Car, r DriverRoute, t *Trip, pick, drop Rout
 	for i := first; i <= n; i++ {
 		for j := i; j <= n; j++ {
 			if buf == nil {
-				buf = make([]RouteStop, 0, n+2)
+				buf = a.take(n + 2)
 			}
 			buf = append(buf[:0], r.Stops[:i]...)
 			buf = append(buf, pick)
