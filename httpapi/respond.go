@@ -12,7 +12,7 @@ func StatusOf(code string) int {
 	switch code {
 	case heartlink.EBadRequest:
 		return http.StatusBadRequest
-	case heartlink.EInvalid:
+	case heartlink.EInvalid, heartlink.EKeyReused:
 		return http.StatusUnprocessableEntity
 	case heartlink.EUnauthorized:
 		return http.StatusUnauthorized
@@ -22,7 +22,7 @@ func StatusOf(code string) int {
 		return http.StatusNotFound
 	case heartlink.EMethod:
 		return http.StatusMethodNotAllowed
-	case heartlink.EConflict, heartlink.ETaken, heartlink.EClash:
+	case heartlink.EConflict, heartlink.ETaken, heartlink.EClash, heartlink.EInProgress:
 		return http.StatusConflict
 	case heartlink.ETooLarge:
 		return http.StatusRequestEntityTooLarge

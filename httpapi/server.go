@@ -61,6 +61,9 @@ type Config struct {
 	Recurring Recurring
 	// Plans pools exam escorts into routes; nil switches planning off.
 	Plans Plans
+	// Idempotency keeps answers given under Idempotency-Key headers; nil
+	// ignores the header.
+	Idempotency Idempotency
 }
 
 // Server is the HTTP API.

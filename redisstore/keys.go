@@ -48,6 +48,9 @@ func (k keys) rate(who string) string    { return k.p + "rate:" + who }
 func (k keys) ticket(hash string) string { return k.p + "ticket:" + hash }
 func (k keys) reply(key string) string   { return k.p + "reply:" + key }
 
+// idempotency is the record of one caller's Idempotency-Key, by hash.
+func (k keys) idempotency(hash string) string { return k.p + "idem:" + hash }
+
 func (k keys) drivers() string        { return k.p + "drivers" }
 func (k keys) requesters() string     { return k.p + "requesters" }
 func (k keys) coordinators() string   { return k.p + "coordinators" }

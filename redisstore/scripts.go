@@ -36,6 +36,10 @@ var (
 	retimeLua string
 	//go:embed unlock.lua
 	unlockLua string
+	//go:embed idem_reserve.lua
+	idemReserveLua string
+	//go:embed idem_finish.lua
+	idemFinishLua string
 )
 
 // scripts are a store's Lua scripts, each with the shared helpers and the
@@ -45,6 +49,7 @@ type scripts struct {
 	offer, accept, answer, transition, lease, move *redis.Script
 	signup, withdraw, unqueue                      *redis.Script
 	routeAccept, routeAnswer, retime, unlock       *redis.Script
+	idemReserve, idemFinish                        *redis.Script
 }
 
 func newScripts(historyLen int) scripts {
@@ -63,5 +68,7 @@ func newScripts(historyLen int) scripts {
 		routeAnswer: redis.NewScript(lib + routeAnswerLua),
 		retime:      redis.NewScript(lib + retimeLua),
 		unlock:      redis.NewScript(unlockLua),
+		idemReserve: redis.NewScript(idemReserveLua),
+		idemFinish:  redis.NewScript(idemFinishLua),
 	}
 }

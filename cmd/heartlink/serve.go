@@ -53,8 +53,9 @@ func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 			default:
 			}
 		},
-		Recurring: store,
-		Plans:     store,
+		Recurring:   store,
+		Plans:       store,
+		Idempotency: store,
 		Live: &httpapi.LiveConfig{
 			Feed: store, Tickets: store, Replies: store, Mover: store, Sockets: store,
 			Origins: cfg.Origins, LocationRate: cfg.LocationRate, FrameRate: cfg.FrameRate, BoardQueue: cfg.BoardQueue,
