@@ -44,9 +44,13 @@ type Config struct {
 	// client can set the header.
 	TrustedProxies []netip.Prefix
 	// Ready reports whether the store is reachable, for /readyz.
-	Ready  func(context.Context) error
-	Clock  heartlink.Clock
-	Logger *slog.Logger
+	Ready func(context.Context) error
+	// Unavailable reports whether an error is the store failing to answer
+	// (down, frozen, a replica): such failures are 503 unavailable with
+	// Retry-After, over HTTP and as live error frames, never 500.
+	Unavailable func(error) bool
+	Clock       heartlink.Clock
+	Logger      *slog.Logger
 	// Metrics serves /metrics; nil serves nothing there.
 	Metrics http.Handler
 	// MaxBody caps request bodies in bytes; zero means 64 KiB.
