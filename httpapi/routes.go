@@ -52,6 +52,7 @@ func (s *Server) routes() []route {
 		{"POST", "/api/v1/trips/{id}/assign", s.auth(s.handleAssign())},
 		{"POST", "/api/v1/trips/{id}/requeue", s.auth(s.handleRequeue())},
 		{"GET", "/api/v1/trips/{id}/events", s.auth(s.handleEvents())},
+		{"POST", "/api/v1/alerts/{id}/close", s.auth(s.handleAlertClose())},
 
 		{"POST", "/api/v1/campaigns", s.auth(s.needCampaigns(s.handleCampaignCreate()))},
 		{"GET", "/api/v1/campaigns", s.auth(s.needCampaigns(s.handleCampaignList()))},

@@ -68,6 +68,8 @@ type Config struct {
 	// Idempotency keeps answers given under Idempotency-Key headers; nil
 	// ignores the header.
 	Idempotency Idempotency
+	// Alerts keeps the alerts of trips that ended unserved; nil shows none.
+	Alerts Alerts
 }
 
 // Server is the HTTP API.

@@ -73,6 +73,12 @@ func (k keys) active() string         { return k.p + "trips:active" }
 func (k keys) available() string      { return k.p + "drivers:available" }
 func (k keys) planLock() string       { return k.p + "advance:lock" }
 
+// unserved holds the trips that ended unserved (still open at arrive_by)
+// until a coordinator closes their alert, by arrive_by; unservedSwept is
+// how far (ms) the open list has been swept for them.
+func (k keys) unserved() string      { return k.p + "alerts:unserved" }
+func (k keys) unservedSwept() string { return k.p + "alerts:unserved:swept" }
+
 // advancePlan is the rolling plan of one day (YYYY-MM-DD in the city).
 func (k keys) advancePlan(day string) string { return k.p + "advance:" + day }
 

@@ -57,6 +57,7 @@ func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 		Recurring:   store,
 		Plans:       store,
 		Idempotency: store,
+		Alerts:      store,
 		Live: &httpapi.LiveConfig{
 			Feed: store, Tickets: store, Replies: store, Mover: store, Sockets: store,
 			Origins: cfg.Origins, LocationRate: cfg.LocationRate, FrameRate: cfg.FrameRate, BoardQueue: cfg.BoardQueue,
