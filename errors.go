@@ -23,7 +23,9 @@ const (
 	EClash        = "schedule_clash" // overlaps the driver's own accepted trips
 	ETooLarge     = "too_large"
 	ERateLimited  = "rate_limited"
-	EUnavailable  = "unavailable"
+	EUnavailable  = "unavailable"            // the store is unreachable or slow: retry after Retry-After
+	EKeyReused    = "idempotency_key_reused" // an Idempotency-Key sent again with another request
+	EInProgress   = "in_progress"            // the same Idempotency-Key is still being answered
 	EInternal     = "internal"
 )
 

@@ -24,6 +24,7 @@ const (
 	ChangeOfferWithdrawn = "offer_withdrawn" // data {trip_id, reason: taken | expired | cancelled | withdrawn}
 	ChangeAssigned       = "assigned"        // data {trip_id, version}
 	ChangeAlert          = "alert"           // data {trip_id, reason}
+	ChangeAlertClosed    = "alert_closed"    // a coordinator closed a trip's alert: data {trip_id, by}
 	ChangeDriver         = "driver"          // a driver's presence: data DriverChange
 	ChangeAnnouncement   = "announcement"
 	ChangeShiftFill      = "shift_fill" // a shift's fill: data {campaign_id, shift_id, confirmed, waiting}

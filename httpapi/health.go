@@ -1,8 +1,10 @@
 package httpapi
 
 import (
+	"context"
 	_ "embed"
 	"net/http"
+	"time"
 
 	"github.com/heartlink/heartlink"
 )
@@ -13,10 +15,17 @@ func (s *Server) handleHealthz() http.Handler {
 	})
 }
 
+// readyTimeout bounds how long /readyz waits for the store.
+const readyTimeout = 800 * time.Millisecond
+
 func (s *Server) handleReadyz() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if s.cfg.Ready != nil {
-			if err := s.cfg.Ready(r.Context()); err != nil {
+			// A probe gives up after a second or two: answer within one,
+			// whatever the store does.
+			ctx, cancel := context.WithTimeout(r.Context(), readyTimeout)
+			defer cancel()
+			if err := s.cfg.Ready(ctx); err != nil {
 				s.log.Warn("not ready", "err", err)
 				s.error(w, r, heartlink.Errorf(heartlink.EUnavailable, "the store is not reachable"))
 				return

@@ -345,6 +345,20 @@ func (l *live) boardSnapshot(ctx context.Context, views func([]*dispatch.Trip) [
 			alerts = append(alerts, alert{t.ID, "at_risk"})
 		}
 	}
+	if l.s.cfg.Alerts != nil {
+		// Trips nobody carried stay on the board, past their deadline and
+		// out of the open list, until a coordinator closes their alert.
+		unserved, err := l.s.cfg.Alerts.UnservedTrips(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, t := range unserved {
+			if t.Open() {
+				trips = append(trips, t) // an assigned one is listed below
+			}
+			alerts = append(alerts, alert{t.ID, "unserved"})
+		}
+	}
 	for _, st := range []dispatch.Status{dispatch.Assigned, dispatch.Arrived, dispatch.PickedUp} {
 		active, err := l.s.cfg.Dispatch.Trips(ctx, system, dispatch.Filter{Status: st, Limit: 500})
 		if err != nil {

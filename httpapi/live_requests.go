@@ -201,6 +201,10 @@ func (s *session) errorFrame(ctx context.Context, typ, requestID string, err err
 			s.l.log.Debug("live request cut short", "type", typ, "caller", s.by.String(), "err", err)
 			return errorFrame(requestID, heartlink.Errorf(heartlink.EUnavailable, "the server is shutting down; reconnect and send again"))
 		}
+		if s.l.s.storeDown(err) {
+			s.l.log.Warn("store unavailable", "type", typ, "caller", s.by.String(), "err", err)
+			return errorFrame(requestID, errStoreDown)
+		}
 		s.l.log.Error("live request failed", "type", typ, "caller", s.by.String(), "err", err)
 	}
 	return errorFrame(requestID, err)

@@ -274,6 +274,8 @@ func TestOpenAPIEnums(t *testing.T) {
 		{"schedule_clash", http.StatusConflict},
 		{"too_large", http.StatusRequestEntityTooLarge},
 		{"rate_limited", http.StatusTooManyRequests},
+		{"idempotency_key_reused", http.StatusUnprocessableEntity},
+		{"in_progress", http.StatusConflict},
 		{"unavailable", http.StatusServiceUnavailable},
 		{"internal", http.StatusInternalServerError},
 	}

@@ -12,7 +12,7 @@ func StatusOf(code string) int {
 	switch code {
 	case heartlink.EBadRequest:
 		return http.StatusBadRequest
-	case heartlink.EInvalid:
+	case heartlink.EInvalid, heartlink.EKeyReused:
 		return http.StatusUnprocessableEntity
 	case heartlink.EUnauthorized:
 		return http.StatusUnauthorized
@@ -22,7 +22,7 @@ func StatusOf(code string) int {
 		return http.StatusNotFound
 	case heartlink.EMethod:
 		return http.StatusMethodNotAllowed
-	case heartlink.EConflict, heartlink.ETaken, heartlink.EClash:
+	case heartlink.EConflict, heartlink.ETaken, heartlink.EClash, heartlink.EInProgress:
 		return http.StatusConflict
 	case heartlink.ETooLarge:
 		return http.StatusRequestEntityTooLarge
@@ -69,15 +69,35 @@ func errorBody(err error) ErrorBody {
 func (s *Server) error(w http.ResponseWriter, r *http.Request, err error) {
 	code := heartlink.ErrorCode(err)
 	if code == heartlink.EInternal {
-		if r.Context().Err() != nil {
+		switch {
+		case r.Context().Err() != nil:
 			s.log.Debug("request cut short", "method", r.Method, "path", r.URL.Path, "err", err)
 			err = heartlink.Errorf(heartlink.EUnavailable, "the request was cut short; send it again")
-			code = heartlink.EUnavailable
-		} else {
+		case s.storeDown(err):
+			s.log.Warn("store unavailable", "method", r.Method, "path", r.URL.Path, "err", err)
+			err = errStoreDown
+		default:
 			s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 		}
+		code = heartlink.ErrorCode(err)
+	}
+	if code == heartlink.EUnavailable && w.Header().Get("Retry-After") == "" {
+		w.Header().Set("Retry-After", retryAfterUnavailable)
 	}
 	s.json(w, StatusOf(code), errorBody(err))
+}
+
+// errStoreDown is what users are told when the store does not answer.
+var errStoreDown = heartlink.Errorf(heartlink.EUnavailable, "the store is not answering; send the request again shortly")
+
+// retryAfterUnavailable is the Retry-After of every 503, in seconds: long
+// enough for a restarted Redis or a failover, short enough for a school
+// on an exam morning.
+const retryAfterUnavailable = "2"
+
+// storeDown reports whether err is the store failing to answer.
+func (s *Server) storeDown(err error) bool {
+	return s.cfg.Unavailable != nil && s.cfg.Unavailable(err)
 }
 
 func (s *Server) json(w http.ResponseWriter, status int, v any) {

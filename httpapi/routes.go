@@ -40,8 +40,8 @@ func (s *Server) routes() []route {
 		{"GET", "/api/v1/requesters", s.auth(s.handleRequesterList())},
 		{"GET", "/api/v1/requesters/me", s.auth(s.handleRequesterMe())},
 
-		{"POST", "/api/v1/trips", s.auth(s.handleTripCreate())},
-		{"POST", "/api/v1/trips/import", s.auth(s.handleImport())},
+		{"POST", "/api/v1/trips", s.auth(s.idempotent(s.cfg.MaxBody, s.tripCreated, s.handleTripCreate()))},
+		{"POST", "/api/v1/trips/import", s.auth(s.idempotent(maxImportBytes, nil, s.handleImport()))},
 		{"GET", "/api/v1/trips", s.auth(s.handleTripList())},
 		{"GET", "/api/v1/trips/{id}", s.auth(s.handleTripGet())},
 		{"POST", "/api/v1/trips/{id}/accept", s.auth(s.handleAccept())},
@@ -54,12 +54,13 @@ func (s *Server) routes() []route {
 		{"POST", "/api/v1/trips/{id}/reassign", s.auth(s.handleReassign())},
 		{"POST", "/api/v1/trips/{id}/unassign", s.auth(s.handleUnassign())},
 		{"GET", "/api/v1/trips/{id}/events", s.auth(s.handleEvents())},
+		{"POST", "/api/v1/alerts/{id}/close", s.auth(s.handleAlertClose())},
 
 		{"POST", "/api/v1/campaigns", s.auth(s.needCampaigns(s.handleCampaignCreate()))},
 		{"GET", "/api/v1/campaigns", s.auth(s.needCampaigns(s.handleCampaignList()))},
 		{"GET", "/api/v1/campaigns/{id}", s.auth(s.needCampaigns(s.handleCampaignGet()))},
 		{"PATCH", "/api/v1/campaigns/{id}", s.auth(s.needCampaigns(s.handleCampaignUpdate()))},
-		{"POST", "/api/v1/campaigns/{id}/shifts/{shift}/signup", s.auth(s.needCampaigns(s.handleSignup()))},
+		{"POST", "/api/v1/campaigns/{id}/shifts/{shift}/signup", s.auth(s.needCampaigns(s.idempotent(s.cfg.MaxBody, nil, s.handleSignup())))},
 		{"DELETE", "/api/v1/campaigns/{id}/shifts/{shift}/signup", s.auth(s.needCampaigns(s.handleWithdraw()))},
 		{"GET", "/api/v1/drivers/me/signups", s.auth(s.needCampaigns(s.handleMySignups()))},
 		{"POST", "/api/v1/campaigns/{id}/shifts/{shift}/plan", s.auth(s.needPlans(s.handlePlanCreate()))},
@@ -74,7 +75,7 @@ func (s *Server) routes() []route {
 		{"POST", "/api/v1/routes/{id}/accept", s.auth(s.needPlans(s.handleRouteAccept()))},
 		{"POST", "/api/v1/routes/{id}/decline", s.auth(s.needPlans(s.handleRouteDecline()))},
 
-		{"POST", "/api/v1/recurring-trips", s.auth(s.needRecurring(s.handleRecurringCreate()))},
+		{"POST", "/api/v1/recurring-trips", s.auth(s.needRecurring(s.idempotent(s.cfg.MaxBody, nil, s.handleRecurringCreate())))},
 		{"GET", "/api/v1/recurring-trips", s.auth(s.needRecurring(s.handleRecurringList()))},
 		{"DELETE", "/api/v1/recurring-trips/{id}", s.auth(s.needRecurring(s.handleRecurringStop()))},
 

@@ -44,9 +44,13 @@ type Config struct {
 	// client can set the header.
 	TrustedProxies []netip.Prefix
 	// Ready reports whether the store is reachable, for /readyz.
-	Ready  func(context.Context) error
-	Clock  heartlink.Clock
-	Logger *slog.Logger
+	Ready func(context.Context) error
+	// Unavailable reports whether an error is the store failing to answer
+	// (down, frozen, a replica): such failures are 503 unavailable with
+	// Retry-After, over HTTP and as live error frames, never 500.
+	Unavailable func(error) bool
+	Clock       heartlink.Clock
+	Logger      *slog.Logger
 	// Metrics serves /metrics; nil serves nothing there.
 	Metrics http.Handler
 	// MaxBody caps request bodies in bytes; zero means 64 KiB.
@@ -61,6 +65,11 @@ type Config struct {
 	Recurring Recurring
 	// Plans pools exam escorts into routes; nil switches planning off.
 	Plans Plans
+	// Idempotency keeps answers given under Idempotency-Key headers; nil
+	// ignores the header.
+	Idempotency Idempotency
+	// Alerts keeps the alerts of trips that ended unserved; nil shows none.
+	Alerts Alerts
 }
 
 // Server is the HTTP API.

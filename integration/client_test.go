@@ -25,9 +25,10 @@ var httpClient = &http.Client{
 
 // client calls one server's API with one bearer token ("" sends none).
 type client struct {
-	tb    testing.TB
-	base  string
-	token string
+	tb     testing.TB
+	base   string
+	token  string
+	header http.Header // sent with every request, besides the usual
 }
 
 func (s *server) client(token string) *client {
@@ -39,6 +40,17 @@ func (s *server) client(token string) *client {
 func (c *client) in(tb testing.TB) *client {
 	cc := *c
 	cc.tb = tb
+	return &cc
+}
+
+// with returns the client sending the header too.
+func (c *client) with(name, value string) *client {
+	cc := *c
+	cc.header = c.header.Clone()
+	if cc.header == nil {
+		cc.header = http.Header{}
+	}
+	cc.header.Set(name, value)
 	return &cc
 }
 
@@ -98,6 +110,9 @@ func (c *client) send(method, path string, body any) (*response, error) {
 	}
 	if c.token != "" {
 		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
+	for name, vs := range c.header {
+		req.Header[name] = vs
 	}
 	if _, ok := body.(csvList); ok {
 		req.Header.Set("Content-Type", "text/csv")

@@ -382,6 +382,11 @@ func (s *Store) Work(ctx context.Context) error {
 			return err
 		}
 	}
+	if s.sweepDue() {
+		if err := s.sweepUnserved(ctx); err != nil {
+			return err
+		}
+	}
 	// Trips a day past their deadline leave the open list: it is read
 	// from the present on, and must not grow without end.
 	old := strconv.FormatInt(ms(s.now().Add(-24*time.Hour)), 10)

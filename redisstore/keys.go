@@ -48,6 +48,9 @@ func (k keys) rate(who string) string    { return k.p + "rate:" + who }
 func (k keys) ticket(hash string) string { return k.p + "ticket:" + hash }
 func (k keys) reply(key string) string   { return k.p + "reply:" + key }
 
+// idempotency is the record of one caller's Idempotency-Key, by hash.
+func (k keys) idempotency(hash string) string { return k.p + "idem:" + hash }
+
 func (k keys) drivers() string        { return k.p + "drivers" }
 func (k keys) requesters() string     { return k.p + "requesters" }
 func (k keys) coordinators() string   { return k.p + "coordinators" }
@@ -69,6 +72,12 @@ func (k keys) advance() string        { return k.p + "trips:advance" }
 func (k keys) active() string         { return k.p + "trips:active" }
 func (k keys) available() string      { return k.p + "drivers:available" }
 func (k keys) planLock() string       { return k.p + "advance:lock" }
+
+// unserved holds the trips that ended unserved (still open at arrive_by)
+// until a coordinator closes their alert, by arrive_by; unservedSwept is
+// how far (ms) the open list has been swept for them.
+func (k keys) unserved() string      { return k.p + "alerts:unserved" }
+func (k keys) unservedSwept() string { return k.p + "alerts:unserved:swept" }
 
 // advancePlan is the rolling plan of one day (YYYY-MM-DD in the city).
 func (k keys) advancePlan(day string) string { return k.p + "advance:" + day }

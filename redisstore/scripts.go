@@ -40,6 +40,10 @@ var (
 	reassignLua string
 	//go:embed page.lua
 	pageLua string
+	//go:embed idem_reserve.lua
+	idemReserveLua string
+	//go:embed idem_finish.lua
+	idemFinishLua string
 )
 
 // scripts are a store's Lua scripts, each with the shared helpers and the
@@ -50,6 +54,7 @@ type scripts struct {
 	signup, withdraw, unqueue                      *redis.Script
 	routeAccept, routeAnswer, retime, unlock       *redis.Script
 	reassign, page                                 *redis.Script
+	idemReserve, idemFinish                        *redis.Script
 }
 
 func newScripts(historyLen int) scripts {
@@ -70,5 +75,7 @@ func newScripts(historyLen int) scripts {
 		unlock:      redis.NewScript(unlockLua),
 		reassign:    redis.NewScript(lib + reassignLua),
 		page:        redis.NewScript(pageLua),
+		idemReserve: redis.NewScript(idemReserveLua),
+		idemFinish:  redis.NewScript(idemFinishLua),
 	}
 }

@@ -45,6 +45,7 @@ type Store struct {
 	mu        sync.Mutex
 	stats     Stats
 	lastWatch time.Time
+	lastSweep time.Time // mu guards it too: when unserved trips were last swept
 }
 
 // Stats counts what the store did, for /metrics.

@@ -59,13 +59,20 @@ func (s *Store) RedeemTicket(ctx context.Context, ticket string) (heartlink.Prin
 // answer and the action is not repeated.
 const replyTTL = 10 * time.Minute
 
+// ReplyPending is how long a live request's request_id stays marked "being
+// answered" before its answer is kept. A live request (an accept, a
+// decline) is one or two round trips, bounded by the per-call timeout; an
+// instance that dies mid-request leaves the mark, and a repeat runs the
+// request again once it lapses, seconds later, not after replyTTL.
+const ReplyPending = 5 * time.Second
+
 // Once runs do at most once for key within replyTTL and returns its answer;
 // a repeat gets the stored answer. A repeat that arrives while the first
 // is still running waits for it, briefly. An answer do does not want kept
 // (keep false: a passing internal failure) is not: a repeat tries again.
 func (s *Store) Once(ctx context.Context, key string, do func() (answer []byte, keep bool)) ([]byte, error) {
 	k := s.keys.reply(key)
-	ok, err := s.rdb.SetNX(ctx, k, "", replyTTL).Result()
+	ok, err := s.rdb.SetNX(ctx, k, "", ReplyPending).Result()
 	if err != nil {
 		return nil, wrap(err, "reply")
 	}
@@ -75,6 +82,7 @@ func (s *Store) Once(ctx context.Context, key string, do func() (answer []byte, 
 		// still be kept (or the reservation released) for the repeat.
 		ctx := context.WithoutCancel(ctx)
 		if !keep {
+			// The mark goes now, or with ReplyPending if Redis is away.
 			s.rdb.Del(ctx, k)
 			return answer, nil
 		}
@@ -97,5 +105,5 @@ func (s *Store) Once(ctx context.Context, key string, do func() (answer []byte, 
 		case <-time.After(20 * time.Millisecond):
 		}
 	}
-	return nil, heartlink.Errorf(heartlink.EConflict, "the same request is still being answered")
+	return nil, heartlink.Errorf(heartlink.EConflict, "the same request is still being answered; send it again in %s", ReplyPending)
 }

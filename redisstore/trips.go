@@ -187,6 +187,7 @@ func (s *Store) Request(ctx context.Context, by heartlink.Principal, r dispatch.
 
 	searches := make([]*redis.GeoSearchLocationCmd, len(booked))
 	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		s.markCreated(ctx, p, t.ID)
 		for i, t := range booked {
 			k := s.keys.trip(t.ID)
 			p.HSet(ctx, k, encodeTrip(t)...)

@@ -18,16 +18,19 @@ import (
 // config is every setting, read once from flags with environment fallbacks.
 // The README's settings table lists the same.
 type config struct {
-	Addr        string
-	RedisURL    string
-	Prefix      string
-	AdminToken  string
-	Tick        time.Duration
-	PlanEvery   time.Duration
-	LogLevel    slog.Level
-	Policy      dispatch.Policy
-	Limits      httpapi.Limits
-	MaxBodySize int64
+	Addr     string
+	RedisURL string
+	// RedisTimeout bounds each call to Redis, so that a frozen store fails
+	// requests fast (503) instead of holding them.
+	RedisTimeout time.Duration
+	Prefix       string
+	AdminToken   string
+	Tick         time.Duration
+	PlanEvery    time.Duration
+	LogLevel     slog.Level
+	Policy       dispatch.Policy
+	Limits       httpapi.Limits
+	MaxBodySize  int64
 
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For is
 	// believed for the per-address limit.
@@ -110,6 +113,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	p := &c.Policy
 	fs.StringVar(&c.Addr, "addr", env("HEARTLINK_ADDR", ":8080"), "listen address")
 	fs.StringVar(&c.RedisURL, "redis", getenv("REDIS_URL"), "Redis URL (redis://host:6379/0); empty runs on an embedded in-memory store")
+	fs.DurationVar(&c.RedisTimeout, "redis-timeout", envDur("HEARTLINK_REDIS_TIMEOUT", time.Second), "longest one call to Redis may take before the request fails with 503")
 	fs.StringVar(&c.Prefix, "redis-prefix", env("HEARTLINK_REDIS_PREFIX", "hl"), "key prefix, also the Redis Cluster hash tag")
 	fs.DurationVar(&c.Tick, "tick", envDur("HEARTLINK_TICK", 200*time.Millisecond), "how often the queue and offer expiries are worked")
 	level := fs.String("log-level", env("HEARTLINK_LOG_LEVEL", "info"), "debug, info, warn or error")
@@ -194,6 +198,8 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 		return c, errors.New("-detour must be at least 1 and -speed-kmh positive")
 	case c.Tick <= 0:
 		return c, errors.New("-tick must be positive")
+	case c.RedisTimeout <= 0:
+		return c, errors.New("-redis-timeout must be positive")
 	case p.Margin < 0 || p.Reserve < 0:
 		return c, errors.New("-arrive-margin and -route-reserve must not be negative")
 	case p.Horizon < 0 || p.LeadTime < 0 || p.RouteTTL <= 0 || c.PlanEvery <= 0 || p.RescueLead < 0:

@@ -14,14 +14,16 @@ import (
 // run on it as on Redis. miniredis expires keys only when told to, so a
 // goroutine moves its clock along with the wall clock; it keeps nothing on
 // disk.
-func embedded(log *slog.Logger) (redis.UniversalClient, func(), error) {
+func embedded(log *slog.Logger, timeout time.Duration) (redis.UniversalClient, func(), error) {
 	m := miniredis.NewMiniRedis()
 	if err := m.StartAddr("127.0.0.1:0"); err != nil {
 		return nil, nil, fmt.Errorf("embedded store: %w", err)
 	}
 	log.Warn("store: embedded, in memory only; everything is lost when the process stops. " +
 		"Point it at Redis with -redis redis://127.0.0.1:6379/0 or REDIS_URL.")
-	rdb := redis.NewClient(&redis.Options{Addr: m.Addr(), DisableIdentity: true})
+	opt := &redis.Options{Addr: m.Addr(), DisableIdentity: true}
+	withTimeouts(opt, timeout)
+	rdb := redis.NewClient(opt)
 
 	stop := make(chan struct{})
 	done := make(chan struct{})

@@ -42,19 +42,22 @@ func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 	api := httpapi.NewServer(httpapi.Config{
 		Fleet: store, Dispatch: store, Policy: cfg.Policy,
 		Limiter: store, Limits: cfg.Limits, TrustedProxies: cfg.TrustedProxies,
-		Ready:     store.Ping,
-		Logger:    log,
-		Metrics:   promhttp.HandlerFor(reg, promhttp.HandlerOpts{}),
-		MaxBody:   cfg.MaxBodySize,
-		Campaigns: store,
+		Ready:       store.Ping,
+		Unavailable: redisstore.Unavailable,
+		Logger:      log,
+		Metrics:     promhttp.HandlerFor(reg, promhttp.HandlerOpts{}),
+		MaxBody:     cfg.MaxBodySize,
+		Campaigns:   store,
 		OnCampaign: func() {
 			select {
 			case campaignsChanged <- struct{}{}:
 			default:
 			}
 		},
-		Recurring: store,
-		Plans:     store,
+		Recurring:   store,
+		Plans:       store,
+		Idempotency: store,
+		Alerts:      store,
 		Live: &httpapi.LiveConfig{
 			Feed: store, Tickets: store, Replies: store, Mover: store, Sockets: store,
 			Origins: cfg.Origins, LocationRate: cfg.LocationRate, FrameRate: cfg.FrameRate, BoardQueue: cfg.BoardQueue,
@@ -164,12 +167,13 @@ func withPages(api http.Handler) http.Handler {
 // connect opens Redis, or the embedded store when no URL is configured.
 func connect(ctx context.Context, cfg config, log *slog.Logger) (redis.UniversalClient, func(), error) {
 	if cfg.RedisURL == "" {
-		return embedded(log)
+		return embedded(log, cfg.RedisTimeout)
 	}
 	opt, err := redis.ParseURL(cfg.RedisURL)
 	if err != nil {
 		return nil, nil, fmt.Errorf("-redis: %w", err)
 	}
+	withTimeouts(opt, cfg.RedisTimeout)
 	rdb := redis.NewClient(opt)
 	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
@@ -179,6 +183,19 @@ func connect(ctx context.Context, cfg config, log *slog.Logger) (redis.Universal
 	}
 	log.Info("store: redis", "addr", opt.Addr, "db", opt.DB, "prefix", cfg.Prefix)
 	return rdb, func() { rdb.Close() }, nil
+}
+
+// withTimeouts bounds every call to Redis by d, and by the caller's
+// deadline when that is sooner (/readyz's, say): a frozen Redis fails a
+// request within about d (one retry on a fresh connection at most)
+// instead of holding it for go-redis's defaults of seconds per try.
+func withTimeouts(opt *redis.Options, d time.Duration) {
+	opt.DialTimeout = d
+	opt.ReadTimeout = d
+	opt.WriteTimeout = d
+	opt.PoolTimeout = d
+	opt.ContextTimeoutEnabled = true
+	opt.MaxRetries = 1
 }
 
 // bootstrapAdmin makes sure a first coordinator exists. A generated token

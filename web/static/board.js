@@ -99,6 +99,10 @@ function onFrame(f) {
       say(t('board.newAlert', { id: d.trip_id }), 'warn');
       schedule('alerts', 'counters', 'trips');
       break;
+    case 'alert_closed':
+      state.alerts.delete(d.trip_id);
+      schedule('alerts', 'counters', 'trips');
+      break;
     case 'plan':
       if (d.campaign_id && d.shift_id && !planUi(planKey(d.campaign_id, d.shift_id)).busy) planUi(planKey(d.campaign_id, d.shift_id)).error = '';
       loadPlan(d.campaign_id, d.shift_id);
