@@ -40,6 +40,10 @@ var (
 	reassignLua string
 	//go:embed page.lua
 	pageLua string
+	//go:embed shift_change.lua
+	shiftChangeLua string
+	//go:embed shift_remove.lua
+	shiftRemoveLua string
 )
 
 // scripts are a store's Lua scripts, each with the shared helpers and the
@@ -50,6 +54,7 @@ type scripts struct {
 	signup, withdraw, unqueue                      *redis.Script
 	routeAccept, routeAnswer, retime, unlock       *redis.Script
 	reassign, page                                 *redis.Script
+	shiftChange, shiftRemove                       *redis.Script
 }
 
 func newScripts(historyLen int) scripts {
@@ -70,5 +75,7 @@ func newScripts(historyLen int) scripts {
 		unlock:      redis.NewScript(unlockLua),
 		reassign:    redis.NewScript(lib + reassignLua),
 		page:        redis.NewScript(pageLua),
+		shiftChange: redis.NewScript(lib + shiftChangeLua),
+		shiftRemove: redis.NewScript(lib + shiftRemoveLua),
 	}
 }
