@@ -41,6 +41,15 @@ type Shift struct {
 	Area           Area   `json:"area"`
 	CarsNeeded     int    `json:"cars_needed"`
 	VerifiedMinors bool   `json:"verified_minors"`
+	// Name, PlaceID and PlaceName tell a campaign's shifts apart: a name a
+	// coordinator chose, and the exam site (a place) the shift serves with
+	// that place's name as it was when the shift named it. All optional.
+	Name      string `json:"name,omitempty"`
+	PlaceID   string `json:"place_id,omitempty"`
+	PlaceName string `json:"place_name,omitempty"`
+	// Version counts the shift's edits: 1 when added. Shifts stored before
+	// shifts could change read 0.
+	Version int `json:"version,omitempty"`
 }
 
 // Area is a circle around an exam site or a district.
@@ -104,12 +113,27 @@ const (
 )
 
 // Signup is a driver's place on a shift. Position counts from 1 on the
-// waiting list; it is 0 when confirmed.
+// waiting list; it is 0 when confirmed. The shift's slot, name and exam
+// site come with it, so that a driver signed up for several can tell them
+// apart.
 type Signup struct {
 	CampaignID string       `json:"campaign_id"`
 	ShiftID    string       `json:"shift_id"`
 	Status     SignupStatus `json:"status"`
 	Position   int          `json:"position,omitempty"`
+	Date       string       `json:"date,omitempty"`
+	Start      string       `json:"start,omitempty"`
+	End        string       `json:"end,omitempty"`
+	ShiftName  string       `json:"shift_name,omitempty"`
+	PlaceID    string       `json:"place_id,omitempty"`
+	PlaceName  string       `json:"place_name,omitempty"`
+}
+
+// Of is the sign-up with the slot, name and exam site of sh.
+func (su Signup) Of(sh Shift) Signup {
+	su.Date, su.Start, su.End = sh.Date, sh.Start, sh.End
+	su.ShiftName, su.PlaceID, su.PlaceName = sh.Name, sh.PlaceID, sh.PlaceName
+	return su
 }
 
 // Fill is how full a shift is.
@@ -133,6 +157,11 @@ type Service interface {
 	SignUp(ctx context.Context, by heartlink.Principal, campaignID, shiftID string) (Signup, error)
 	Withdraw(ctx context.Context, by heartlink.Principal, campaignID, shiftID string) error
 	Signups(ctx context.Context, by heartlink.Principal) ([]Signup, error)
+	// AddShift, EditShift and RemoveShift change a campaign's shifts
+	// while keeping their sign-ups honest (see ShiftChange).
+	AddShift(ctx context.Context, by heartlink.Principal, campaignID string, d ShiftDraft) (Shift, Fill, error)
+	EditShift(ctx context.Context, by heartlink.Principal, campaignID, shiftID string, u ShiftUpdate) (Shift, Fill, error)
+	RemoveShift(ctx context.Context, by heartlink.Principal, campaignID, shiftID string) (Removal, error)
 }
 
 // Announcement is news of a campaign for drivers, as their apps receive it

@@ -26,6 +26,8 @@ type ShiftDraft struct {
 	Area           *Area  `json:"area"`
 	CarsNeeded     int    `json:"cars_needed"`
 	VerifiedMinors bool   `json:"verified_minors"`
+	Name           string `json:"name"`     // optional
+	PlaceID        string `json:"place_id"` // optional: the exam site, a place that must exist
 }
 
 // MaxWindow is the longest a sign-up window may stay open: a year, leap
@@ -128,10 +130,29 @@ func validSchedules(opens, closes string, now, created time.Time) error {
 	return nil
 }
 
+// Validate reports every problem with s, a shift of a campaign in loc,
+// at time now, each naming its field; prefix ("shifts[2]", or "" for a
+// shift on its own) comes before each field's name.
+func (s ShiftDraft) Validate(prefix string, loc *time.Location, now time.Time) error {
+	return s.validate(prefix, loc, now)
+}
+
 func (s ShiftDraft) validate(field string, loc *time.Location, now time.Time) error {
 	var errs []error
+	path := func(sub string) string {
+		if field == "" {
+			return sub
+		}
+		return field + "." + sub
+	}
 	problem := func(sub, format string, args ...any) {
-		errs = append(errs, heartlink.FieldError(heartlink.EInvalid, field+"."+sub, format, args...))
+		errs = append(errs, heartlink.FieldError(heartlink.EInvalid, path(sub), format, args...))
+	}
+	if s.Name != "" {
+		errs = append(errs, heartlink.ValidName(path("name"), s.Name))
+	}
+	if s.PlaceID != "" && strings.TrimSpace(s.PlaceID) != s.PlaceID {
+		problem("place_id", "place_id %q has spaces around it", s.PlaceID)
 	}
 	day, derr := time.ParseInLocation("2006-01-02", s.Date, loc)
 	if derr != nil {
@@ -173,24 +194,77 @@ func (s ShiftDraft) validate(field string, loc *time.Location, now time.Time) er
 	return heartlink.Join(errs...)
 }
 
-// Campaign builds the campaign d defines, with fresh ids from newID.
-func (d *Draft) Campaign(id string, newID func(prefix string) string, now time.Time) *Campaign {
+// Shift is the shift s defines, with the id; placeName is the name of the
+// place it names (if it names one).
+func (s ShiftDraft) Shift(id, placeName string) Shift {
+	sh := Shift{
+		ID: id, Date: s.Date, Start: s.Start, End: s.End, CarsNeeded: s.CarsNeeded,
+		VerifiedMinors: s.VerifiedMinors, Name: strings.TrimSpace(s.Name), PlaceID: s.PlaceID, Version: 1,
+	}
+	if s.Area != nil {
+		sh.Area = *s.Area
+	}
+	if s.PlaceID != "" {
+		sh.PlaceName = placeName
+	}
+	return sh
+}
+
+// PlaceIDs lists the places d's shifts name, each once.
+func (d *Draft) PlaceIDs() []string {
+	var ids []string
+	seen := map[string]bool{}
+	for _, s := range d.Shifts {
+		if s.PlaceID != "" && !seen[s.PlaceID] {
+			seen[s.PlaceID] = true
+			ids = append(ids, s.PlaceID)
+		}
+	}
+	return ids
+}
+
+// PlaceProblems reports each shift of d that names a place not in names
+// (place names by id), naming its field.
+func (d *Draft) PlaceProblems(names map[string]string) error {
+	var errs []error
+	for i, s := range d.Shifts {
+		errs = append(errs, s.PlaceProblem("shifts["+strconv.Itoa(i)+"]", names))
+	}
+	return heartlink.Join(errs...)
+}
+
+// PlaceProblem reports a place s names that is not in names, naming the
+// field after prefix.
+func (s ShiftDraft) PlaceProblem(prefix string, names map[string]string) error {
+	if s.PlaceID == "" {
+		return nil
+	}
+	if _, ok := names[s.PlaceID]; ok {
+		return nil
+	}
+	field := "place_id"
+	if prefix != "" {
+		field = prefix + ".place_id"
+	}
+	return heartlink.FieldError(heartlink.EInvalid, field, "no place %q (add it with POST /api/v1/places, or leave place_id out)", s.PlaceID)
+}
+
+// Campaign builds the campaign d defines, with fresh ids from newID;
+// places names the places its shifts name, by id.
+func (d *Draft) Campaign(id string, newID func(prefix string) string, now time.Time, places map[string]string) *Campaign {
 	c := &Campaign{
 		ID: id, Name: strings.TrimSpace(d.Name), TimeZone: d.TimeZone,
 		SignupOpens: strings.TrimSpace(d.SignupOpens), SignupCloses: strings.TrimSpace(d.SignupCloses),
 		OpenToAll: d.OpenToAll, CreatedAt: now.UTC(), UpdatedAt: now.UTC(),
 	}
 	for _, s := range d.Shifts {
-		c.Shifts = append(c.Shifts, Shift{
-			ID: newID("shf"), Date: s.Date, Start: s.Start, End: s.End, Area: *s.Area,
-			CarsNeeded: s.CarsNeeded, VerifiedMinors: s.VerifiedMinors,
-		})
+		c.Shifts = append(c.Shifts, s.Shift(newID("shf"), places[s.PlaceID]))
 	}
 	return c
 }
 
 // Update changes a campaign's name, schedules or openness; fields left
-// out stay as they are. Shifts are fixed once drivers can sign up for them.
+// out stay as they are. Shifts change one at a time (see ShiftUpdate).
 type Update struct {
 	Name         *string `json:"name"`
 	SignupOpens  *string `json:"signup_opens"`

@@ -27,6 +27,8 @@ type shiftDraft struct {
 	Area           *campaignArea `json:"area,omitempty"`
 	CarsNeeded     int           `json:"cars_needed"`
 	VerifiedMinors bool          `json:"verified_minors,omitempty"`
+	Name           string        `json:"name,omitempty"`
+	PlaceID        string        `json:"place_id,omitempty"`
 }
 
 type campaignDraft struct {
@@ -54,6 +56,10 @@ type campaignShift struct {
 	VerifiedMinors bool         `json:"verified_minors"`
 	Confirmed      int          `json:"confirmed"`
 	Waiting        int          `json:"waiting"`
+	Name           string       `json:"name"`
+	PlaceID        string       `json:"place_id"`
+	PlaceName      string       `json:"place_name"`
+	Version        int          `json:"version"`
 }
 
 type campaignBody struct {

@@ -21,12 +21,16 @@ func (s *Store) CreateCampaign(ctx context.Context, by heartlink.Principal, d ca
 		return nil, err
 	}
 	now := s.now()
-	if err := d.Validate(now); err != nil {
+	names, err := s.placeNames(ctx, d.PlaceIDs()...)
+	if err != nil {
 		return nil, err
 	}
-	c := d.Campaign(newID("cmp"), newID, now)
+	if err := heartlink.Join(d.Validate(now), d.PlaceProblems(names)); err != nil {
+		return nil, err
+	}
+	c := d.Campaign(newID("cmp"), newID, now, names)
 	b, _ := json.Marshal(c)
-	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+	_, err = s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		p.Set(ctx, s.keys.campaign(c.ID), b, 0)
 		p.ZAdd(ctx, s.keys.campaigns(), redis.Z{Score: float64(ms(now)), Member: c.ID})
 		for _, sh := range c.Shifts {
@@ -191,7 +195,7 @@ func (s *Store) SignUp(ctx context.Context, by heartlink.Principal, campaignID, 
 	if status == "missing" {
 		return campaign.Signup{}, heartlink.Errorf(heartlink.ENotFound, "no shift %q in campaign %q", shiftID, campaignID)
 	}
-	return campaign.Signup{CampaignID: c.ID, ShiftID: sh.ID, Status: campaign.SignupStatus(status), Position: int(pos)}, nil
+	return campaign.Signup{CampaignID: c.ID, ShiftID: sh.ID, Status: campaign.SignupStatus(status), Position: int(pos)}.Of(sh), nil
 }
 
 func (s *Store) shiftKeys(cid, sid, driverID string) []string {
@@ -216,7 +220,9 @@ func (s *Store) Withdraw(ctx context.Context, by heartlink.Principal, campaignID
 	return nil
 }
 
-// Signups lists the driver's own sign-ups with their status.
+// Signups lists the driver's own sign-ups with their status, each with
+// its shift's slot, name and exam site. A shift removed meanwhile is not
+// listed.
 func (s *Store) Signups(ctx context.Context, by heartlink.Principal) ([]campaign.Signup, error) {
 	if err := mustDriver(by); err != nil {
 		return nil, err
@@ -231,24 +237,42 @@ func (s *Store) Signups(ctx context.Context, by heartlink.Principal) ([]campaign
 		rank     *redis.IntCmd
 	}
 	rs := make([]reads, 0, len(members))
+	campaigns := map[string]*redis.StringCmd{}
 	_, err = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for _, m := range members {
 			cid, sid, _ := strings.Cut(m, "|")
 			rs = append(rs, reads{cid, sid, p.ZScore(ctx, s.keys.shiftConfirmed(cid, sid), by.ID),
 				p.ZRank(ctx, s.keys.shiftWaiting(cid, sid), by.ID)})
+			if campaigns[cid] == nil {
+				campaigns[cid] = p.Get(ctx, s.keys.campaign(cid))
+			}
 		}
 		return nil
 	})
 	if err != nil && !errors.Is(err, redis.Nil) {
 		return nil, wrap(err, "signups")
 	}
+	shifts := map[string]campaign.Shift{} // by "campaign|shift"
+	for cid, cmd := range campaigns {
+		var c campaign.Campaign
+		if cmd.Err() != nil || json.Unmarshal([]byte(cmd.Val()), &c) != nil {
+			continue
+		}
+		for _, sh := range c.Shifts {
+			shifts[cid+"|"+sh.ID] = sh
+		}
+	}
 	out := []campaign.Signup{}
 	for _, r := range rs {
+		sh, ok := shifts[r.cid+"|"+r.sid]
+		if !ok {
+			continue
+		}
 		switch {
 		case r.conf.Err() == nil:
-			out = append(out, campaign.Signup{CampaignID: r.cid, ShiftID: r.sid, Status: campaign.Confirmed})
+			out = append(out, campaign.Signup{CampaignID: r.cid, ShiftID: r.sid, Status: campaign.Confirmed}.Of(sh))
 		case r.rank.Err() == nil:
-			out = append(out, campaign.Signup{CampaignID: r.cid, ShiftID: r.sid, Status: campaign.Waiting, Position: int(r.rank.Val()) + 1})
+			out = append(out, campaign.Signup{CampaignID: r.cid, ShiftID: r.sid, Status: campaign.Waiting, Position: int(r.rank.Val()) + 1}.Of(sh))
 		}
 	}
 	return out, nil

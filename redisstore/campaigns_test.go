@@ -86,16 +86,16 @@ func TestWithdrawPromotesTheFirstWaiting(t *testing.T) {
 		}
 		again, err := f.s.SignUp(f.ctx, second, c.ID, shift)
 		require.NoError(t, err)
-		assert.Equal(t, campaign.Signup{CampaignID: c.ID, ShiftID: shift, Status: campaign.Waiting, Position: 1}, again, "signing up twice is harmless")
+		assert.Equal(t, campaign.Signup{CampaignID: c.ID, ShiftID: shift, Status: campaign.Waiting, Position: 1}.Of(c.Shifts[0]), again, "signing up twice is harmless")
 
 		start, _ := f.s.LastChange(f.ctx)
 		require.NoError(t, f.s.Withdraw(f.ctx, first, c.ID, shift))
 		mine, err := f.s.Signups(f.ctx, second)
 		require.NoError(t, err)
-		assert.Equal(t, []campaign.Signup{{CampaignID: c.ID, ShiftID: shift, Status: campaign.Confirmed}}, mine)
+		assert.Equal(t, []campaign.Signup{campaign.Signup{CampaignID: c.ID, ShiftID: shift, Status: campaign.Confirmed}.Of(c.Shifts[0])}, mine)
 		theirs, _ := f.s.Signups(f.ctx, third)
 		assert.Equal(t, 1, theirs[0].Position)
-		assert.Equal(t, []string{"signup:confirmed"}, f.changes(start, "driver:"+second.ID), "the promoted driver is told")
+		assert.Equal(t, []string{"signup:confirmed" + campaign.PlaceFreed}, f.changes(start, "driver:"+second.ID), "the promoted driver is told why")
 		assert.Equal(t, heartlink.ENotFound, heartlink.ErrorCode(f.s.Withdraw(f.ctx, first, c.ID, shift)))
 	})
 }

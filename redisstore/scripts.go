@@ -44,6 +44,10 @@ var (
 	idemReserveLua string
 	//go:embed idem_finish.lua
 	idemFinishLua string
+	//go:embed shift_change.lua
+	shiftChangeLua string
+	//go:embed shift_remove.lua
+	shiftRemoveLua string
 )
 
 // scripts are a store's Lua scripts, each with the shared helpers and the
@@ -55,6 +59,7 @@ type scripts struct {
 	routeAccept, routeAnswer, retime, unlock       *redis.Script
 	reassign, page                                 *redis.Script
 	idemReserve, idemFinish                        *redis.Script
+	shiftChange, shiftRemove                       *redis.Script
 }
 
 func newScripts(historyLen int) scripts {
@@ -77,5 +82,7 @@ func newScripts(historyLen int) scripts {
 		page:        redis.NewScript(pageLua),
 		idemReserve: redis.NewScript(idemReserveLua),
 		idemFinish:  redis.NewScript(idemFinishLua),
+		shiftChange: redis.NewScript(lib + shiftChangeLua),
+		shiftRemove: redis.NewScript(lib + shiftRemoveLua),
 	}
 }

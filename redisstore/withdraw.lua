@@ -17,7 +17,7 @@ if was == 1 and redis.call('ZCARD', KEYS[2]) < cars then
     redis.call('ZADD', KEYS[2], first[2], first[1])
     promoted = first[1]
     emit(KEYS[5], 'signup', 'driver:' .. promoted, cjson.encode({
-      campaign_id = ARGV[3], shift_id = ARGV[4], status = 'confirmed',
+      campaign_id = ARGV[3], shift_id = ARGV[4], status = 'confirmed', reason = 'place_freed',
     }))
   end
 end

@@ -523,6 +523,7 @@ function renderSignups() {
         const btnId = `su-${c.id}-${sh.id}`;
         return h('li', { class: 'shift', dataset: { shiftId: sh.id, mine: mine ? mine.status : '' } },
           h('span', { class: 'shift-when' }, `${sh.date} ${sh.start}–${sh.end}`),
+          sh.name || sh.place_name ? h('span', { class: 'shift-site' }, [sh.name, sh.place_name].filter(Boolean).join(' · ')) : null,
           h('meter', { min: 0, max: Math.max(need, 1), value: sh.confirmed || 0, 'aria-label': t('campaigns.fillOf', { when: `${sh.date} ${sh.start}` }) }),
           h('span', { class: 'fill' }, t('campaigns.fill', { confirmed: sh.confirmed || 0, needed: need, pct: need ? Math.round((100 * (sh.confirmed || 0)) / need) : 0, waiting: sh.waiting || 0 })),
           mine ? h('span', { class: 'mine ' + mine.status }, mine.status === 'waiting' ? t('signup.waiting', { n: mine.position || '?' }) : t('signup.confirmed')) : null,
