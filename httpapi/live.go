@@ -329,7 +329,10 @@ func (l *live) render(c dispatch.Change, audiences []string, trips map[string]*d
 	return out
 }
 
-// principalOf is who an audience is, for access checks.
+// principalOf is who an audience is, for access checks. Only the board
+// reads as a coordinator; an audience that names nobody in particular
+// ("drivers", or one added later) is nobody, and sees a trip redacted:
+// a trip change sent to every driver must not show every driver its riders.
 func principalOf(audience string) heartlink.Principal {
 	kind, id, _ := strings.Cut(audience, ":")
 	switch kind {
@@ -337,8 +340,10 @@ func principalOf(audience string) heartlink.Principal {
 		return heartlink.Principal{Role: heartlink.RoleDriver, ID: id}
 	case "requester":
 		return heartlink.Principal{Role: heartlink.RoleRequester, ID: id}
+	case "board":
+		return system
 	}
-	return system
+	return heartlink.Principal{}
 }
 
 // position passes a driver's new position to boards, at most one per

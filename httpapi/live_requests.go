@@ -42,6 +42,63 @@ func (s *session) allow(typ string) error {
 // read: a flood of any kind must not reach Redis, the boards or the
 // resume history.
 func (s *session) receive(ctx context.Context, frame []byte) {
+	typ, req, decodeErr := readFrame(frame)
+	if err := s.allow(typ); err != nil {
+		s.c.Send(errorFrame(req.RequestID, err))
+		return
+	}
+	if decodeErr != nil {
+		s.c.Send(errorFrame(decodeErr.requestID, decodeErr.err))
+		return
+	}
+	if s.by.Role != heartlink.RoleDriver {
+		s.c.Send(errorFrame(req.RequestID, heartlink.Errorf(heartlink.EForbidden, "this channel only listens")))
+		return
+	}
+	do, ok := s.actions()[typ]
+	if !ok {
+		s.c.Send(errorFrame(req.RequestID, heartlink.FieldError(heartlink.EInvalid, "type", "unknown request type %q", typ)))
+		return
+	}
+	if typ == "location" || req.RequestID == "" {
+		// Positions come every few seconds from every driver and repeating
+		// one is harmless: answered directly, in one round trip, not kept.
+		// A request without a request_id cannot be told from a new one when
+		// sent again, so its answer is not kept either.
+		data, err := do(ctx, req)
+		if err != nil {
+			s.c.Send(s.errorFrame(ctx, typ, req.RequestID, err))
+			return
+		}
+		s.c.Send(ackFrame(req.RequestID, data))
+		return
+	}
+	answer, err := s.l.cfg.Replies.Once(ctx, s.by.String()+":"+req.RequestID, func() ([]byte, bool) {
+		data, err := do(ctx, req)
+		if err != nil {
+			// A failure is not the answer: the same request may succeed.
+			code := heartlink.ErrorCode(err)
+			return s.errorFrame(ctx, typ, req.RequestID, err), code != heartlink.EInternal && ctx.Err() == nil
+		}
+		return ackFrame(req.RequestID, data), true
+	})
+	if err != nil {
+		answer = s.errorFrame(ctx, typ, req.RequestID, err)
+	}
+	s.c.Send(answer)
+}
+
+// frameError is a frame refused before it is acted on, with the
+// request_id its error frame carries.
+type frameError struct {
+	requestID string
+	err       error
+}
+
+// readFrame reads a client's frame: its type ("" when unreadable), its
+// fields, and why it is refused if it is. The type is read even from a
+// frame that is refused, so that it counts against its own limit.
+func readFrame(frame []byte) (string, request, *frameError) {
 	msg, decodeErr := realtime.Decode(frame)
 	if decodeErr == nil {
 		// Decode keeps the last of a key given twice; such a frame says
@@ -56,56 +113,16 @@ func (s *session) receive(ctx context.Context, frame []byte) {
 			decodeErr = decodeError(err)
 		}
 	}
-	if err := s.allow(msg.Type); err != nil {
-		s.c.Send(errorFrame(req.RequestID, err))
-		return
-	}
 	if decodeErr != nil {
 		if msg.Type == "" {
 			decodeErr = heartlink.Errorf(heartlink.EBadRequest, "a frame must be a JSON object with a type")
 		}
-		s.c.Send(errorFrame("", decodeErr))
-		return
+		return msg.Type, req, &frameError{"", decodeErr}
 	}
 	if len(req.RequestID) > 64 {
-		s.c.Send(errorFrame(req.RequestID, heartlink.FieldError(heartlink.EInvalid, "request_id", "a request_id may have at most 64 characters")))
-		return
+		return msg.Type, req, &frameError{req.RequestID, heartlink.FieldError(heartlink.EInvalid, "request_id", "a request_id may have at most 64 characters")}
 	}
-	if s.by.Role != heartlink.RoleDriver {
-		s.c.Send(errorFrame(req.RequestID, heartlink.Errorf(heartlink.EForbidden, "this channel only listens")))
-		return
-	}
-	do, ok := s.actions()[msg.Type]
-	if !ok {
-		s.c.Send(errorFrame(req.RequestID, heartlink.FieldError(heartlink.EInvalid, "type", "unknown request type %q", msg.Type)))
-		return
-	}
-	if msg.Type == "location" || req.RequestID == "" {
-		// Positions come every few seconds from every driver and repeating
-		// one is harmless: answered directly, in one round trip, not kept.
-		// A request without a request_id cannot be told from a new one when
-		// sent again, so its answer is not kept either.
-		data, err := do(ctx, req)
-		if err != nil {
-			s.c.Send(s.errorFrame(ctx, msg.Type, req.RequestID, err))
-			return
-		}
-		s.c.Send(ackFrame(req.RequestID, data))
-		return
-	}
-	answer, err := s.l.cfg.Replies.Once(ctx, s.by.String()+":"+req.RequestID, func() ([]byte, bool) {
-		data, err := do(ctx, req)
-		if err != nil {
-			// A failure is not the answer: the same request may succeed.
-			code := heartlink.ErrorCode(err)
-			return s.errorFrame(ctx, msg.Type, req.RequestID, err), code != heartlink.EInternal && ctx.Err() == nil
-		}
-		return ackFrame(req.RequestID, data), true
-	})
-	if err != nil {
-		answer = s.errorFrame(ctx, msg.Type, req.RequestID, err)
-	}
-	s.c.Send(answer)
+	return msg.Type, req, nil
 }
 
 type action func(ctx context.Context, req request) (any, error)

@@ -329,8 +329,3 @@ func (m *morning) hangUp() {
 		}
 	}
 }
-
-// hhmm formats seconds since midnight as a time of day.
-func hhmm(s planner.Seconds) string {
-	return fmt.Sprintf("%02d:%02d", int(s)/3600, int(s)%3600/60)
-}

@@ -1,0 +1,306 @@
+package integration
+
+import (
+	"fmt"
+	"net/http"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+// caller is who makes a request in the authorization matrix: a role, and
+// for bothDrivers and bothRequesters whether what the request is about is theirs.
+type caller int
+
+const (
+	asAnon           caller = iota // no Authorization header
+	asForged                       // a bearer token nobody was given
+	asCoordinator                  // a coordinator
+	asOwnDriver                    // the driver whose trip, route or availability it is
+	asOtherDriver                  // another driver
+	asOwnRequester                 // the requester whose trip or booking it is
+	asOtherRequester               // another requester
+)
+
+var callers = []caller{asAnon, asForged, asCoordinator, asOwnDriver, asOtherDriver, asOwnRequester, asOtherRequester}
+
+func (c caller) String() string {
+	return [...]string{"no token", "bad token", "coordinator", "driver (own)", "driver (another's)",
+		"requester (own)", "requester (another's)"}[c]
+}
+
+// anySignedIn are the callers with a real token.
+var anySignedIn = []caller{asCoordinator, asOwnDriver, asOtherDriver, asOwnRequester, asOtherRequester}
+
+// secretTrip is a trip of a world whose riders' names and phones, and
+// exact pickup, only some callers may see (PRODUCT.md, privacy).
+type secretTrip struct {
+	id     string
+	secret []string
+	seenBy map[caller]bool
+}
+
+// world is what the matrix asks about: two bothDrivers and two bothRequesters, the
+// "own" ones holding what is asked about, and, made when first needed, a
+// trip of each state, a campaign with a published route, a recurring
+// booking. Each world has a corner of the map of its own, 60 km from any
+// other, so that its trips are offered to its own bothDrivers only.
+type world struct {
+	tb     testing.TB
+	f      *fixture
+	centre point // the own driver lives here; pickups are here
+	site   place // where the world's trips go: 3 km south
+
+	dA, dB *driver
+	rA, rB *requester
+
+	trips []*secretTrip // every trip made, for the redaction check
+
+	assignedT, offeredT, unassignedT *secretTrip
+	campaignT                        *secretTrip // the student of the shift's plan
+	coordID                          string
+	campaignID, shiftID              string
+	signedUp, planned                bool
+	routeID                          string
+	recurrenceID                     string
+	placeName                        string
+}
+
+// worlds numbers worlds, for their corners of the map.
+var worlds atomic.Int64
+
+func newWorld(tb testing.TB, f *fixture) *world {
+	tb.Helper()
+	n := worlds.Add(1)
+	centre := offset(home, float64(n%5)*60, float64(n/5)*60)
+	sitePoint := offset(centre, -3, 0)
+	w := &world{tb: tb, f: f.in(tb), centre: centre,
+		site: place{Lat: sitePoint.Lat, Lng: sitePoint.Lng, Address: fmt.Sprintf("Exam site %d-%s, Gate 2", n, runID)}}
+	// The own driver lives at the pickups; the other one 5 km away, beyond
+	// the first search radius: trips are offered to the own driver first.
+	w.dA, w.dB = w.f.addDriver(offset(centre, 0.3, 0)), w.f.addDriver(offset(centre, 5, 0))
+	w.dA.online(offset(centre, 0.3, 0))
+	w.dB.online(offset(centre, 5, 0))
+	w.rA, w.rB = w.f.addRequester("school"), w.f.addRequester("school")
+	return w
+}
+
+// client returns the client of the caller.
+func (w *world) client(c caller) *client {
+	switch c {
+	case asAnon:
+		return w.f.client("")
+	case asForged:
+		return w.f.client("hl_not_a_token_anyone_was_given_0000")
+	case asCoordinator:
+		return w.f.admin
+	case asOwnDriver:
+		return w.dA.client
+	case asOtherDriver:
+		return w.dB.client
+	case asOwnRequester:
+		return w.rA.client
+	default:
+		return w.rB.client
+	}
+}
+
+// tripRequest is a student's ride in this world, to arrive in `in`, with
+// riders' contact and an address no other trip has.
+func (w *world) tripRequest(in time.Duration) tripRequest {
+	r := examTrip(in)
+	r.Pickup.Lat, r.Pickup.Lng = w.centre.Lat, w.centre.Lng
+	r.Dropoff = w.site
+	return r
+}
+
+// book has the own requester book req and records its secrets, seen by
+// coordinators and the requester only, until a driver accepts it.
+func (w *world) book(req tripRequest) *secretTrip {
+	w.tb.Helper()
+	t := w.rA.in(w.tb).request(req)
+	st := &secretTrip{id: t.ID, secret: secrets(req), seenBy: map[caller]bool{asCoordinator: true, asOwnRequester: true}}
+	w.trips = append(w.trips, st)
+	return st
+}
+
+// assignedTrip is a trip of the own requester the own driver accepted.
+func (w *world) assignedTrip() string {
+	if w.assignedT == nil {
+		w.tb.Helper()
+		t := w.book(w.tripRequest(3 * time.Hour))
+		w.dA.in(w.tb).waitOffer(t.id)
+		w.dA.in(w.tb).accept(t.id).must(w.tb, http.StatusOK, nil)
+		t.seenBy[asOwnDriver] = true
+		w.assignedT = t
+	}
+	return w.assignedT.id
+}
+
+// offeredTrip is a trip of the own requester offered to the own driver, who
+// has not answered; the other driver may claim it once they let it go.
+func (w *world) offeredTrip() string {
+	if w.offeredT == nil {
+		w.tb.Helper()
+		t := w.book(w.tripRequest(9 * time.Hour))
+		w.dA.in(w.tb).waitOffer(t.id)
+		w.offeredT = t
+	}
+	return w.offeredT.id
+}
+
+// unassignedTrip is a trip both drivers turned down, waiting for a
+// coordinator.
+func (w *world) unassignedTrip() string {
+	if w.unassignedT == nil {
+		w.tb.Helper()
+		t := w.book(w.tripRequest(5 * time.Hour))
+		for _, d := range []*driver{w.dA, w.dB} {
+			d = d.in(w.tb)
+			d.waitOffer(t.id)
+			d.post("/api/v1/trips/"+t.id+"/decline", nil).must(w.tb, http.StatusOK, nil)
+		}
+		w.f.admin.waitStatus(t.id, unassigned, 10*time.Second)
+		w.unassignedT = t
+	}
+	return w.unassignedT.id
+}
+
+// coordinator is a second coordinator, whose token the matrix rotates.
+func (w *world) coordinator() string {
+	if w.coordID == "" {
+		w.tb.Helper()
+		var a account
+		w.f.admin.post("/api/v1/coordinators", map[string]string{"name": fmt.Sprintf("Fleet office %s-%d", runID, unique())}).
+			must(w.tb, http.StatusCreated, &a)
+		w.coordID = a.ID
+	}
+	return w.coordID
+}
+
+// campaign is a campaign of one shift tomorrow morning at the world's
+// site, for minors, its sign-up window open.
+func (w *world) campaign() (cid, sid string) {
+	if w.campaignID == "" {
+		w.tb.Helper()
+		c := createCampaign(w.tb, w.f.admin, newCampaignDraft(openWindow(), w.shift()))
+		w.campaignID, w.shiftID = c.ID, c.Shifts[0].ID
+	}
+	return w.campaignID, w.shiftID
+}
+
+func (w *world) shift() shiftDraft {
+	sh := shiftIn(1, 1)
+	sh.Area = &campaignArea{Lat: w.site.Lat, Lng: w.site.Lng, RadiusKm: 5}
+	sh.VerifiedMinors = true
+	return sh
+}
+
+// signedUpShift is the campaign's shift with the own driver signed up.
+func (w *world) signedUpShift() (cid, sid string) {
+	cid, sid = w.campaign()
+	if !w.signedUp {
+		w.tb.Helper()
+		signUp(w.tb, w.dA, cid, sid)
+		w.signedUp = true
+	}
+	return cid, sid
+}
+
+// plannedShift is the signed-up shift with a student booked for it and
+// the shift planned, not yet published.
+func (w *world) plannedShift() (cid, sid string) {
+	cid, sid = w.signedUpShift()
+	if !w.planned {
+		w.tb.Helper()
+		day, err := time.ParseInLocation("2006-01-02 15:04", w.shift().Date+" 07:30", shanghai)
+		require.NoError(w.tb, err)
+		req := w.tripRequest(time.Hour)
+		req.ArriveBy = rfc3339(day)
+		var t trip
+		w.rA.in(w.tb).post("/api/v1/trips", campaignTrip{tripRequest: req, CampaignID: cid}).must(w.tb, http.StatusCreated, &t)
+		w.campaignT = &secretTrip{id: t.ID, secret: secrets(req), seenBy: map[caller]bool{asCoordinator: true, asOwnRequester: true}}
+		w.trips = append(w.trips, w.campaignT)
+		var p shiftPlan
+		w.f.admin.post(planPath(cid, sid), nil).must(w.tb, http.StatusCreated, &p)
+		require.Len(w.tb, p.Routes, 1, "the shift's plan: one route, for its one driver: %+v", p)
+		w.routeID = p.Routes[0].ID
+		w.planned = true
+	}
+	return cid, sid
+}
+
+// route is the own driver's route, offered to them whole.
+func (w *world) route() string {
+	cid, sid := w.plannedShift()
+	w.tb.Helper()
+	if w.routeIsOffered() {
+		return w.routeID
+	}
+	w.f.admin.post(planPath(cid, sid)+"/publish", nil).must(w.tb, http.StatusOK, nil)
+	return w.routeID
+}
+
+func (w *world) routeIsOffered() bool {
+	var p shiftPlan
+	w.f.admin.get(planPath(w.campaignID, w.shiftID)).must(w.tb, http.StatusOK, &p)
+	return len(p.Routes) == 1 && p.Routes[0].Status == "offered"
+}
+
+// recurrence is a recurring booking of the own requester, starting next
+// week (so that no trip of it is booked while the matrix runs).
+func (w *world) recurrence() string {
+	if w.recurrenceID == "" {
+		w.tb.Helper()
+		var r recurringTrip
+		d, secret := w.recurrenceDraft()
+		w.rA.in(w.tb).post("/api/v1/recurring-trips", d).must(w.tb, http.StatusCreated, &r)
+		w.recurrenceID = r.ID
+		w.trips = append(w.trips, &secretTrip{id: r.ID, secret: secret, seenBy: map[caller]bool{asCoordinator: true, asOwnRequester: true}})
+	}
+	return w.recurrenceID
+}
+
+// recurrenceDraft is a Monday, Wednesday and Friday ride from next week,
+// and its rider's name and phone and its pickup address.
+func (w *world) recurrenceDraft() (map[string]any, []string) {
+	n := unique()
+	name, phone := fmt.Sprintf("Grandpa Li %s-%d", runID, n), fmt.Sprintf("137%08d", n)
+	addr := fmt.Sprintf("Flat %d-%s, 3 Zhanqian Road", n, runID)
+	d := dialysis()
+	d["trip"] = map[string]any{
+		"kind":    "hospital",
+		"pickup":  map[string]any{"lat": w.centre.Lat, "lng": w.centre.Lng, "address": addr},
+		"dropoff": map[string]any{"lat": w.site.Lat, "lng": w.site.Lng, "address": w.site.Address},
+		"riders":  []any{map[string]any{"name": name, "phone": phone}},
+	}
+	d["from"] = time.Now().In(shanghai).AddDate(0, 0, 7).Format("2006-01-02")
+	return d, []string{name, phone, addr}
+}
+
+// place is an exam site of the world, by name, for CSV lists.
+func (w *world) place() string {
+	if w.placeName == "" {
+		w.tb.Helper()
+		name := fmt.Sprintf("Exam site %s-%d", runID, unique())
+		w.f.admin.post("/api/v1/places", map[string]any{"name": name, "kind": "exam_site",
+			"lat": w.site.Lat, "lng": w.site.Lng, "address": w.site.Address}).must(w.tb, http.StatusCreated, nil)
+		w.placeName = name
+	}
+	return w.placeName
+}
+
+// build makes every part of the world, so that requests refused in it
+// find it as it is and leave it so.
+func (w *world) build() {
+	w.tb.Helper()
+	w.assignedTrip()
+	w.offeredTrip()
+	w.unassignedTrip()
+	w.coordinator()
+	w.route()
+	w.recurrence()
+	w.place()
+}
