@@ -58,7 +58,7 @@ var bodyTypes = []struct {
 		d := campaign.Draft{Name: "Gaokao Escort", SignupOpens: "0 8 * * *", SignupCloses: "0 20 * * *",
 			Shifts: []campaign.ShiftDraft{{Date: "2027-06-07", Start: "07:00", End: "11:00", CarsNeeded: 3,
 				Area: &campaign.Area{Lat: 28.26, Lng: 117.07, RadiusKm: 5}}}}
-		c := d.Campaign("cmp_a", func(p string) string { return p + "_a" }, now)
+		c := d.Campaign("cmp_a", func(p string) string { return p + "_a" }, now, nil)
 		return v.Apply(c, now)
 	}},
 }

@@ -95,7 +95,7 @@ func offeredSecret(w *world) *secretTrip {
 	return w.offeredT
 }
 
-func shiftPath(get func(w *world) (string, string), tail string) func(*world) string {
+func matrixShiftPath(get func(w *world) (string, string), tail string) func(*world) string {
 	return func(w *world) string {
 		cid, sid := get(w)
 		return "/api/v1/campaigns/" + cid + "/shifts/" + sid + tail
@@ -220,17 +220,17 @@ var matrix = map[string]matrixEntry{
 			return map[string]string{"name": fmt.Sprintf("Gaokao Escort %s-%d", runID, unique())}
 		},
 		allow: each(ok200, asCoordinator)},
-	"POST /api/v1/campaigns/{id}/shifts/{shift}/signup": {path: shiftPath((*world).campaign, "/signup"),
+	"POST /api/v1/campaigns/{id}/shifts/{shift}/signup": {path: matrixShiftPath((*world).campaign, "/signup"),
 		allow: each(ok201, bothDrivers...)},
-	"DELETE /api/v1/campaigns/{id}/shifts/{shift}/signup": {path: shiftPath((*world).signedUpShift, "/signup"),
+	"DELETE /api/v1/campaigns/{id}/shifts/{shift}/signup": {path: matrixShiftPath((*world).signedUpShift, "/signup"),
 		allow: each(ok200, asOwnDriver),
 		deny:  each(refusal(404, "not_found"), asOtherDriver)}, // not signed up
 	"GET /api/v1/drivers/me/signups": {path: literal("/api/v1/drivers/me/signups"), allow: each(ok200, bothDrivers...)},
-	"POST /api/v1/campaigns/{id}/shifts/{shift}/plan": {path: shiftPath((*world).signedUpShift, "/plan"),
+	"POST /api/v1/campaigns/{id}/shifts/{shift}/plan": {path: matrixShiftPath((*world).signedUpShift, "/plan"),
 		allow: each(ok201, asCoordinator)},
-	"GET /api/v1/campaigns/{id}/shifts/{shift}/plan": {path: shiftPath((*world).plannedShift, "/plan"),
+	"GET /api/v1/campaigns/{id}/shifts/{shift}/plan": {path: matrixShiftPath((*world).plannedShift, "/plan"),
 		allow: each(ok200, asCoordinator)},
-	"POST /api/v1/campaigns/{id}/shifts/{shift}/plan/publish": {path: shiftPath((*world).plannedShift, "/plan/publish"),
+	"POST /api/v1/campaigns/{id}/shifts/{shift}/plan/publish": {path: matrixShiftPath((*world).plannedShift, "/plan/publish"),
 		allow: each(ok200, asCoordinator)},
 	"GET /api/v1/plans/{date}":          {path: tomorrow, allow: each(refusal(404, "not_found"), asCoordinator)}, // nothing booked ahead
 	"POST /api/v1/plans/{date}/publish": {path: func(w *world) string { return tomorrow(w) + "/publish" }, allow: each(ok200, asCoordinator)},
