@@ -75,7 +75,11 @@ func TestLiveSlowConsumer(t *testing.T) {
 		// server queues 256 more; 600 frames overflow that twice over.
 		const trips = 300
 		const overflowAt = 450 // frames to boards by when the queue has surely overflowed
-		srv := liveServer(t, b, "-offers-at-once", "1", "-offer-ttl", "5m", "-location-rate", "100", "-board-queue", "256")
+		// The slow board's close frame waits behind what its socket holds
+		// until it reads again: give it longer than a loaded machine may
+		// take to book the trips that overflow it.
+		srv := liveServer(t, b, "-offers-at-once", "1", "-offer-ttl", "5m", "-location-rate", "100", "-board-queue", "256",
+			"-live-write-timeout", "2m")
 		f := newFixture(t, srv)
 		school := f.addRequester("school")
 		drv := f.addDriver(north(home, 0.5))

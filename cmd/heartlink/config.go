@@ -13,6 +13,7 @@ import (
 
 	"github.com/heartlink/heartlink/dispatch"
 	"github.com/heartlink/heartlink/httpapi"
+	"github.com/heartlink/heartlink/realtime"
 )
 
 // config is every setting, read once from flags with environment fallbacks.
@@ -47,6 +48,9 @@ type config struct {
 	FrameRate    int
 	PerAccount   int
 	BoardQueue   int
+	// LiveWriteTimeout bounds each write to a websocket, the close frame
+	// of a slow client's included.
+	LiveWriteTimeout time.Duration
 	// DebugAddr serves net/http/pprof when set; keep it off the public network.
 	DebugAddr string
 	// Demo seeds a city and plays ~200 volunteers against the service.
@@ -144,6 +148,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.BoolVar(&c.Demo, "demo", getenv("HEARTLINK_DEMO") == "1", "seed a Yingtan-like city and run ~200 simulated volunteers as real clients")
 	fs.StringVar(&c.DebugAddr, "debug-addr", getenv("HEARTLINK_DEBUG_ADDR"), "serve Go profiles (net/http/pprof) here, e.g. 127.0.0.1:6060; empty: off")
 	fs.IntVar(&c.BoardQueue, "board-queue", envInt("HEARTLINK_BOARD_QUEUE", 16384), "frames a board's websocket may hold back before it counts as slow")
+	fs.DurationVar(&c.LiveWriteTimeout, "live-write-timeout", envDur("HEARTLINK_LIVE_WRITE_TIMEOUT", realtime.DefaultWriteTimeout), "longest one write to a websocket may wait for a client that does not read; a client cut off as slow gets its close code (4008) only if it reads again within this")
 	fs.IntVar(&c.LocationRate, "location-rate", envInt("HEARTLINK_LOCATION_RATE", 1), "location updates per second a driver may send")
 	fs.IntVar(&c.FrameRate, "frame-rate", envInt("HEARTLINK_FRAME_RATE", httpapi.DefaultFrameRate), "frames per second of any other type a live socket may send")
 	fs.IntVar(&c.PerAccount, "ws-per-account", envInt("HEARTLINK_WS_PER_ACCOUNT", httpapi.DefaultPerAccount), "live sockets one driver or requester may hold at once, coordinators ten times that (0: no limit)")

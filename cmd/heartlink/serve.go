@@ -17,6 +17,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/heartlink/heartlink/httpapi"
+	"github.com/heartlink/heartlink/realtime"
 	"github.com/heartlink/heartlink/redisstore"
 	"github.com/heartlink/heartlink/scheduler"
 	"github.com/heartlink/heartlink/web"
@@ -62,6 +63,7 @@ func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 			Feed: store, Tickets: store, Replies: store, Mover: store, Sockets: store,
 			Origins: cfg.Origins, LocationRate: cfg.LocationRate, FrameRate: cfg.FrameRate, BoardQueue: cfg.BoardQueue,
 			PerAccount: perAccount(cfg.PerAccount),
+			Conn:       realtime.Options{WriteTimeout: cfg.LiveWriteTimeout},
 		},
 	})
 	reg.MustRegister(append(api.Collectors(), storeCollectors(store)...)...)
