@@ -141,6 +141,8 @@ var matrix = map[string]matrixEntry{
 	"GET /api/v1/drivers/me/offers": {path: literal("/api/v1/drivers/me/offers"), allow: each(ok200, bothDrivers...)},
 	"GET /api/v1/drivers/me/stats":  {path: literal("/api/v1/drivers/me/stats"), allow: each(ok200, bothDrivers...)},
 	"GET /api/v1/drivers/me/route":  {path: literal("/api/v1/drivers/me/route"), allow: each(ok200, bothDrivers...)},
+	"GET /api/v1/drivers/{id}/stats": {path: func(w *world) string { return "/api/v1/drivers/" + w.dA.ID + "/stats" },
+		allow: each(ok200, asCoordinator, asOwnDriver)},
 	"GET /api/v1/drivers/{id}/route": {path: func(w *world) string { return "/api/v1/drivers/" + w.dA.ID + "/route" },
 		allow: each(ok200, asCoordinator, asOwnDriver)},
 	"POST /api/v1/places": {path: literal("/api/v1/places"),
@@ -197,6 +199,12 @@ var matrix = map[string]matrixEntry{
 	"POST /api/v1/trips/{id}/assign — a trip offered to another": {path: tripPath(offeredID, "/assign"),
 		body:  func(w *world) any { return map[string]string{"driver_id": w.dB.ID} },
 		allow: each(ok200, asCoordinator)},
+	"POST /api/v1/trips/{id}/reassign": {path: tripPath(assignedID, "/reassign"),
+		body:  func(w *world) any { return map[string]string{"driver_id": w.dB.ID} },
+		allow: each(ok200, asCoordinator)},
+	"POST /api/v1/trips/{id}/unassign": {path: tripPath(assignedID, "/unassign"), allow: each(ok200, asCoordinator)},
+	"POST /api/v1/alerts/{id}/close": {path: func(w *world) string { return "/api/v1/alerts/" + w.unservedTrip() + "/close" },
+		allow: each(ok200, asCoordinator)},
 	"POST /api/v1/trips/{id}/requeue": {path: tripPath(unassignedID, "/requeue"), allow: each(ok200, asCoordinator)},
 	"GET /api/v1/trips/{id}/events":   {path: tripPath(assignedID, "/events"), allow: each(ok200, asCoordinator)},
 
@@ -219,6 +227,16 @@ var matrix = map[string]matrixEntry{
 		body: func(*world) any {
 			return map[string]string{"name": fmt.Sprintf("Gaokao Escort %s-%d", runID, unique())}
 		},
+		allow: each(ok200, asCoordinator)},
+	"POST /api/v1/campaigns/{id}/shifts": {path: func(w *world) string { cid, _ := w.campaign(); return shiftsPath(cid) },
+		body:  func(w *world) any { return w.shiftOn(3) },
+		allow: each(ok201, asCoordinator)},
+	"GET /api/v1/campaigns/{id}/shifts/{shift}": {path: matrixShiftPath((*world).campaign, ""),
+		allow: each(ok200, anySignedIn...)},
+	"PATCH /api/v1/campaigns/{id}/shifts/{shift}": {path: matrixShiftPath((*world).campaign, ""),
+		body:  func(*world) any { return map[string]int{"cars_needed": 2} },
+		allow: each(ok200, asCoordinator)},
+	"DELETE /api/v1/campaigns/{id}/shifts/{shift}": {path: matrixShiftPath((*world).secondShift, ""), // not the only one
 		allow: each(ok200, asCoordinator)},
 	"POST /api/v1/campaigns/{id}/shifts/{shift}/signup": {path: matrixShiftPath((*world).campaign, "/signup"),
 		allow: each(ok201, bothDrivers...)},

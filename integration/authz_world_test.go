@@ -59,9 +59,11 @@ type world struct {
 	trips []*secretTrip // every trip made, for the redaction check
 
 	assignedT, offeredT, unassignedT *secretTrip
+	unservedT                        *secretTrip // ended unserved: its alert open on the board
 	campaignT                        *secretTrip // the student of the shift's plan
 	coordID                          string
 	campaignID, shiftID              string
+	secondShiftID                    string
 	signedUp, planned                bool
 	routeID                          string
 	recurrenceID                     string
@@ -168,6 +170,23 @@ func (w *world) unassignedTrip() string {
 	return w.unassignedT.id
 }
 
+// unservedTrip is a trip of the own requester nobody carried by its
+// arrive_by, a few seconds after booking: the board keeps an unserved
+// alert for it until a coordinator closes it.
+func (w *world) unservedTrip() string {
+	if w.unservedT == nil {
+		w.tb.Helper()
+		board := w.f.board()
+		from := board.mark()
+		t := w.book(w.tripRequest(4 * time.Second))
+		board.waitFrom(from, 20*time.Second, "the unserved alert of "+t.id, func(fr frame) bool {
+			return fr.Type == "alert" && fr.str("trip_id") == t.id && fr.str("reason") == "unserved"
+		})
+		w.unservedT = t
+	}
+	return w.unservedT.id
+}
+
 // coordinator is a second coordinator, whose token the matrix rotates.
 func (w *world) coordinator() string {
 	if w.coordID == "" {
@@ -191,11 +210,27 @@ func (w *world) campaign() (cid, sid string) {
 	return w.campaignID, w.shiftID
 }
 
-func (w *world) shift() shiftDraft {
-	sh := shiftIn(1, 1)
+func (w *world) shift() shiftDraft { return w.shiftOn(1) }
+
+// shiftOn is a one-car shift at the world's site, for minors, days ahead.
+func (w *world) shiftOn(days int) shiftDraft {
+	sh := shiftIn(days, 1)
 	sh.Area = &campaignArea{Lat: w.site.Lat, Lng: w.site.Lng, RadiusKm: 5}
 	sh.VerifiedMinors = true
 	return sh
+}
+
+// secondShift is a second shift of the campaign, the day after the first,
+// nobody signed up: a campaign's only shift cannot be removed.
+func (w *world) secondShift() (cid, sid string) {
+	cid, _ = w.campaign()
+	if w.secondShiftID == "" {
+		w.tb.Helper()
+		var sh campaignShift
+		w.f.admin.post(shiftsPath(cid), w.shiftOn(2)).must(w.tb, http.StatusCreated, &sh)
+		w.secondShiftID = sh.ID
+	}
+	return cid, w.secondShiftID
 }
 
 // signedUpShift is the campaign's shift with the own driver signed up.
@@ -301,6 +336,8 @@ func (w *world) build() {
 	w.unassignedTrip()
 	w.coordinator()
 	w.route()
+	w.secondShift()
 	w.recurrence()
 	w.place()
+	w.unservedTrip()
 }
