@@ -81,7 +81,7 @@ func (s *Store) loadSince(now time.Time) string {
 // candidate builds the Candidate read, its route timed from at (the
 // position the search found them at) from now on; a zero at means where
 // they are if the trip is soon and they are online, else home.
-func (r candidateReads) candidate(id string, dist float64, at *heartlink.Point, now time.Time, live bool) (dispatch.Candidate, bool) {
+func (r candidateReads) candidate(id string, dist float64, at *heartlink.Point, now time.Time, live bool, routes *routeCache) (dispatch.Candidate, bool) {
 	v := r.attrs.Val()
 	if len(v) < foundFields || v[0] == nil || at == nil && len(v) < len(candidateFields) {
 		return dispatch.Candidate{}, false
@@ -102,7 +102,7 @@ func (r candidateReads) candidate(id string, dist float64, at *heartlink.Point, 
 		at = &heartlink.Point{Lat: lat, Lng: lng}
 	}
 	c.Origin = dispatch.Origin{At: *at, Time: now}
-	route, err := routeFrom(id, v[6:8])
+	route, err := routeFrom(id, v[6:8], routes)
 	if err != nil {
 		return dispatch.Candidate{}, false
 	}
@@ -129,7 +129,7 @@ func (s *Store) candidate(ctx context.Context, id string, t *dispatch.Trip) (*di
 		return nil, wrap(err, "read driver")
 	}
 	live := t != nil && s.policy.UsesLiveLocation(t, now)
-	c, ok := r.candidate(id, 0, nil, now, live)
+	c, ok := r.candidate(id, 0, nil, now, live, nil)
 	if !ok {
 		return nil, heartlink.Errorf(heartlink.ENotFound, "no driver %q", id)
 	}
@@ -286,7 +286,8 @@ func (s *Store) readCandidates(ctx context.Context, found []redis.GeoLocation, n
 	cands := make([]dispatch.Candidate, 0, len(found))
 	for i, g := range found {
 		at := &heartlink.Point{Lat: g.Latitude, Lng: g.Longitude}
-		if c, ok := reads[i].candidate(g.Name, g.Dist, at, now, false); ok {
+		// Ranking only reads candidates' routes: their stops may be shared.
+		if c, ok := reads[i].candidate(g.Name, g.Dist, at, now, false, &s.routes); ok {
 			cands = append(cands, c)
 		}
 	}

@@ -106,18 +106,23 @@ func (s *Store) readRoute(ctx context.Context, p redis.Pipeliner, driverID strin
 }
 
 func routeOf(driverID string, cmd *redis.SliceCmd) (dispatch.DriverRoute, error) {
-	return routeFrom(driverID, cmd.Val())
+	return routeFrom(driverID, cmd.Val(), nil)
 }
 
 // routeFrom builds a driver's route from the values of its fields
-// route_v and route_stops.
-func routeFrom(driverID string, v []any) (dispatch.DriverRoute, error) {
+// route_v and route_stops, through cache when one is given (its stops are
+// then shared: see routeCache).
+func routeFrom(driverID string, v []any, cache *routeCache) (dispatch.DriverRoute, error) {
 	r := dispatch.DriverRoute{DriverID: driverID, Stops: []dispatch.RouteStop{}}
 	if len(v) < 2 || v[0] == nil {
 		return r, nil
 	}
 	r.Version, _ = strconv.ParseInt(str(v[0]), 10, 64)
-	stops, err := decodeStops(str(v[1]))
+	decode := decodeStops
+	if cache != nil {
+		decode = func(raw string) ([]dispatch.RouteStop, error) { return cache.stops(driverID, raw) }
+	}
+	stops, err := decode(str(v[1]))
 	if err != nil {
 		return r, wrap(err, "decode route")
 	}

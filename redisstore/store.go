@@ -35,6 +35,7 @@ type Store struct {
 	scripts scripts
 	history int
 	radii   *radii
+	routes  routeCache // decoded routes of candidates, see readCandidates
 
 	// wake nudges the background workers when work is queued locally;
 	// planWake the planning loop, when a planned route was turned down.
