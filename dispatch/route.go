@@ -1,6 +1,7 @@
 package dispatch
 
 import (
+	"math"
 	"slices"
 	"time"
 
@@ -176,6 +177,47 @@ func (a *stopArena) take(n int) []RouteStop {
 	return b
 }
 
+// legMemo remembers the legs between the few places of one insertion:
+// trying every position of a pick-up and drop-off drives the same legs
+// over and over. A nil memo computes each leg.
+type legMemo struct {
+	n     int
+	slots [legSlots]struct {
+		a, b heartlink.Point
+		km   float64
+		d    time.Duration
+	}
+	used [legSlots]bool
+}
+
+// legSlots holds every leg among a route of 8 stops, the origin and the
+// two stops inserted; beyond that, legs are computed as they come.
+const legSlots = 128
+
+func (m *legMemo) leg(t Travel, a, b heartlink.Point) (float64, time.Duration) {
+	if m == nil {
+		return t.Leg(a, b)
+	}
+	h := math.Float64bits(a.Lat)*31 ^ math.Float64bits(a.Lng)*37 ^ math.Float64bits(b.Lat)*41 ^ math.Float64bits(b.Lng)*43
+	for i, k := int(h>>32^h)&(legSlots-1), 0; k < legSlots; i, k = (i+1)&(legSlots-1), k+1 {
+		s := &m.slots[i]
+		if !m.used[i] {
+			if m.n >= legSlots*3/4 {
+				break // nearly full: probing would cost more than the leg
+			}
+			s.a, s.b = a, b
+			s.km, s.d = t.Leg(a, b)
+			m.used[i] = true
+			m.n++
+			return s.km, s.d
+		}
+		if s.a == a && s.b == b {
+			return s.km, s.d
+		}
+	}
+	return t.Leg(a, b)
+}
+
 // boardedAt is when the riders of trip got in: the time of its pick-up
 // among stops, the stops before its drop-off.
 func boardedAt(stops []RouteStop, trip string) (time.Time, bool) {
@@ -204,6 +246,11 @@ func load(stops []RouteStop) int {
 // before its hold where holds gives one. waits, when not nil, gets how long
 // the car waits at each stop for its NotBefore.
 func (p Policy) time(o Origin, car Car, stops []RouteStop, holds []time.Time, waits []time.Duration) Timing {
+	return p.timeWith(nil, o, car, stops, holds, waits)
+}
+
+// timeWith is time with the legs looked up in m, when not nil.
+func (p Policy) timeWith(m *legMemo, o Origin, car Car, stops []RouteStop, holds []time.Time, waits []time.Duration) Timing {
 	tm := Timing{OK: true, Slack: time.Duration(1<<62 - 1)}
 	fail := func(why Reason) {
 		if tm.OK {
@@ -236,12 +283,12 @@ func (p Policy) time(o Origin, car Car, stops []RouteStop, holds []time.Time, wa
 			// it did, and the car is where the origin says.
 			continue
 		}
-		km, d := p.Travel.Leg(at, s.Place.Point())
+		km, d := m.leg(p.Travel, at, s.Place.Point())
 		arrive := free.Add(d)
 		if seats == s.Seats && s.Kind == PickupStop && s.NotBefore.Sub(arrive) > p.IdleReturn {
 			// An empty car with an hour to spare goes back to where it set
 			// out: the next trip's distance counts from there.
-			km = p.Travel.RoadKm(o.At, s.Place.Point())
+			km, _ = m.leg(p.Travel, o.At, s.Place.Point())
 		}
 		tm.Km += km
 		if holds != nil {
@@ -330,8 +377,10 @@ func (p Policy) Insert(o Origin, car Car, r DriverRoute, t *Trip) (Insertion, Re
 // not nil.
 func (p Policy) place(o Origin, car Car, r DriverRoute, t *Trip, pick, drop RouteStop, a *stopArena) (Insertion, Reason) {
 	var before Timing // an empty route drives nowhere
+	var memo *legMemo // an empty route has one position: nothing to remember
 	if len(r.Stops) > 0 {
-		before = p.time(o, car, append(a.take(len(r.Stops)), r.Stops...), nil, nil)
+		memo = new(legMemo)
+		before = p.timeWith(memo, o, car, append(a.take(len(r.Stops)), r.Stops...), nil, nil)
 	}
 	first := 0
 	for first < len(r.Stops) && r.Stops[first].Done {
@@ -355,7 +404,7 @@ func (p Policy) place(o Origin, car Car, r DriverRoute, t *Trip, pick, drop Rout
 			buf = append(buf, r.Stops[j:]...)
 			// Holding the car back changes no distance and breaks no rule
 			// (see Time), so positions are compared untimed by holds.
-			tm := p.time(o, car, buf, nil, nil)
+			tm := p.timeWith(memo, o, car, buf, nil, nil)
 			if !tm.OK {
 				why = worse(why, tm.Why)
 				continue
