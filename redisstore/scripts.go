@@ -40,6 +40,8 @@ var (
 	reassignLua string
 	//go:embed page.lua
 	pageLua string
+	//go:embed pin.lua
+	pinLua string
 )
 
 // scripts are a store's Lua scripts, each with the shared helpers and the
@@ -49,7 +51,7 @@ type scripts struct {
 	offer, accept, answer, transition, lease, move *redis.Script
 	signup, withdraw, unqueue                      *redis.Script
 	routeAccept, routeAnswer, retime, unlock       *redis.Script
-	reassign, page                                 *redis.Script
+	reassign, page, pin                            *redis.Script
 }
 
 func newScripts(historyLen int) scripts {
@@ -70,5 +72,6 @@ func newScripts(historyLen int) scripts {
 		unlock:      redis.NewScript(unlockLua),
 		reassign:    redis.NewScript(lib + reassignLua),
 		page:        redis.NewScript(pageLua),
+		pin:         redis.NewScript(lib + pinLua),
 	}
 }
