@@ -82,6 +82,9 @@ const (
 	// ActPINRefused: the driver gave a wrong handover PIN; the trip did
 	// not change.
 	ActPINRefused Action = "pin_refused"
+	// ActWithdrawn: a coordinator deactivated the driver the trip was
+	// offered to; the offer was taken back.
+	ActWithdrawn Action = "withdrawn"
 )
 
 // Transition is one allowed change of status: the statuses it may start

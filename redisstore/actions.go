@@ -135,6 +135,9 @@ func (s *Store) claim(ctx context.Context, by heartlink.Principal, tripID, drive
 			if heartlink.ErrorCode(err) == heartlink.ENotFound && mode == "assign" {
 				return nil, heartlink.FieldError(heartlink.EInvalid, "driver_id", "no driver %q", driverID)
 			}
+			if heartlink.ErrorCode(err) == heartlink.EForbidden && mode == "assign" {
+				return nil, heartlink.FieldError(heartlink.EInvalid, "driver_id", "%s", heartlink.ErrorMessage(err))
+			}
 			return nil, err
 		}
 		ins, why := s.policy.Fit(t, c)

@@ -95,3 +95,8 @@ func (k keys) positions() string                     { return k.p + "positions" 
 // tripPINTries counts a trip's wrong handover PINs; it expires with the
 // window they count in.
 func (k keys) tripPINTries(id string) string { return k.p + "trip:" + id + ":pin_tries" }
+
+// driverChanges and requesterChanges are the records of coordinators'
+// changes of one account (fleet.Change, oldest first).
+func (k keys) driverChanges(id string) string    { return k.p + "driver:" + id + ":changes" }
+func (k keys) requesterChanges(id string) string { return k.p + "requester:" + id + ":changes" }
