@@ -47,9 +47,10 @@ type candidateReads struct {
 }
 
 // candidateFields are the fields of a driver's hash a Candidate is built
-// from, in the order candidate reads them; the positions last, needed only
-// when no search found the driver. They are boxed once: a dispatch reads
-// them for every driver it considers.
+// from, in the order candidate reads them; the positions, needed only
+// when no search found the driver, and whether a coordinator deactivated
+// them (searches never find those) last. They are boxed once: a dispatch
+// reads them for every driver it considers.
 var candidateFields = []any{"status", "seen", "seats", "wc", "vm", "avail", "route_v", "route_stops", "lat", "lng", "hlat", "hlng", "inactive"}
 
 // foundFields is how many of candidateFields a driver found by a search
