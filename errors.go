@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 )
 
 // Error codes. Each maps to exactly one HTTP status in httpapi and one
@@ -21,6 +22,8 @@ const (
 	EConflict     = "conflict"       // the current state does not allow it
 	ETaken        = "trip_taken"     // another driver holds the trip
 	EClash        = "schedule_clash" // overlaps the driver's own accepted trips
+	EWrongPIN     = "wrong_pin"      // a handover step without the rider's PIN, or with a wrong one
+	ETooFar       = "too_far"        // the driver is not where the step happens (arrived, far from the pick-up)
 	ETooLarge     = "too_large"
 	ERateLimited  = "rate_limited"
 	EUnavailable  = "unavailable"            // the store is unreachable or slow: retry after Retry-After
@@ -36,6 +39,9 @@ type Error struct {
 	Code    string
 	Message string
 	Field   string // the request field at fault, if one is
+	// Retry, for rate_limited, is how long until the same request may
+	// succeed; zero when unknown.
+	Retry time.Duration
 }
 
 func (e *Error) Error() string {
@@ -76,6 +82,16 @@ func ErrorMessage(err error) string {
 		return e.Message
 	}
 	return "internal error"
+}
+
+// ErrorRetry returns how long err's *Error says to wait before retrying,
+// zero when it says nothing.
+func ErrorRetry(err error) time.Duration {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Retry
+	}
+	return 0
 }
 
 // ErrorField returns the field named by err's *Error, if any.

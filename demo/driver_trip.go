@@ -111,10 +111,23 @@ func (d *driver) drive(j *job, to point, then func()) {
 	})
 }
 
-// step reports progress; a trip called off meanwhile is dropped.
+// step reports progress; a trip called off meanwhile is dropped. At the
+// door the app shares where it is, as the server checks that a driver who
+// says they arrived is near; the rider tells the driver their PIN, which
+// the pick-up and a student's drop-off need.
 func (d *driver) step(ctx context.Context, j *job, step string) bool {
+	body := map[string]string{"step": step}
+	switch step {
+	case "arrived":
+		if d.online {
+			d.s.c.call(ctx, d.who, "share location", "POST", "/api/v1/drivers/me/presence",
+				map[string]any{"status": "online", "location": map[string]float64{"lat": d.pos.Lat, "lng": d.pos.Lng}}, nil, 200)
+		}
+	case "picked_up", "completed":
+		body["pin"] = d.s.pinOf(ctx, j.id)
+	}
 	err := d.s.c.call(ctx, d.who, "progress "+step, "POST", "/api/v1/trips/"+j.id+"/progress",
-		map[string]string{"step": step}, nil, 200, "conflict", "forbidden")
+		body, nil, 200, "conflict", "forbidden")
 	if err != nil {
 		if ctx.Err() == nil {
 			d.drop(ctx, j.id)

@@ -82,10 +82,14 @@ func (s *sim) book(ctx context.Context, accs []*RequesterAccount) {
 			r = others[rng.IntN(len(others))]
 			body = s.hospitalRide(rng, home, hospitals[rng.IntN(len(hospitals))])
 		}
-		var t struct{ ID string }
+		var t struct {
+			ID  string
+			PIN string `json:"pin"`
+		}
 		if s.c.call(ctx, r.who, "request trip", "POST", "/api/v1/trips", body, &t, 201) != nil {
 			return
 		}
+		s.pins.set(t.ID, t.PIN) // the rider knows it
 		s.stats.requested.Add(1)
 		if rng.Float64() < cancelShare {
 			todo.after(s.human(rng, 10*time.Second, 2*time.Minute), func() {

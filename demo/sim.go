@@ -17,6 +17,7 @@ type sim struct {
 	admin    caller                   // the coordinator's token, for setup and the board
 	campaign atomic.Pointer[Campaign] // set once the campaign exists
 	places   []Place                  // the landmarks, fixed before any actor starts
+	pins     pins                     // the riders' handover PINs
 }
 
 func newSim(cfg Config) *sim {

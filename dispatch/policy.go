@@ -112,6 +112,8 @@ type Policy struct {
 	// RetryAfter is when a trip that found no driver at all is searched
 	// again, while there is still time for it.
 	RetryAfter time.Duration
+	// Handover is what a driver must show at the pick-up and drop-off.
+	Handover Handover
 }
 
 // DefaultPolicy returns the defaults documented in the README.
@@ -147,6 +149,7 @@ func DefaultPolicy() Policy {
 		ContactGrace:     2 * time.Hour,
 		Lease:            10 * time.Second,
 		RetryAfter:       time.Minute,
+		Handover:         DefaultHandover(),
 	}
 }
 

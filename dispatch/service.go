@@ -24,7 +24,10 @@ type Service interface {
 
 	Accept(ctx context.Context, by heartlink.Principal, tripID string) (*Trip, error)
 	Decline(ctx context.Context, by heartlink.Principal, tripID string) error
-	Progress(ctx context.Context, by heartlink.Principal, tripID string, s Step) (*Trip, error)
+	// Progress records the next step of a trip: by its driver, with the
+	// rider's PIN where the step needs it, or by a coordinator as an
+	// override of the PIN (picked_up and completed only).
+	Progress(ctx context.Context, by heartlink.Principal, tripID string, r ProgressReport) (*Trip, error)
 	Release(ctx context.Context, by heartlink.Principal, tripID string) (*Trip, error)
 	Cancel(ctx context.Context, by heartlink.Principal, tripID string) (*Trip, error)
 	Assign(ctx context.Context, by heartlink.Principal, tripID, driverID string) (*Trip, error)
@@ -71,4 +74,7 @@ type Event struct {
 	// PreviousDriver is, for a reassignment, the driver the trip was taken
 	// from.
 	PreviousDriver string `json:"previous_driver_id,omitempty"`
+	// Override: a coordinator recorded the step for the driver, without
+	// the rider's PIN.
+	Override bool `json:"override,omitempty"`
 }

@@ -79,6 +79,12 @@ const (
 	// driver and put it back in the queue.
 	ActReassigned Action = "reassigned"
 	ActTakenBack  Action = "taken_back"
+	// ActPINRefused: the driver gave a wrong handover PIN; the trip did
+	// not change.
+	ActPINRefused Action = "pin_refused"
+	// ActWithdrawn: a coordinator deactivated the driver the trip was
+	// offered to; the offer was taken back.
+	ActWithdrawn Action = "withdrawn"
 )
 
 // Transition is one allowed change of status: the statuses it may start

@@ -49,6 +49,10 @@ type Trip struct {
 	Riders      []Rider
 	Wheelchair  bool
 	CampaignID  string // the campaign whose drivers come first, if any
+	// PIN is the handover PIN the rider gives the driver at the pick-up
+	// (and, for minors, the drop-off): shown to the requester and
+	// coordinators only (see Owner). "" for trips booked before PINs.
+	PIN string
 	// ReturnTripID is the way back booked with this trip; ReturnOf, on the
 	// way back, the trip there.
 	ReturnTripID, ReturnOf string

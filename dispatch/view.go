@@ -21,6 +21,8 @@ type View struct {
 	Dropoff     Place   `json:"dropoff"`
 	Approximate bool    `json:"approximate,omitempty"` // pickup and dropoff are areas of about 1 km, not addresses
 	Riders      []Rider `json:"riders,omitempty"`
+	// PIN is the handover PIN, for the requester and coordinators only.
+	PIN string `json:"pin,omitempty"`
 	// Driver names the assigned driver and their car, for those who see
 	// the whole trip; it is filled in by whoever renders the view.
 	Driver     *DriverBrief `json:"driver,omitempty"`
@@ -54,7 +56,10 @@ type Access int
 const (
 	NoAccess Access = iota
 	Redacted        // a driver weighing an offer or an open trip
-	Full
+	Full            // the trip's driver: riders and addresses
+	// Owner is Full and the handover PIN: the trip's requester and
+	// coordinators. A driver never has it, or the PIN would prove nothing.
+	Owner
 )
 
 // AccessFor says how much of t the caller by may see at time now.
@@ -63,10 +68,10 @@ const (
 func (p Policy) AccessFor(t *Trip, by heartlink.Principal, mayTake bool, now time.Time) Access {
 	switch by.Role {
 	case heartlink.RoleCoordinator:
-		return Full
+		return Owner
 	case heartlink.RoleRequester:
 		if t.RequesterID == by.ID {
-			return Full
+			return Owner
 		}
 	case heartlink.RoleDriver:
 		if t.DriverID == by.ID {
@@ -95,8 +100,11 @@ func ViewOf(t *Trip, a Access) View {
 		pa := t.PickupAfter
 		v.PickupAfter = &pa
 	}
-	if a == Full {
+	if a >= Full {
 		v.Riders = t.Riders
+		if a == Owner {
+			v.PIN = t.PIN
+		}
 		return v
 	}
 	v.Approximate = true

@@ -28,8 +28,8 @@ func TestAccessFor(t *testing.T) {
 		ended   time.Duration // how long ago the trip ended
 		want    Access
 	}{
-		{"coordinator", coord, Assigned, "drv_1", false, 0, Full},
-		{"its requester", owner, Queued, "", false, 0, Full},
+		{"coordinator", coord, Assigned, "drv_1", false, 0, Owner},
+		{"its requester", owner, Queued, "", false, 0, Owner},
 		{"another requester", other, Queued, "", false, 0, NoAccess},
 		{"assigned driver", driver, Assigned, "drv_1", false, 0, Full},
 		{"driver shortly after", driver, Completed, "drv_1", false, time.Hour, Full},
@@ -69,6 +69,19 @@ func TestRedactedViewHoldsNoPersonalData(t *testing.T) {
 	full, _ := json.Marshal(ViewOf(trip, Full))
 	assert.Contains(t, string(full), "13900000002")
 	assert.Contains(t, string(full), "12 Shengli Rd")
+}
+
+// The PIN proves the driver met the rider: the driver must never see it.
+func TestOnlyOwnersSeeThePIN(t *testing.T) {
+	trip := examTrip(DefaultPolicy())
+	trip.PIN = "4821"
+	for a, want := range map[Access]string{Redacted: "", Full: "", Owner: "4821"} {
+		if got := ViewOf(trip, a).PIN; got != want {
+			t.Errorf("ViewOf(trip, %d).PIN = %q; want %q", a, got, want)
+		}
+	}
+	b, _ := json.Marshal(DefaultPolicy().OfferOf(trip, now.Add(30*time.Second), nil))
+	assert.NotContains(t, string(b), "4821", "an offer holds no PIN")
 }
 
 func TestTally(t *testing.T) {

@@ -36,6 +36,9 @@ type Driver struct {
 	Location       *heartlink.Point `json:"location,omitempty"`
 	SeenAt         time.Time        `json:"seen_at,omitzero"`
 	CreatedAt      time.Time        `json:"created_at"`
+	// Active is false once a coordinator deactivated the driver: no
+	// offers, no going online.
+	Active bool `json:"active"`
 }
 
 // DriverRegistration is what a coordinator supplies to register a driver.

@@ -29,6 +29,14 @@ type Service interface {
 	// RequesterPage pages requesters as DriverPage does drivers.
 	RequesterPage(ctx context.Context, limit int, cursor string) ([]*Requester, string, error)
 
+	// UpdateDriver and UpdateRequester change an account, by a
+	// coordinator; DriverChanges and RequesterChanges read back who
+	// changed which fields of it, when (coordinators only).
+	UpdateDriver(ctx context.Context, by heartlink.Principal, id string, u DriverUpdate) (*Driver, error)
+	UpdateRequester(ctx context.Context, by heartlink.Principal, id string, u RequesterUpdate) (*Requester, error)
+	DriverChanges(ctx context.Context, by heartlink.Principal, id string) ([]Change, error)
+	RequesterChanges(ctx context.Context, by heartlink.Principal, id string) ([]Change, error)
+
 	// CreateCoordinator registers another coordinator and returns its token.
 	CreateCoordinator(ctx context.Context, by heartlink.Principal, name string) (*Coordinator, string, error)
 

@@ -22,6 +22,8 @@ type Requester struct {
 	Kind      RequesterKind `json:"kind"`
 	Phone     string        `json:"phone"`
 	CreatedAt time.Time     `json:"created_at"`
+	// Active is false once a coordinator deactivated it: it books no trips.
+	Active bool `json:"active"`
 }
 
 // RequesterRegistration is what a coordinator supplies to register one.

@@ -310,7 +310,7 @@ func (l *live) render(c dispatch.Change, audiences []string, trips map[string]*d
 			if c.Kind == dispatch.ChangeTrip {
 				v.Status, v.Version, v.DriverID = tc.Status, tc.Version, tc.DriverID
 			}
-			if d := drivers[v.DriverID]; d != nil && acc == dispatch.Full {
+			if d := drivers[v.DriverID]; d != nil && acc >= dispatch.Full {
 				v.Driver = &dispatch.DriverBrief{ID: d.ID, Name: d.Name, Plate: d.Vehicle.Plate, Seats: d.Vehicle.Seats}
 			}
 			out[i], _ = realtime.Encode(c.Kind, c.ID, v)

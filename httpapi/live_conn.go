@@ -59,6 +59,10 @@ func (s *Server) handleLive(role heartlink.Role) http.Handler {
 			s.error(w, r, heartlink.Errorf(heartlink.EForbidden, "this channel is for %ss", role))
 			return
 		}
+		if err := s.mustBeActive(r.Context(), by); err != nil {
+			s.error(w, r, err)
+			return
+		}
 		after := r.URL.Query().Get("last_event_id")
 		if after != "" && !validEventID(after) {
 			s.error(w, r, heartlink.FieldError(heartlink.EInvalid, "last_event_id", "last_event_id must be an event id such as 1764300000000-0"))

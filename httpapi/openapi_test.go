@@ -272,6 +272,8 @@ func TestOpenAPIEnums(t *testing.T) {
 		{"conflict", http.StatusConflict},
 		{"trip_taken", http.StatusConflict},
 		{"schedule_clash", http.StatusConflict},
+		{"wrong_pin", http.StatusUnprocessableEntity},
+		{"too_far", http.StatusConflict},
 		{"too_large", http.StatusRequestEntityTooLarge},
 		{"rate_limited", http.StatusTooManyRequests},
 		{"idempotency_key_reused", http.StatusUnprocessableEntity},

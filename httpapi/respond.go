@@ -2,7 +2,10 @@ package httpapi
 
 import (
 	"encoding/json"
+	"math"
 	"net/http"
+	"strconv"
+	"time"
 
 	"github.com/heartlink/heartlink"
 )
@@ -12,7 +15,7 @@ func StatusOf(code string) int {
 	switch code {
 	case heartlink.EBadRequest:
 		return http.StatusBadRequest
-	case heartlink.EInvalid, heartlink.EKeyReused:
+	case heartlink.EInvalid, heartlink.EKeyReused, heartlink.EWrongPIN:
 		return http.StatusUnprocessableEntity
 	case heartlink.EUnauthorized:
 		return http.StatusUnauthorized
@@ -22,7 +25,7 @@ func StatusOf(code string) int {
 		return http.StatusNotFound
 	case heartlink.EMethod:
 		return http.StatusMethodNotAllowed
-	case heartlink.EConflict, heartlink.ETaken, heartlink.EClash, heartlink.EInProgress:
+	case heartlink.EConflict, heartlink.ETaken, heartlink.EClash, heartlink.EInProgress, heartlink.ETooFar:
 		return http.StatusConflict
 	case heartlink.ETooLarge:
 		return http.StatusRequestEntityTooLarge
@@ -83,6 +86,9 @@ func (s *Server) error(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	if code == heartlink.EUnavailable && w.Header().Get("Retry-After") == "" {
 		w.Header().Set("Retry-After", retryAfterUnavailable)
+	}
+	if retry := heartlink.ErrorRetry(err); code == heartlink.ERateLimited && retry > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(max(retry, time.Second).Seconds()))))
 	}
 	s.json(w, StatusOf(code), errorBody(err))
 }

@@ -27,7 +27,7 @@ func (s *Server) views(r *http.Request, ts []*dispatch.Trip) []dispatch.View {
 			a = dispatch.Redacted
 		}
 		out[i] = dispatch.ViewOf(t, a)
-		if a == dispatch.Full && t.DriverID != "" {
+		if a >= dispatch.Full && t.DriverID != "" {
 			ids = append(ids, t.DriverID)
 		}
 	}
@@ -83,7 +83,7 @@ func (s *Server) handleTripGet() http.Handler {
 			return
 		}
 		v := []dispatch.View{dispatch.ViewOf(t, a)}
-		if a == dispatch.Full && t.DriverID != "" {
+		if a >= dispatch.Full && t.DriverID != "" {
 			s.nameDrivers(r.Context(), v, []string{t.DriverID})
 		}
 		s.json(w, http.StatusOK, v[0])
@@ -182,6 +182,9 @@ func (s *Server) handleDecline() http.Handler {
 
 type progressRequest struct {
 	Step dispatch.Step `json:"step"`
+	// PIN is the rider's handover PIN, for picked_up and (minors)
+	// completed; optional in the body, as steps that need none take none.
+	PIN string `json:"pin"`
 }
 
 func (p *progressRequest) Validate() error {
@@ -193,7 +196,9 @@ func (p *progressRequest) Validate() error {
 
 func (s *Server) handleProgress() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if err := must(principal(r), heartlink.RoleDriver); err != nil {
+		// Coordinators confirm a handover for the driver (an override of
+		// the rider's PIN); the store says which steps they may.
+		if err := must(principal(r), heartlink.RoleDriver, heartlink.RoleCoordinator); err != nil {
 			s.error(w, r, err)
 			return
 		}
@@ -202,7 +207,8 @@ func (s *Server) handleProgress() http.Handler {
 			s.error(w, r, err)
 			return
 		}
-		t, err := s.cfg.Dispatch.Progress(r.Context(), principal(r), r.PathValue("id"), req.Step)
+		t, err := s.cfg.Dispatch.Progress(r.Context(), principal(r), r.PathValue("id"),
+			dispatch.ProgressReport{Step: req.Step, PIN: req.PIN})
 		if err != nil {
 			s.error(w, r, err)
 			return

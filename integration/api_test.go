@@ -73,6 +73,7 @@ type trip struct {
 	Pickup      place      `json:"pickup"`
 	Dropoff     place      `json:"dropoff"`
 	Riders      []rider    `json:"riders"`
+	PIN         string     `json:"pin"`
 	Seats       int        `json:"seats"`
 	Wheelchair  bool       `json:"wheelchair"`
 	PickupAfter *time.Time `json:"pickup_after"`

@@ -201,3 +201,10 @@ func (r *response) failsAll(tb testing.TB, status int, code string) (apiError, [
 	}
 	return e, all
 }
+
+// code is the error code of an error answer, "" for any other.
+func (r *response) code() string {
+	var body struct{ Error apiError }
+	json.Unmarshal(r.Body, &body)
+	return body.Error.Code
+}

@@ -121,9 +121,31 @@ func (d *driver) accept(tripID string) *response {
 	return d.post("/api/v1/trips/"+tripID+"/accept", nil)
 }
 
+// progress reports a step as a driver's app does: with the PIN the rider
+// tells the driver where the step needs one (the test plays the rider, so
+// it reads the PIN as a coordinator), and, refused as too far for arrived,
+// sharing where it is (at the pick-up) and trying again.
 func (d *driver) progress(tripID, step string) *response {
 	d.tb.Helper()
-	return d.post("/api/v1/trips/"+tripID+"/progress", map[string]string{"step": step})
+	body := map[string]string{"step": step}
+	if step == pickedUp || step == completed {
+		body["pin"] = d.pinOf(tripID)
+	}
+	r := d.post("/api/v1/trips/"+tripID+"/progress", body)
+	if step == arrived && r.Status == http.StatusConflict && r.code() == "too_far" {
+		d.online(d.trip(tripID).Pickup.point())
+		r = d.post("/api/v1/trips/"+tripID+"/progress", body)
+	}
+	return r
+}
+
+// pinOf reads a trip's handover PIN as the rider knows it: the coordinator
+// sees it, the driver never does.
+func (d *driver) pinOf(tripID string) string {
+	d.tb.Helper()
+	c := *d.client
+	c.token = adminToken
+	return c.trip(tripID).PIN
 }
 
 // events reads a trip's audit trail as a coordinator.

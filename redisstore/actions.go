@@ -135,6 +135,9 @@ func (s *Store) claim(ctx context.Context, by heartlink.Principal, tripID, drive
 			if heartlink.ErrorCode(err) == heartlink.ENotFound && mode == "assign" {
 				return nil, heartlink.FieldError(heartlink.EInvalid, "driver_id", "no driver %q", driverID)
 			}
+			if heartlink.ErrorCode(err) == heartlink.EForbidden && mode == "assign" {
+				return nil, heartlink.FieldError(heartlink.EInvalid, "driver_id", "%s", heartlink.ErrorMessage(err))
+			}
 			return nil, err
 		}
 		ins, why := s.policy.Fit(t, c)
@@ -254,25 +257,13 @@ func (s *Store) answer(ctx context.Context, tripID, driverID string, a dispatch.
 	return res[0], nil
 }
 
-// Progress records the next step of an assigned trip, by its driver.
-func (s *Store) Progress(ctx context.Context, by heartlink.Principal, tripID string, step dispatch.Step) (*dispatch.Trip, error) {
-	if err := mustDriver(by); err != nil {
-		return nil, err
-	}
-	tr, ok := dispatch.StepTransition(step)
-	if !ok {
-		return nil, heartlink.FieldError(heartlink.EInvalid, "step", "step must be arrived, picked_up, completed or no_show")
-	}
-	return s.transition(ctx, by, tripID, tr)
-}
-
 // Release drops the driver by out of a trip they accepted; it goes back to
 // the queue with its deadline intact and is offered to others at once.
 func (s *Store) Release(ctx context.Context, by heartlink.Principal, tripID string) (*dispatch.Trip, error) {
 	if err := mustDriver(by); err != nil {
 		return nil, err
 	}
-	return s.transition(ctx, by, tripID, dispatch.TReleased)
+	return s.transition(ctx, by, tripID, dispatch.TReleased, nil)
 }
 
 // Cancel calls a trip off, by its requester or a coordinator.
@@ -280,7 +271,7 @@ func (s *Store) Cancel(ctx context.Context, by heartlink.Principal, tripID strin
 	if !by.Is(heartlink.RoleCoordinator) && !by.Is(heartlink.RoleRequester) {
 		return nil, heartlink.Errorf(heartlink.EForbidden, "only its requester or a coordinator may cancel a trip")
 	}
-	return s.transition(ctx, by, tripID, dispatch.TCancelled)
+	return s.transition(ctx, by, tripID, dispatch.TCancelled, nil)
 }
 
 // Requeue puts an unassigned trip back in the queue for a fresh search.
@@ -288,18 +279,23 @@ func (s *Store) Requeue(ctx context.Context, by heartlink.Principal, tripID stri
 	if err := mustCoordinator(by); err != nil {
 		return nil, err
 	}
-	return s.transition(ctx, by, tripID, dispatch.TRequeued)
+	return s.transition(ctx, by, tripID, dispatch.TRequeued, nil)
 }
 
-// transition applies tr to the trip as read, at the version read.
-func (s *Store) transition(ctx context.Context, by heartlink.Principal, tripID string, tr dispatch.Transition) (*dispatch.Trip, error) {
+// transition applies tr to the trip as read, at the version read. check,
+// if set, vets the trip as read once the rule allows the change, and
+// returns transition.lua flags of its own (p, v) or why not.
+func (s *Store) transition(ctx context.Context, by heartlink.Principal, tripID string, tr dispatch.Transition,
+	check func(context.Context, *dispatch.Trip) (string, error)) (*dispatch.Trip, error) {
 	for range maxRetries {
 		t, err := s.load(ctx, tripID)
 		if err != nil {
 			return nil, err
 		}
 		switch {
-		case tr.ByDriver && t.DriverID != by.ID:
+		case tr.ByDriver && t.DriverID != by.ID && !by.Is(heartlink.RoleCoordinator):
+			// Coordinators reach here only with a step they may record
+			// for the driver (see Progress).
 			return nil, heartlink.Errorf(heartlink.EForbidden, "this trip is not yours")
 		case by.Is(heartlink.RoleRequester) && t.RequesterID != by.ID:
 			return nil, heartlink.Errorf(heartlink.EForbidden, "this trip is not yours")
@@ -312,6 +308,11 @@ func (s *Store) transition(ctx context.Context, by heartlink.Principal, tripID s
 				s.policy.NoShowFrom(t).In(s.policy.Location()).Format("15:04"))
 		}
 		flags := ""
+		if check != nil {
+			if flags, err = check(ctx, t); err != nil {
+				return nil, err
+			}
+		}
 		driver := t.DriverID
 		if tr.Frees && driver != "" {
 			flags += "f"
@@ -356,7 +357,7 @@ func (s *Store) transition(ctx context.Context, by heartlink.Principal, tripID s
 			s.keys.trip(t.ID), s.keys.tripAudit(t.ID), s.keys.driverRoute(driver), s.keys.open(),
 			s.keys.queue(), s.keys.driverTrips(driver), s.keys.tripOffers(t.ID), s.keys.deadlines(),
 			s.keys.tripTried(t.ID), s.keys.events(), s.keys.tripProposals(t.ID), s.keys.active(),
-			s.keys.driver(driver),
+			s.keys.driver(driver), s.keys.tripPINTries(t.ID),
 		}
 		res, err := s.scripts.transition.Run(ctx, s.rdb, keys, t.ID, t.Version, ms(now), by.String(),
 			string(tr.Action), string(t.Status), string(tr.To), driver, flags, routeVersion,

@@ -259,17 +259,17 @@ func TestARiderWhoNeverComesIsRecordedAndFreesTheSeat(t *testing.T) {
 		trip := f.request(school, time.Hour)
 		_, err := f.s.Accept(f.ctx, d, trip.ID)
 		require.NoError(t, err)
-		_, err = f.s.Progress(f.ctx, d, trip.ID, dispatch.StepNoShow)
+		_, err = f.s.Progress(f.ctx, d, trip.ID, f.report(trip.ID, dispatch.StepNoShow))
 		assert.Equal(t, heartlink.EConflict, heartlink.ErrorCode(err), "not before the driver is at the door")
-		_, err = f.s.Progress(f.ctx, d, trip.ID, dispatch.StepArrived)
+		_, err = f.s.Progress(f.ctx, d, trip.ID, f.report(trip.ID, dispatch.StepArrived))
 		require.NoError(t, err)
-		_, err = f.s.Progress(f.ctx, d, trip.ID, dispatch.StepNoShow)
+		_, err = f.s.Progress(f.ctx, d, trip.ID, f.report(trip.ID, dispatch.StepNoShow))
 		assert.Equal(t, heartlink.EConflict, heartlink.ErrorCode(err), "not before the driver has waited: %v", err)
 		assert.Equal(t, dispatch.Arrived, f.trip(trip.ID).Status, "a refused report changes nothing")
 
 		held := f.trip(trip.ID)
 		f.clock.Advance(held.PickupAt.Add(f.pol.NoShowWait).Sub(f.clock.Now()))
-		got, err := f.s.Progress(f.ctx, d, trip.ID, dispatch.StepNoShow)
+		got, err := f.s.Progress(f.ctx, d, trip.ID, f.report(trip.ID, dispatch.StepNoShow))
 		require.NoError(t, err)
 		assert.Equal(t, dispatch.NoShow, got.Status)
 		route, err := f.s.DriverRoute(f.ctx, d, d.ID)
@@ -343,7 +343,7 @@ func TestKilometresAreWhatWasDriven(t *testing.T) {
 			s    dispatch.Step
 		}{{a.ID, dispatch.StepArrived}, {a.ID, dispatch.StepPickedUp}, {c.ID, dispatch.StepArrived}, {c.ID, dispatch.StepPickedUp},
 			{a.ID, dispatch.StepCompleted}, {c.ID, dispatch.StepCompleted}} {
-			_, err := f.s.Progress(f.ctx, d, step.trip, step.s)
+			_, err := f.s.Progress(f.ctx, d, step.trip, f.report(step.trip, step.s))
 			require.NoError(t, err, "%s %s", step.trip, step.s)
 		}
 		v, err := f.s.DriverStats(f.ctx, d, d.ID)

@@ -231,7 +231,7 @@ func TestPlacesAndDriverStats(t *testing.T) {
 		_, err = f.s.Accept(f.ctx, d, trip.ID)
 		require.NoError(t, err)
 		for _, step := range []dispatch.Step{dispatch.StepArrived, dispatch.StepPickedUp, dispatch.StepCompleted} {
-			_, err := f.s.Progress(f.ctx, d, trip.ID, step)
+			_, err := f.s.Progress(f.ctx, d, trip.ID, f.report(trip.ID, step))
 			require.NoError(t, err)
 		}
 		v, err := f.s.DriverStats(f.ctx, d, d.ID)

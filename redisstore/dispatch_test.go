@@ -218,12 +218,12 @@ func TestProgressInOrderByItsDriverOnly(t *testing.T) {
 		_, err := f.s.Accept(f.ctx, d, trip.ID)
 		require.NoError(t, err)
 
-		_, err = f.s.Progress(f.ctx, other, trip.ID, dispatch.StepArrived)
+		_, err = f.s.Progress(f.ctx, other, trip.ID, f.report(trip.ID, dispatch.StepArrived))
 		assert.Equal(t, heartlink.EForbidden, heartlink.ErrorCode(err))
-		_, err = f.s.Progress(f.ctx, d, trip.ID, dispatch.StepPickedUp)
+		_, err = f.s.Progress(f.ctx, d, trip.ID, f.report(trip.ID, dispatch.StepPickedUp))
 		assert.Equal(t, heartlink.EConflict, heartlink.ErrorCode(err), "picked up before arriving")
 		for _, step := range []dispatch.Step{dispatch.StepArrived, dispatch.StepPickedUp, dispatch.StepCompleted} {
-			got, err := f.s.Progress(f.ctx, d, trip.ID, step)
+			got, err := f.s.Progress(f.ctx, d, trip.ID, f.report(trip.ID, step))
 			require.NoError(t, err, "step %s", step)
 			assert.Equal(t, dispatch.Status(step), got.Status)
 		}
@@ -391,7 +391,7 @@ func TestADroppedOffTripFreesItsSeats(t *testing.T) {
 		_, err = f.s.Accept(f.ctx, d, next.ID)
 		require.Equal(t, heartlink.EClash, heartlink.ErrorCode(err), "four riders fill the car: %v", err)
 		for _, step := range []dispatch.Step{dispatch.StepArrived, dispatch.StepPickedUp, dispatch.StepCompleted} {
-			_, err := f.s.Progress(f.ctx, d, full.ID, step)
+			_, err := f.s.Progress(f.ctx, d, full.ID, f.report(full.ID, step))
 			require.NoError(t, err)
 		}
 		route, err := f.s.DriverRoute(f.ctx, d, d.ID)

@@ -47,10 +47,11 @@ type candidateReads struct {
 }
 
 // candidateFields are the fields of a driver's hash a Candidate is built
-// from, in the order candidate reads them; the positions last, needed only
-// when no search found the driver. They are boxed once: a dispatch reads
-// them for every driver it considers.
-var candidateFields = []any{"status", "seen", "seats", "wc", "vm", "avail", "route_v", "route_stops", "lat", "lng", "hlat", "hlng"}
+// from, in the order candidate reads them; the positions, needed only
+// when no search found the driver, and whether a coordinator deactivated
+// them (searches never find those) last. They are boxed once: a dispatch
+// reads them for every driver it considers.
+var candidateFields = []any{"status", "seen", "seats", "wc", "vm", "avail", "route_v", "route_stops", "lat", "lng", "hlat", "hlng", "inactive"}
 
 // foundFields is how many of candidateFields a driver found by a search
 // needs: the search gave where they are.
@@ -132,6 +133,11 @@ func (s *Store) candidate(ctx context.Context, id string, t *dispatch.Trip) (*di
 	c, ok := r.candidate(id, 0, nil, now, live, nil)
 	if !ok {
 		return nil, heartlink.Errorf(heartlink.ENotFound, "no driver %q", id)
+	}
+	// Searches never find a deactivated driver (they leave the geo
+	// indexes); this stops their claims, and assignments to them.
+	if v := r.attrs.Val(); len(v) == len(candidateFields) && str(v[len(v)-1]) == "1" {
+		return nil, heartlink.Errorf(heartlink.EForbidden, "driver %q is inactive: a coordinator deactivated them", id)
 	}
 	return &c, nil
 }

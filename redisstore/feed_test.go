@@ -43,7 +43,7 @@ func TestEveryChangeReachesItsAudiences(t *testing.T) {
 		trip := f.request(school, time.Hour)
 		_, err = f.s.Accept(f.ctx, winner, trip.ID)
 		require.NoError(t, err)
-		_, err = f.s.Progress(f.ctx, winner, trip.ID, dispatch.StepArrived)
+		_, err = f.s.Progress(f.ctx, winner, trip.ID, f.report(trip.ID, dispatch.StepArrived))
 		require.NoError(t, err)
 
 		assert.Equal(t, []string{"offer:", "assigned:", "driver_route:", "trip:arrived"}, f.changes(start, "driver:"+winner.ID), "the winner is told once that the trip is theirs, and that their route changed")

@@ -225,3 +225,10 @@ func (f *fixture) checkRoutes(seats int, drivers ...heartlink.Principal) map[str
 	}
 	return held
 }
+
+// report is step on trip id as its driver reports it, with the rider's PIN
+// (read as a coordinator) where the step needs one.
+func (f *fixture) report(id string, s dispatch.Step) dispatch.ProgressReport {
+	f.tb.Helper()
+	return dispatch.ProgressReport{Step: s, PIN: f.trip(id).PIN}
+}

@@ -100,3 +100,12 @@ func (k keys) shiftConfirmed(cid, sid string) string { return k.shift(cid, sid) 
 func (k keys) shiftWaiting(cid, sid string) string   { return k.shift(cid, sid) + ":waiting" }
 func (k keys) driverSignups(id string) string        { return k.p + "driver:" + id + ":signups" }
 func (k keys) positions() string                     { return k.p + "positions" }
+
+// tripPINTries counts a trip's wrong handover PINs; it expires with the
+// window they count in.
+func (k keys) tripPINTries(id string) string { return k.p + "trip:" + id + ":pin_tries" }
+
+// driverChanges and requesterChanges are the records of coordinators'
+// changes of one account (fleet.Change, oldest first).
+func (k keys) driverChanges(id string) string    { return k.p + "driver:" + id + ":changes" }
+func (k keys) requesterChanges(id string) string { return k.p + "requester:" + id + ":changes" }

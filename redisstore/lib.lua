@@ -4,11 +4,12 @@
 
 -- audit appends one entry to a trip's audit trail. at is the time in
 -- milliseconds as the decimal string the caller passed, kept a string so that
--- no Lua number formatting can round it.
-local function audit(key, at, actor, action, from, to, driver)
+-- no Lua number formatting can round it. override (true or nil) marks a
+-- step a coordinator recorded without the rider's PIN.
+local function audit(key, at, actor, action, from, to, driver, override)
   redis.call('RPUSH', key, cjson.encode({
     at = at, actor = actor, action = action,
-    from = from, to = to, driver_id = driver,
+    from = from, to = to, driver_id = driver, override = override,
   }))
 end
 

@@ -46,9 +46,11 @@ func (s *Store) RequesterPage(ctx context.Context, limit int, after string) ([]*
 	}
 	out := make([]*fleet.Requester, 0, len(vals))
 	for _, v := range vals {
-		var q fleet.Requester
-		if v != nil && json.Unmarshal([]byte(v.(string)), &q) == nil {
-			out = append(out, &q)
+		if v == nil {
+			continue
+		}
+		if q, err := decodeRequester([]byte(v.(string))); err == nil {
+			out = append(out, q)
 		}
 	}
 	return out, next, nil

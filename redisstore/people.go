@@ -195,6 +195,7 @@ func (s *Store) CreateDriver(ctx context.Context, by heartlink.Principal, r flee
 		Vehicle:        *r.Vehicle,
 		VerifiedMinors: r.VerifiedMinors,
 		Home:           *r.Home,
+		Active:         true,
 		Status:         fleet.Offline,
 		CreatedAt:      s.now(),
 	}
@@ -219,7 +220,7 @@ func (s *Store) CreateDriver(ctx context.Context, by heartlink.Principal, r flee
 }
 
 // driverFields are the hash fields read back into a fleet.Driver.
-var driverFields = []string{"profile", "status", "lat", "lng", "seen"}
+var driverFields = []string{"profile", "status", "lat", "lng", "seen", "inactive"}
 
 func decodeDriver(id string, v []any) (*fleet.Driver, error) {
 	if v[0] == nil {
@@ -244,6 +245,7 @@ func decodeDriver(id string, v []any) (*fleet.Driver, error) {
 	}
 	seen, _ := strconv.ParseInt(str(v[4]), 10, 64)
 	d.SeenAt = fromMs(seen)
+	d.Active = str(v[5]) != "1" // drivers registered before deactivation existed are active
 	return &d, nil
 }
 
@@ -295,6 +297,13 @@ func (s *Store) SetPresence(ctx context.Context, driverID string, u fleet.Presen
 		if err := fleet.ValidPoint("location", u.Location); err != nil {
 			return nil, err
 		}
+		inactive, err := s.rdb.HGet(ctx, s.keys.driver(driverID), "inactive").Result()
+		if err != nil && !errors.Is(err, redis.Nil) {
+			return nil, wrap(err, "set presence")
+		}
+		if err := mustBeActive(inactive != "1", "driver"); err != nil {
+			return nil, err
+		}
 	}
 	now := s.now()
 	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
@@ -329,9 +338,10 @@ func (s *Store) CreateRequester(ctx context.Context, by heartlink.Principal, r f
 	if err := r.Validate(); err != nil {
 		return nil, "", err
 	}
-	q := &fleet.Requester{ID: newID("req"), Name: strings.TrimSpace(r.Name), Kind: r.Kind, Phone: strings.TrimSpace(r.Phone), CreatedAt: s.now()}
+	q := &fleet.Requester{ID: newID("req"), Name: strings.TrimSpace(r.Name), Kind: r.Kind, Phone: strings.TrimSpace(r.Phone),
+		Active: true, CreatedAt: s.now()}
 	tok := newToken()
-	b, _ := json.Marshal(q)
+	b := encodeRequester(q)
 	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		p.Set(ctx, s.keys.requester(q.ID), b, 0)
 		p.ZAdd(ctx, s.keys.requesters(), redis.Z{Score: float64(ms(q.CreatedAt)), Member: q.ID})
@@ -354,8 +364,29 @@ func (s *Store) Requester(ctx context.Context, id string) (*fleet.Requester, err
 	if err != nil {
 		return nil, wrap(err, "requester")
 	}
-	var q fleet.Requester
-	return &q, wrap(json.Unmarshal(b, &q), "requester")
+	q, err := decodeRequester(b)
+	return q, wrap(err, "requester")
+}
+
+// requesterData is a requester as stored: inactive rather than active, so
+// that those registered before deactivation existed read as active.
+type requesterData struct {
+	fleet.Requester
+	Inactive bool `json:"inactive,omitempty"`
+}
+
+func encodeRequester(q *fleet.Requester) []byte {
+	b, _ := json.Marshal(requesterData{Requester: *q, Inactive: !q.Active})
+	return b
+}
+
+func decodeRequester(b []byte) (*fleet.Requester, error) {
+	var d requesterData
+	if err := json.Unmarshal(b, &d); err != nil {
+		return nil, err
+	}
+	d.Requester.Active = !d.Inactive
+	return &d.Requester, nil
 }
 
 // Requesters lists every requester, oldest first.
@@ -374,9 +405,11 @@ func (s *Store) Requesters(ctx context.Context) ([]*fleet.Requester, error) {
 	}
 	out := make([]*fleet.Requester, 0, len(vals))
 	for _, v := range vals {
-		var q fleet.Requester
-		if v != nil && json.Unmarshal([]byte(v.(string)), &q) == nil {
-			out = append(out, &q)
+		if v == nil {
+			continue
+		}
+		if q, err := decodeRequester([]byte(v.(string))); err == nil {
+			out = append(out, q)
 		}
 	}
 	return out, nil

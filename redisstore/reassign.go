@@ -112,5 +112,5 @@ func (s *Store) Unassign(ctx context.Context, by heartlink.Principal, tripID str
 	if err := reassignable(t, ""); err != nil {
 		return nil, err
 	}
-	return s.transition(ctx, by, tripID, dispatch.TTakenBack)
+	return s.transition(ctx, by, tripID, dispatch.TTakenBack, nil)
 }

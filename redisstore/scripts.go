@@ -48,6 +48,8 @@ var (
 	shiftChangeLua string
 	//go:embed shift_remove.lua
 	shiftRemoveLua string
+	//go:embed pin.lua
+	pinLua string
 )
 
 // scripts are a store's Lua scripts, each with the shared helpers and the
@@ -57,7 +59,7 @@ type scripts struct {
 	offer, accept, answer, transition, lease, move *redis.Script
 	signup, withdraw, unqueue                      *redis.Script
 	routeAccept, routeAnswer, retime, unlock       *redis.Script
-	reassign, page                                 *redis.Script
+	reassign, page, pin                            *redis.Script
 	idemReserve, idemFinish                        *redis.Script
 	shiftChange, shiftRemove                       *redis.Script
 }
@@ -84,5 +86,6 @@ func newScripts(historyLen int) scripts {
 		idemFinish:  redis.NewScript(idemFinishLua),
 		shiftChange: redis.NewScript(lib + shiftChangeLua),
 		shiftRemove: redis.NewScript(lib + shiftRemoveLua),
+		pin:         redis.NewScript(lib + pinLua),
 	}
 }

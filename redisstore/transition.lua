@@ -6,12 +6,14 @@
 -- KEYS[1] trip  [2] audit  [3] driver route  [4] open trips  [5] queue
 --     [6] driver trips  [7] trip offers  [8] deadlines  [9] trip tried
 --     [10] events  [11] trip proposals  [12] active trips (left by every change)
---     [13] driver
+--     [13] driver  [14] the trip's wrong PIN tries
 -- ARGV[1] trip id  [2] expected version  [3] now ms  [4] actor  [5] action
 --     [6] from  [7] to  [8] driver (or '')  [9] flags: any of
 --     f = free the driver, q = requeue, e = ended, o = open,
 --     t = forget who was tried, a = add the driver to those tried,
---     r = the driver's route becomes ARGV[13] if still at version ARGV[10]
+--     r = the driver's route becomes ARGV[13] if still at version ARGV[10],
+--     p = the PIN was right: forget the wrong tries,
+--     v = a coordinator's override of the PIN, so audited
 --     [10] route version  [11] queue at ms  [12] arrive_by ms  [13] stops
 --     [14] road km driven to this stop ('' for none)  [15] the stop served: "lat,lng,ms"
 local id, now = ARGV[1], ARGV[3]
@@ -50,7 +52,10 @@ else
   redis.call('ZREM', KEYS[4], id)
 end
 if string.find(flags, 'e', 1, true) then redis.call('HSET', KEYS[1], 'ended', now) end
-audit(KEYS[2], now, ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8] ~= '' and ARGV[8] or nil)
+if string.find(flags, 'p', 1, true) then redis.call('DEL', KEYS[14]) end
+local override = nil
+if string.find(flags, 'v', 1, true) then override = true end
+audit(KEYS[2], now, ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8] ~= '' and ARGV[8] or nil, override)
 withdrawn_event(KEYS[10], id, withdrawn, ARGV[5] == 'cancelled' and 'cancelled' or 'withdrawn')
 trip_event(KEYS[10], id, ARGV[5], ARGV[7], v, st[3], ARGV[8])
 local out = {'ok', tostring(v)}

@@ -65,7 +65,10 @@ func encodeTrip(t *dispatch.Trip) []any {
 	b, _ := json.Marshal(d)
 	// The planned times change as the driver's route does, so they are
 	// fields of their own; arrive_by is repeated for the scripts.
-	return []any{"data", b, "status", string(t.Status), "driver", t.DriverID, "requester", t.RequesterID,
+	// The PIN has a field of its own, kept plain: it is shown to the
+	// requester on every read, and 4 digits hashed would fall to 10,000
+	// guesses offline anyway. It is never in data, which events render.
+	return []any{"data", b, "pin", t.PIN, "status", string(t.Status), "driver", t.DriverID, "requester", t.RequesterID,
 		"version", t.Version, "updated", ms(t.UpdatedAt),
 		"pickup", ms(t.PickupAt), "drop", ms(t.DropoffAt), "arrive", ms(t.ArriveBy)}
 }
@@ -84,6 +87,7 @@ func decodeTrip(h map[string]string) (*dispatch.Trip, error) {
 		CreatedAt: d.CreatedAt,
 		Status:    dispatch.Status(h["status"]),
 		DriverID:  h["driver"],
+		PIN:       h["pin"],
 	}
 	t.Version, _ = strconv.ParseInt(h["version"], 10, 64)
 	u, _ := strconv.ParseInt(h["updated"], 10, 64)
@@ -150,6 +154,13 @@ func (s *Store) Request(ctx context.Context, by heartlink.Principal, r dispatch.
 			return nil, heartlink.FieldError(heartlink.EForbidden, "requester_id", "a requester books only for itself")
 		}
 		requester = by.ID
+		q, err := s.Requester(ctx, by.ID)
+		if err != nil {
+			return nil, err
+		}
+		if err := mustBeActive(q.Active, "requester"); err != nil {
+			return nil, err
+		}
 	case heartlink.RoleCoordinator:
 		requester = r.RequesterID
 	default:
@@ -175,12 +186,14 @@ func (s *Store) Request(ctx context.Context, by heartlink.Principal, r dispatch.
 		}
 	}
 	t := r.Trip(s.policy, newID("trp"), by, requester, now)
+	t.PIN = dispatch.NewPIN()
 	booked := []*dispatch.Trip{t}
 	if r.Return != nil {
 		// The way back is booked with the trip, in the same transaction,
 		// and dispatched the same way (pooled, planned ahead or offered).
 		back := r.ReturnRequest()
 		rt := back.Trip(s.policy, newID("trp"), by, requester, now)
+		rt.PIN = dispatch.NewPIN()
 		t.ReturnTripID, rt.ReturnOf = rt.ID, t.ID
 		booked = append(booked, rt)
 	}
@@ -243,6 +256,9 @@ type auditEntry struct {
 	// PreviousDriver: reassign.lua writes it, with the driver it moved
 	// the trip from.
 	PreviousDriver string `json:"previous_driver_id,omitempty"`
+	// Override: transition.lua writes it for a step a coordinator
+	// recorded without the rider's PIN.
+	Override bool `json:"override,omitempty"`
 }
 
 // Trip returns a trip that by may see.
@@ -526,7 +542,7 @@ func (s *Store) Events(ctx context.Context, by heartlink.Principal, tripID strin
 			return nil, wrap(err, "decode event")
 		}
 		out = append(out, dispatch.Event{At: fromMs(e.At), Actor: e.Actor, Action: e.Action, From: e.From, To: e.To, Driver: e.Driver,
-			PreviousDriver: e.PreviousDriver})
+			PreviousDriver: e.PreviousDriver, Override: e.Override})
 	}
 	return out, nil
 }

@@ -114,7 +114,7 @@ func (s *Store) watchTrips(ctx context.Context, ids []string, now time.Time) err
 // rescue takes t back from its driver and raises it on the board.
 func (s *Store) rescue(ctx context.Context, t *dispatch.Trip, slack time.Duration) error {
 	driver := t.DriverID
-	if _, err := s.transition(ctx, system, t.ID, dispatch.TRescued); err != nil {
+	if _, err := s.transition(ctx, system, t.ID, dispatch.TRescued, nil); err != nil {
 		if heartlink.ErrorCode(err) == heartlink.EConflict {
 			return nil // it moved on meanwhile (picked up, cancelled)
 		}

@@ -145,6 +145,20 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	proxies := fs.String("trusted-proxies", getenv("HEARTLINK_TRUSTED_PROXIES"), "reverse proxies (CIDRs or addresses, comma-separated) whose X-Forwarded-For is believed for the per-address limit; empty: none")
 	origins := fs.String("ws-origins", getenv("HEARTLINK_WS_ORIGINS"), "browser origins allowed on the websockets besides the server's own, comma-separated")
 	fs.IntVar(&c.History, "event-history", envInt("HEARTLINK_EVENT_HISTORY", 20000), "changes kept in Redis for clients that reconnect")
+	envBool := func(name string, def bool) bool {
+		v := getenv(name)
+		if v == "" {
+			return def
+		}
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s=%q: want true or false", name, v))
+			return def
+		}
+		return b
+	}
+	fs.BoolVar(&p.Handover.PIN, "handover-pin", envBool("HEARTLINK_HANDOVER_PIN", p.Handover.PIN), "picked_up needs the rider's PIN, and so does completed where minors ride (false: drivers report both alone, as before PINs)")
+	arriveM := fs.Float64("arrive-within-m", float64(envInt("HEARTLINK_ARRIVE_WITHIN_M", int(p.Handover.ArriveWithinKm*1000))), "arrived is refused from a driver whose fresh live position is further than this many metres from the pick-up (0: not checked)")
 	fs.BoolVar(&c.Demo, "demo", getenv("HEARTLINK_DEMO") == "1", "seed a Yingtan-like city and run ~200 simulated volunteers as real clients")
 	fs.StringVar(&c.DebugAddr, "debug-addr", getenv("HEARTLINK_DEBUG_ADDR"), "serve Go profiles (net/http/pprof) here, e.g. 127.0.0.1:6060; empty: off")
 	fs.IntVar(&c.BoardQueue, "board-queue", envInt("HEARTLINK_BOARD_QUEUE", 16384), "frames a board's websocket may hold back before it counts as slow")
@@ -183,6 +197,10 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	if c.History < 100 {
 		return c, errors.New("-event-history must be at least 100")
 	}
+	if *arriveM < 0 {
+		return c, errors.New("-arrive-within-m must not be negative")
+	}
+	p.Handover.ArriveWithinKm = *arriveM / 1000
 	c.Limits.PerAddressBurst = 2 * c.Limits.PerAddress
 	c.Limits.PerTokenBurst = 2 * c.Limits.PerToken
 	c.AdminToken = getenv("HEARTLINK_ADMIN_TOKEN")

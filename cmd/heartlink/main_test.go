@@ -52,6 +52,21 @@ func TestParseConfig(t *testing.T) {
 			}},
 		{name: "no trusted proxies by default", check: func(t *testing.T, c config) { assert.Empty(t, c.TrustedProxies) }},
 		{name: "a bad trusted proxy", args: []string{"-trusted-proxies", "the load balancer"}, wantErr: "-trusted-proxies"},
+		{name: "handover checks by default", check: func(t *testing.T, c config) {
+			assert.True(t, c.Policy.Handover.PIN, "picked_up needs the rider's PIN unless switched off")
+			assert.Equal(t, 0.5, c.Policy.Handover.ArriveWithinKm)
+		}},
+		{name: "handover PIN switched off", env: map[string]string{"HEARTLINK_HANDOVER_PIN": "false", "HEARTLINK_ARRIVE_WITHIN_M": "0"},
+			check: func(t *testing.T, c config) {
+				assert.False(t, c.Policy.Handover.PIN)
+				assert.Zero(t, c.Policy.Handover.ArriveWithinKm)
+			}},
+		{name: "handover flag beats environment", args: []string{"-handover-pin=true", "-arrive-within-m", "300"}, env: map[string]string{"HEARTLINK_HANDOVER_PIN": "false"},
+			check: func(t *testing.T, c config) {
+				assert.True(t, c.Policy.Handover.PIN)
+				assert.InDelta(t, 0.3, c.Policy.Handover.ArriveWithinKm, 1e-9)
+			}},
+		{name: "a bad handover setting", env: map[string]string{"HEARTLINK_HANDOVER_PIN": "perhaps"}, wantErr: "HEARTLINK_HANDOVER_PIN"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -423,6 +423,13 @@ function currentTrip() {
 
 const NEXT = { assigned: 'arrived', arrived: 'picked_up', picked_up: 'completed' };
 
+// needsPIN: the rider's PIN proves the pick-up, and a student's drop-off
+// (the server checks; an operator may switch it off, and a PIN sent where
+// none is needed is ignored).
+function needsPIN(tr, step) {
+  return step === 'picked_up' || (step === 'completed' && tr.kind === 'exam_escort');
+}
+
 function renderTrips() {
   const sec = document.getElementById('current-trip');
   const cur = currentTrip();
@@ -450,6 +457,10 @@ function renderTrips() {
     const btn = document.getElementById('next-step');
     btn.dataset.step = NEXT[cur.status];
     btn.textContent = t('step.' + NEXT[cur.status]);
+    const pinField = sec.querySelector('.pin-field');
+    const wantPIN = needsPIN(cur, NEXT[cur.status]);
+    if (pinField.hidden === wantPIN) document.getElementById('handover-pin').value = '';
+    pinField.hidden = !wantPIN;
   }
   const ul = document.getElementById('upcoming');
   const list = [...state.trips.values()]
@@ -472,7 +483,11 @@ async function nextStep() {
   btn.disabled = true;
   sec.querySelector('.trip-error').textContent = '';
   try {
-    const tr = await api('POST', `/trips/${encodeURIComponent(id)}/progress`, { step });
+    const body = { step };
+    const pin = document.getElementById('handover-pin');
+    if (!sec.querySelector('.pin-field').hidden) body.pin = pin.value.trim();
+    const tr = await api('POST', `/trips/${encodeURIComponent(id)}/progress`, body);
+    pin.value = '';
     mergeTrip(tr);
     say(t('step.done.' + step));
   } catch (e) {

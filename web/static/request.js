@@ -179,6 +179,7 @@ function mergeTrip(tr) {
   if (old && typeof old.version === 'number' && typeof tr.version === 'number' && old.version > tr.version) return;
   if (old && !tr.driver && old.driver && old.driver.id === tr.driver_id) tr = { ...tr, driver: old.driver };
   if (old && !tr.riders && old.riders) tr = { ...tr, riders: old.riders };
+  if (old && !tr.pin && old.pin) tr = { ...tr, pin: old.pin };
   state.trips.set(tr.id, tr);
   // the driver's name and car come with the full trip; fetch it once per driver
   if (tr.driver_id && !tr.driver && driverFetched.get(tr.id) !== tr.driver_id) {
@@ -203,7 +204,8 @@ function tripRow(id) {
     h('div', { class: 'trip-state' },
       h('span', { class: 'status' }), ' ',
       h('span', { class: 'status-label' }), ' ',
-      h('span', { class: 'driver-wrap' }, h('span', { class: 'driver-label' }), ' ', h('span', { class: 'driver' }))),
+      h('span', { class: 'driver-wrap' }, h('span', { class: 'driver-label' }), ' ', h('span', { class: 'driver' })), ' ',
+      h('span', { class: 'pin-wrap' }, h('span', { class: 'pin-label' }), ' ', h('strong', { class: 'pin' }))),
     h('button', { type: 'button', class: 'cancel' }),
     h('p', { class: 'trip-error field-error', role: 'alert' }));
   li.querySelector('.cancel').addEventListener('click', () => cancelTrip(id, li));
@@ -237,6 +239,10 @@ function renderTrips() {
     const drv = li.querySelector('.driver');
     drv.textContent = d ? [d.name, d.plate].filter(Boolean).join(' · ') : tr.driver_id || '';
     li.querySelector('.driver-label').textContent = tr.driver_id ? t('request.driver') : '';
+    // The rider gives the driver this PIN at the pick-up (and a student at the drop-off).
+    const showPIN = tr.pin && !FINAL.has(tr.status);
+    li.querySelector('.pin-label').textContent = showPIN ? t('request.pin') : '';
+    li.querySelector('.pin').textContent = showPIN ? tr.pin : '';
     const cancel = li.querySelector('.cancel');
     cancel.textContent = t('request.cancel');
     cancel.hidden = FINAL.has(tr.status);
