@@ -84,6 +84,7 @@ func tripPath(id func(w *world) string, action string) func(*world) string {
 }
 
 func assignedID(w *world) string   { return w.assignedTrip() }
+func arrivedID(w *world) string    { id, _ := w.arrivedTrip(); return id }
 func offeredID(w *world) string    { return w.offeredTrip() }
 func unassignedID(w *world) string { return w.unassignedTrip() }
 func assignedSecret(w *world) *secretTrip {
@@ -141,6 +142,16 @@ var matrix = map[string]matrixEntry{
 	"GET /api/v1/drivers/me/offers": {path: literal("/api/v1/drivers/me/offers"), allow: each(ok200, bothDrivers...)},
 	"GET /api/v1/drivers/me/stats":  {path: literal("/api/v1/drivers/me/stats"), allow: each(ok200, bothDrivers...)},
 	"GET /api/v1/drivers/me/route":  {path: literal("/api/v1/drivers/me/route"), allow: each(ok200, bothDrivers...)},
+	"PATCH /api/v1/drivers/{id}": {path: func(w *world) string { return "/api/v1/drivers/" + w.dA.ID },
+		body:  func(*world) any { return map[string]string{"name": fmt.Sprintf("Volunteer %s-%d", runID, unique())} },
+		allow: each(ok200, asCoordinator)},
+	"GET /api/v1/drivers/{id}/changes": {path: func(w *world) string { return "/api/v1/drivers/" + w.dA.ID + "/changes" },
+		allow: each(ok200, asCoordinator)},
+	"PATCH /api/v1/requesters/{id}": {path: func(w *world) string { return "/api/v1/requesters/" + w.rA.ID },
+		body:  func(*world) any { return map[string]string{"name": fmt.Sprintf("School %s-%d", runID, unique())} },
+		allow: each(ok200, asCoordinator)},
+	"GET /api/v1/requesters/{id}/changes": {path: func(w *world) string { return "/api/v1/requesters/" + w.rA.ID + "/changes" },
+		allow: each(ok200, asCoordinator)},
 	"GET /api/v1/drivers/{id}/stats": {path: func(w *world) string { return "/api/v1/drivers/" + w.dA.ID + "/stats" },
 		allow: each(ok200, asCoordinator, asOwnDriver)},
 	"GET /api/v1/drivers/{id}/route": {path: func(w *world) string { return "/api/v1/drivers/" + w.dA.ID + "/route" },
@@ -188,9 +199,12 @@ var matrix = map[string]matrixEntry{
 	"POST /api/v1/trips/{id}/decline": {path: tripPath(offeredID, "/decline"),
 		allow: each(ok200, asOwnDriver),
 		deny:  each(refusal(409, "conflict"), asOtherDriver)}, // no offer to decline
-	"POST /api/v1/trips/{id}/progress": {path: tripPath(assignedID, "/progress"),
-		body:  func(*world) any { return map[string]string{"step": "arrived"} },
-		allow: each(ok200, asOwnDriver)},
+	"POST /api/v1/trips/{id}/progress": {path: tripPath(arrivedID, "/progress"),
+		body: func(w *world) any {
+			_, pin := w.arrivedTrip()
+			return map[string]string{"step": "picked_up", "pin": pin}
+		},
+		allow: each(ok200, asOwnDriver, asCoordinator)},
 	"POST /api/v1/trips/{id}/release": {path: tripPath(assignedID, "/release"), allow: each(ok200, asOwnDriver)},
 	"POST /api/v1/trips/{id}/cancel":  {path: tripPath(assignedID, "/cancel"), allow: each(ok200, asCoordinator, asOwnRequester)},
 	"POST /api/v1/trips/{id}/assign": {path: tripPath(unassignedID, "/assign"),

@@ -59,6 +59,8 @@ type world struct {
 	trips []*secretTrip // every trip made, for the redaction check
 
 	assignedT, offeredT, unassignedT *secretTrip
+	arrivedT                         *secretTrip
+	arrivedPIN                       string
 	unservedT                        *secretTrip // ended unserved: its alert open on the board
 	campaignT                        *secretTrip // the student of the shift's plan
 	coordID                          string
@@ -139,6 +141,27 @@ func (w *world) assignedTrip() string {
 		w.assignedT = t
 	}
 	return w.assignedT.id
+}
+
+// arrivedTrip is a trip of the own requester whose driver, the own one,
+// has arrived at the pick-up, with the rider's handover PIN (which the
+// requester and coordinators read, and the rider tells the driver).
+func (w *world) arrivedTrip() (id, pin string) {
+	if w.arrivedT == nil {
+		w.tb.Helper()
+		t := w.book(w.tripRequest(4 * time.Hour))
+		w.dA.in(w.tb).waitOffer(t.id)
+		w.dA.in(w.tb).accept(t.id).must(w.tb, http.StatusOK, nil)
+		t.seenBy[asOwnDriver] = true
+		w.dA.in(w.tb).post("/api/v1/trips/"+t.id+"/progress", map[string]string{"step": "arrived"}).must(w.tb, http.StatusOK, nil)
+		var read struct {
+			PIN string `json:"pin"`
+		}
+		w.f.admin.get("/api/v1/trips/"+t.id).must(w.tb, http.StatusOK, &read)
+		require.NotEmpty(w.tb, read.PIN, "a trip has a handover PIN")
+		w.arrivedT, w.arrivedPIN = t, read.PIN
+	}
+	return w.arrivedT.id, w.arrivedPIN
 }
 
 // offeredTrip is a trip of the own requester offered to the own driver, who
@@ -332,6 +355,7 @@ func (w *world) place() string {
 func (w *world) build() {
 	w.tb.Helper()
 	w.assignedTrip()
+	w.arrivedTrip()
 	w.offeredTrip()
 	w.unassignedTrip()
 	w.coordinator()
