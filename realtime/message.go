@@ -25,22 +25,44 @@ type Message struct {
 
 // Encode returns the frame of a Message of type typ with id and data
 // marshalled as JSON. A nil data (or one that marshals to null) leaves
-// "data" out.
+// "data" out. Data already JSON (json.RawMessage, as stored changes are)
+// is checked, not marshalled again.
 func Encode(typ, id string, data any) ([]byte, error) {
 	if typ == "" {
 		return nil, errors.New("realtime: encode: empty type")
 	}
-	m := Message{Type: typ, ID: id}
-	if data != nil {
-		raw, err := json.Marshal(data)
+	var raw []byte
+	switch d := data.(type) {
+	case nil:
+	case json.RawMessage:
+		if len(d) > 0 && !json.Valid(d) {
+			return nil, fmt.Errorf("realtime: encode %s: data is not JSON", typ)
+		}
+		raw = bytes.TrimSpace(d)
+	default:
+		b, err := json.Marshal(data)
 		if err != nil {
 			return nil, fmt.Errorf("realtime: encode %s: %w", typ, err)
 		}
-		if !bytes.Equal(raw, []byte("null")) {
-			m.Data = raw
-		}
+		raw = b
 	}
-	return json.Marshal(m)
+	if bytes.Equal(raw, []byte("null")) {
+		raw = nil
+	}
+	// The envelope is Message's JSON, written out so that data, JSON
+	// already, is not scanned once more: every frame of the fleet passes
+	// here.
+	t, _ := json.Marshal(typ)
+	f := make([]byte, 0, len(t)+len(id)+len(raw)+24)
+	f = append(append(f, `{"type":`...), t...)
+	if id != "" {
+		q, _ := json.Marshal(id)
+		f = append(append(f, `,"id":`...), q...)
+	}
+	if len(raw) > 0 {
+		f = append(append(f, `,"data":`...), raw...)
+	}
+	return append(f, '}'), nil
 }
 
 // Decode reads frame as a Message. It refuses anything but one JSON object

@@ -22,6 +22,9 @@ func TestEncode(t *testing.T) {
 		{"nil pointer data is left out", "ack", "1", (*struct{})(nil), `{"type":"ack","id":"1"}`, false},
 		{"empty type", "", "", nil, "", true},
 		{"data that cannot be JSON", "x", "", make(chan int), "", true},
+		{"raw data that is not JSON", "x", "", json.RawMessage(`{"lat":`), "", true},
+		{"raw null is left out", "x", "", json.RawMessage(`null`), `{"type":"x"}`, false},
+		{"quotes and markup in the type and id", `a"<b>`, `7"&`, nil, `{"type":"a\"\u003cb\u003e","id":"7\"\u0026"}`, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
