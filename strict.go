@@ -184,18 +184,8 @@ func (d *dupScan) members(depth, mark int) bool {
 			return false
 		}
 		d.path = d.path[:len(d.path)-1]
-		d.space()
-		if d.i >= len(d.b) {
-			return false
-		}
-		switch d.b[d.i] {
-		case ',':
-			d.i++
-		case '}':
-			d.i++
-			return true
-		default:
-			return false
+		if more, ok := d.after('}'); !more {
+			return ok
 		}
 	}
 }
@@ -239,21 +229,30 @@ func (d *dupScan) array(depth int) bool {
 		if !d.value(depth + 1) {
 			return false
 		}
-		d.space()
-		if d.i >= len(d.b) {
-			return false
-		}
-		switch d.b[d.i] {
-		case ',':
-			d.i++
-		case ']':
-			d.i++
+		if more, ok := d.after(']'); !more {
 			d.path = d.path[:len(d.path)-1]
-			return true
-		default:
-			return false
+			return ok
 		}
 	}
+}
+
+// after scans what follows a member or element: a comma (more to come),
+// or end, which closes the object or array (ok, no more); anything else
+// stops the scan.
+func (d *dupScan) after(end byte) (more, ok bool) {
+	d.space()
+	if d.i >= len(d.b) {
+		return false, false
+	}
+	switch d.b[d.i] {
+	case ',':
+		d.i++
+		return true, true
+	case end:
+		d.i++
+		return false, true
+	}
+	return false, false
 }
 
 // pathTo names key within the path scanned so far, e.g. riders[1].name.

@@ -81,22 +81,18 @@ func (p Policy) CheckVehicle(t *Trip, c *Candidate) Reason {
 // next week's trip while offline, and a coordinator may assign a trip to a
 // driver who is offline now. It returns where t goes, or why it cannot.
 func (p Policy) Fit(t *Trip, c *Candidate) (Insertion, Reason) {
-	if why := p.CheckVehicle(t, c); why != Eligible {
-		return Insertion{}, why
+	pick, drop := p.StopsOf(t)
+	ins, why := p.fitPlaced(t, c, pick, drop, nil)
+	if why == Eligible {
+		p.settleFor(t, c, &ins)
 	}
-	if c.Route.Has(t.ID) {
-		return Insertion{}, AlreadyHeld
-	}
-	o, why := p.OriginFor(t, c)
-	if why != Eligible {
-		return Insertion{}, why
-	}
-	return p.Insert(o, c.Car(), c.Route, t)
+	return ins, why
 }
 
 // fitPlaced is Fit with the insertion placed but not settled: enough to
-// rank by. settlePick finishes it, for the few picked. pick and drop are
-// t's stops (StopsOf), the same for every candidate.
+// rank by. settleFor finishes it, for the few picked. pick and drop are
+// t's stops (StopsOf), the same for every candidate; a, when not nil,
+// holds the buffers.
 func (p Policy) fitPlaced(t *Trip, c *Candidate, pick, drop RouteStop, a *stopArena) (Insertion, Reason) {
 	if why := p.CheckVehicle(t, c); why != Eligible {
 		return Insertion{}, why
@@ -111,11 +107,11 @@ func (p Policy) fitPlaced(t *Trip, c *Candidate, pick, drop RouteStop, a *stopAr
 	return p.place(o, c.Car(), c.Route, t, pick, drop, a)
 }
 
-// settlePick settles a pick's insertion placed by fitPlaced: it is then
-// what Fit gives.
-func (p Policy) settlePick(t *Trip, pk *Pick) {
-	o, _ := p.OriginFor(t, &pk.Candidate)
-	p.settle(o, pk.Car(), pk.Route, &pk.Insertion)
+// settleFor settles an insertion of t into c's route placed by fitPlaced:
+// it is then what Fit gives.
+func (p Policy) settleFor(t *Trip, c *Candidate, ins *Insertion) {
+	o, _ := p.OriginFor(t, c)
+	p.settle(o, c.Car(), c.Route, ins)
 }
 
 // OriginFor is where and when c's route is timed from when taking t.
@@ -250,7 +246,7 @@ func (p Policy) RankFrom(t *Trip, cands []Candidate, tried map[string]bool, now 
 			for i := range best {
 				f := &fits[in[i]]
 				best[i] = Pick{Candidate: cands[f.c], Insertion: f.ins, Score: f.score}
-				p.settlePick(t, &best[i])
+				p.settleFor(t, &best[i].Candidate, &best[i].Insertion)
 			}
 			return best
 		}
