@@ -75,13 +75,10 @@ func (s *Server) handlePlaceList() http.Handler {
 func (s *Server) handleStats(me bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		by := principal(r)
-		id := r.PathValue("id")
-		if me {
-			if !by.Is(heartlink.RoleDriver) {
-				s.error(w, r, heartlink.Errorf(heartlink.EForbidden, "only drivers have volunteer hours"))
-				return
-			}
-			id = by.ID
+		id, err := driverOf(r, by, me, "only drivers have volunteer hours")
+		if err != nil {
+			s.error(w, r, err)
+			return
 		}
 		v, err := s.cfg.Dispatch.DriverStats(r.Context(), by, id)
 		if err != nil {

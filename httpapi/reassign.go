@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/heartlink/heartlink"
@@ -9,23 +10,8 @@ import (
 
 // handleReassign moves a held trip to another driver: {"driver_id"}.
 func (s *Server) handleReassign() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		by := principal(r)
-		if err := must(by, heartlink.RoleCoordinator); err != nil {
-			s.error(w, r, err)
-			return
-		}
-		var req assignRequest
-		if err := s.decodeValid(w, r, &req); err != nil {
-			s.error(w, r, err)
-			return
-		}
-		t, err := s.cfg.Dispatch.Reassign(r.Context(), by, r.PathValue("id"), req.DriverID)
-		if err != nil {
-			s.error(w, r, err)
-			return
-		}
-		s.json(w, http.StatusOK, s.view(r, t))
+	return s.toDriver(func(ctx context.Context, by heartlink.Principal, tripID, driverID string) (*dispatch.Trip, error) {
+		return s.cfg.Dispatch.Reassign(ctx, by, tripID, driverID)
 	})
 }
 

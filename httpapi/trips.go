@@ -129,18 +129,27 @@ func (s *Server) handleOffers() http.Handler {
 	})
 }
 
+// driverOf is the driver a /drivers/me/… (me) or /drivers/{id}/… path
+// names; on a me path a caller who is no driver is refused with why.
+func driverOf(r *http.Request, by heartlink.Principal, me bool, why string) (string, error) {
+	if !me {
+		return r.PathValue("id"), nil
+	}
+	if !by.Is(heartlink.RoleDriver) {
+		return "", heartlink.Errorf(heartlink.EForbidden, "%s", why)
+	}
+	return by.ID, nil
+}
+
 // handleDriverRoute answers the route a driver holds: their own (me), or
 // any driver's for a coordinator.
 func (s *Server) handleDriverRoute(me bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		by := principal(r)
-		id := r.PathValue("id")
-		if me {
-			if !by.Is(heartlink.RoleDriver) {
-				s.error(w, r, heartlink.Errorf(heartlink.EForbidden, "only drivers have a route of their own"))
-				return
-			}
-			id = by.ID
+		id, err := driverOf(r, by, me, "only drivers have a route of their own")
+		if err != nil {
+			s.error(w, r, err)
+			return
 		}
 		route, err := s.cfg.Dispatch.DriverRoute(r.Context(), by, id)
 		if err != nil {
@@ -247,6 +256,14 @@ func (a *assignRequest) Validate() error {
 }
 
 func (s *Server) handleAssign() http.Handler {
+	return s.toDriver(func(ctx context.Context, by heartlink.Principal, tripID, driverID string) (*dispatch.Trip, error) {
+		return s.cfg.Dispatch.Assign(ctx, by, tripID, driverID)
+	})
+}
+
+// toDriver serves a coordinator giving the trip of the path to the driver
+// of the body, {"driver_id"}: assign or reassign.
+func (s *Server) toDriver(give func(ctx context.Context, by heartlink.Principal, tripID, driverID string) (*dispatch.Trip, error)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		by := principal(r)
 		if err := must(by, heartlink.RoleCoordinator); err != nil {
@@ -258,7 +275,7 @@ func (s *Server) handleAssign() http.Handler {
 			s.error(w, r, err)
 			return
 		}
-		t, err := s.cfg.Dispatch.Assign(r.Context(), by, r.PathValue("id"), req.DriverID)
+		t, err := give(r.Context(), by, r.PathValue("id"), req.DriverID)
 		if err != nil {
 			s.error(w, r, err)
 			return
