@@ -23,6 +23,10 @@ func (r Role) Valid() bool {
 type Principal struct {
 	Role Role
 	ID   string
+	// Inactive: a coordinator deactivated the account. It may still read
+	// what it booked or drove, but books no trips and does not go online.
+	// The token says so, so that no request needs another read to know.
+	Inactive bool
 }
 
 // Is reports whether p is the given role.

@@ -59,7 +59,7 @@ func (s *Server) handleLive(role heartlink.Role) http.Handler {
 			s.error(w, r, heartlink.Errorf(heartlink.EForbidden, "this channel is for %ss", role))
 			return
 		}
-		if err := s.mustBeActive(r.Context(), by); err != nil {
+		if err := mustBeActive(by); err != nil {
 			s.error(w, r, err)
 			return
 		}

@@ -153,9 +153,15 @@ func TestCoordinatorsEditRequesters(t *testing.T) {
 		requireRevoked(t, sock)
 		school.post("/api/v1/trips", examTrip(time.Hour)).fails(t, http.StatusForbidden, "forbidden")
 		refused(t, srv.URL, "/ws/requester", school.token, nil, nil, http.StatusForbidden, "forbidden")
+		var mine struct{ Trips []trip }
+		school.get("/api/v1/trips").must(t, http.StatusOK, &mine)
+		assert.Empty(t, mine.Trips, "it still reads its own trips, and the refused booking left none")
+
+		f.admin.do("PATCH", path, map[string]any{"active": true}).must(t, http.StatusOK, &got)
+		school.request(examTrip(time.Hour))
 
 		cs := f.accountChanges(path)
-		require.Len(t, cs, 2)
+		require.Len(t, cs, 3)
 		assert.Equal(t, []string{"kind", "phone"}, cs[0].Fields)
 		assert.Equal(t, []string{"active"}, cs[1].Fields)
 	})

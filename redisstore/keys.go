@@ -62,6 +62,7 @@ func (k keys) queue() string          { return k.p + "queue" }
 func (k keys) deadlines() string      { return k.p + "offers:deadlines" }
 func (k keys) admin() string          { return k.p + "admin" }
 func (k keys) adminToken() string     { return k.p + "admin:token" }
+func (k keys) tokensMarked() string   { return k.p + "migrated:inactive-tokens" }
 func (k keys) events() string         { return k.p + "events" }
 func (k keys) campaigns() string      { return k.p + "campaigns" }
 func (k keys) recurrences() string    { return k.p + "recurrences" }

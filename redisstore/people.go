@@ -28,6 +28,24 @@ func hashToken(token string) string {
 // keeps no token, only its hash, and revokes by it.
 func tokenID(hash string) string { return hash[:min(len(hash), 16)] }
 
+// holderValue is what a token's key holds: who it stands for,
+// "role:id", with ":inactive" after it while a coordinator has the account
+// deactivated.
+func holderValue(p heartlink.Principal) string {
+	v := string(p.Role) + ":" + p.ID
+	if p.Inactive {
+		v += ":inactive"
+	}
+	return v
+}
+
+// parseHolder reads holderValue.
+func parseHolder(v string) heartlink.Principal {
+	role, rest, _ := strings.Cut(v, ":")
+	id, flag, _ := strings.Cut(rest, ":")
+	return heartlink.Principal{Role: heartlink.Role(role), ID: id, Inactive: flag == "inactive"}
+}
+
 // emitRevoked queues on p the notice that the token with hash no longer
 // stands for holder, so that every instance closes the sockets opened with
 // it. It is addressed to no client: the live channels act on it.
@@ -55,8 +73,7 @@ func (s *Store) Authenticate(ctx context.Context, token string) (heartlink.Princ
 	if err != nil {
 		return heartlink.Principal{}, wrap(err, "authenticate")
 	}
-	role, id, _ := strings.Cut(v, ":")
-	return heartlink.Principal{Role: heartlink.Role(role), ID: id}, nil
+	return parseHolder(v), nil
 }
 
 // coordinatorTokenBefore finds the hash of the token of a coordinator
@@ -157,7 +174,7 @@ func (s *Store) saveCoordinator(ctx context.Context, c fleet.Coordinator, token 
 			p.SetNX(ctx, s.keys.coordinator(c.ID), b, 0)
 		}
 		p.ZAdd(ctx, s.keys.coordinators(), redis.Z{Score: float64(ms(c.CreatedAt)), Member: c.ID})
-		p.Set(ctx, s.keys.token(hashToken(token)), string(heartlink.RoleCoordinator)+":"+c.ID, 0)
+		p.Set(ctx, s.keys.token(hashToken(token)), holderValue(heartlink.Principal{Role: heartlink.RoleCoordinator, ID: c.ID}), 0)
 		p.Set(ctx, s.keys.tokenOf(heartlink.RoleCoordinator, c.ID), hashToken(token), 0)
 		return nil
 	})
@@ -209,7 +226,7 @@ func (s *Store) CreateDriver(ctx context.Context, by heartlink.Principal, r flee
 			"hlat", d.Home.Lat, "hlng", d.Home.Lng)
 		p.ZAdd(ctx, s.keys.drivers(), redis.Z{Score: float64(ms(d.CreatedAt)), Member: d.ID})
 		p.GeoAdd(ctx, s.keys.geoHome(), &redis.GeoLocation{Name: d.ID, Longitude: d.Home.Lng, Latitude: d.Home.Lat})
-		p.Set(ctx, s.keys.token(hashToken(tok)), string(heartlink.RoleDriver)+":"+d.ID, 0)
+		p.Set(ctx, s.keys.token(hashToken(tok)), holderValue(heartlink.Principal{Role: heartlink.RoleDriver, ID: d.ID}), 0)
 		p.Set(ctx, s.keys.tokenOf(heartlink.RoleDriver, d.ID), hashToken(tok), 0)
 		return nil
 	})
@@ -345,7 +362,7 @@ func (s *Store) CreateRequester(ctx context.Context, by heartlink.Principal, r f
 	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		p.Set(ctx, s.keys.requester(q.ID), b, 0)
 		p.ZAdd(ctx, s.keys.requesters(), redis.Z{Score: float64(ms(q.CreatedAt)), Member: q.ID})
-		p.Set(ctx, s.keys.token(hashToken(tok)), string(heartlink.RoleRequester)+":"+q.ID, 0)
+		p.Set(ctx, s.keys.token(hashToken(tok)), holderValue(heartlink.Principal{Role: heartlink.RoleRequester, ID: q.ID}), 0)
 		p.Set(ctx, s.keys.tokenOf(heartlink.RoleRequester, q.ID), hashToken(tok), 0)
 		return nil
 	})
@@ -427,6 +444,32 @@ func str(v any) string {
 	return s
 }
 
+// inactive reads whether a coordinator deactivated holder's account.
+func (s *Store) inactive(ctx context.Context, c redis.Cmdable, holder heartlink.Principal) (bool, error) {
+	switch holder.Role {
+	case heartlink.RoleDriver:
+		v, err := c.HGet(ctx, s.keys.driver(holder.ID), "inactive").Result()
+		if err != nil && !errors.Is(err, redis.Nil) {
+			return false, err
+		}
+		return v == "1", nil
+	case heartlink.RoleRequester:
+		b, err := c.Get(ctx, s.keys.requester(holder.ID)).Bytes()
+		if errors.Is(err, redis.Nil) {
+			return false, nil
+		}
+		if err != nil {
+			return false, err
+		}
+		q, err := decodeRequester(b)
+		if err != nil {
+			return false, err
+		}
+		return !q.Active, nil
+	}
+	return false, nil
+}
+
 // RotateToken gives a driver, requester or coordinator a new token and
 // revokes the one they had, e.g. when a phone is lost. Coordinators may
 // rotate anyone's; a driver or requester their own.
@@ -434,15 +477,19 @@ func (s *Store) RotateToken(ctx context.Context, by heartlink.Principal, role he
 	if !by.Is(heartlink.RoleCoordinator) && !(by.Role == role && by.ID == id) {
 		return "", heartlink.Errorf(heartlink.EForbidden, "only coordinators may give someone else a new token")
 	}
+	holder := heartlink.Principal{Role: role, ID: id}
+	var account string
 	switch role {
 	case heartlink.RoleDriver:
 		if _, err := s.Driver(ctx, id); err != nil {
 			return "", err
 		}
+		account = s.keys.driver(id)
 	case heartlink.RoleRequester:
 		if _, err := s.Requester(ctx, id); err != nil {
 			return "", err
 		}
+		account = s.keys.requester(id)
 	case heartlink.RoleCoordinator:
 		n, err := s.rdb.Exists(ctx, s.keys.coordinator(id)).Result()
 		if err != nil {
@@ -454,12 +501,20 @@ func (s *Store) RotateToken(ctx context.Context, by heartlink.Principal, role he
 	default:
 		return "", heartlink.Errorf(heartlink.EInvalid, "no such role %q", role)
 	}
-	holder := s.keys.tokenOf(role, id)
+	holderKey := s.keys.tokenOf(role, id)
 	tok := newToken()
-	// Optimistic: two rotations at once must not leave two tokens working.
+	// Optimistic: two rotations at once must not leave two tokens working,
+	// and an account deactivated meanwhile must not get an unmarked token.
+	watched := []string{holderKey}
+	if account != "" {
+		watched = append(watched, account)
+	}
 	err := s.rdb.Watch(ctx, func(tx *redis.Tx) error {
-		old, err := tx.Get(ctx, holder).Result()
+		old, err := tx.Get(ctx, holderKey).Result()
 		if err != nil && !errors.Is(err, redis.Nil) {
+			return err
+		}
+		if holder.Inactive, err = s.inactive(ctx, tx, holder); err != nil {
 			return err
 		}
 		if old == "" && role == heartlink.RoleCoordinator {
@@ -479,12 +534,12 @@ func (s *Store) RotateToken(ctx context.Context, by heartlink.Principal, role he
 				// opened with the old token must close.
 				s.emitRevoked(ctx, p, heartlink.Principal{Role: role, ID: id}, old)
 			}
-			p.Set(ctx, s.keys.token(hashToken(tok)), string(role)+":"+id, 0)
-			p.Set(ctx, holder, hashToken(tok), 0)
+			p.Set(ctx, s.keys.token(hashToken(tok)), holderValue(holder), 0)
+			p.Set(ctx, holderKey, hashToken(tok), 0)
 			return nil
 		})
 		return err
-	}, holder)
+	}, watched...)
 	if errors.Is(err, redis.TxFailedErr) {
 		return "", heartlink.Errorf(heartlink.EConflict, "the token is being changed; try again")
 	}

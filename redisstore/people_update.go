@@ -35,17 +35,6 @@ func (s *Store) UpdateDriver(ctx context.Context, by heartlink.Principal, id str
 	if len(changed) == 0 {
 		return d, nil
 	}
-	var tok *redis.StringCmd
-	var avail *redis.BoolCmd
-	_, err = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		tok = p.Get(ctx, s.keys.tokenOf(heartlink.RoleDriver, id))
-		avail = p.HExists(ctx, s.keys.driver(id), "avail")
-		return nil
-	})
-	if err != nil && !errors.Is(err, redis.Nil) {
-		return nil, wrap(err, "update driver")
-	}
-	tokenHash, hasAvail := tok.Val(), avail.Val()
 	// The profile keeps what registration and changes set; presence has
 	// fields of its own.
 	prof := *d
@@ -54,31 +43,42 @@ func (s *Store) UpdateDriver(ctx context.Context, by heartlink.Principal, id str
 	now := s.now()
 	toggled := slices.Contains(changed, "active")
 	entry, _ := json.Marshal(fleet.Change{At: now, Actor: by.String(), Fields: changed})
-	_, err = s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		k := s.keys.driver(id)
-		p.HSet(ctx, k, "profile", profile, "seats", d.Vehicle.Seats, "wc", boolInt(d.Vehicle.Wheelchair),
-			"vm", boolInt(d.VerifiedMinors), "inactive", boolInt(!d.Active))
-		switch {
-		case toggled && !d.Active:
-			p.HSet(ctx, k, "status", string(fleet.Offline), "seen", ms(now))
-			p.ZRem(ctx, s.keys.geoLive(), id)
-			p.ZRem(ctx, s.keys.geoHome(), id)
-			p.SRem(ctx, s.keys.available(), id)
-			data, _ := json.Marshal(dispatch.DriverChange{DriverID: id, Status: string(fleet.Offline)})
-			s.emit(ctx, p, dispatch.ChangeDriver, "board", data)
-			if tokenHash != "" {
-				// In the same transaction: no instance misses that the
-				// driver's sockets must close.
-				s.emitRevoked(ctx, p, heartlink.Principal{Role: heartlink.RoleDriver, ID: id}, tokenHash)
-			}
-		case toggled:
-			p.GeoAdd(ctx, s.keys.geoHome(), &redis.GeoLocation{Name: id, Longitude: d.Home.Lng, Latitude: d.Home.Lat})
-			if hasAvail {
-				p.SAdd(ctx, s.keys.available(), id)
-			}
+	holder := heartlink.Principal{Role: heartlink.RoleDriver, ID: id, Inactive: !d.Active}
+	err = s.withToken(ctx, holder, func(tx *redis.Tx, tokenHash string) error {
+		hasAvail, err := tx.HExists(ctx, s.keys.driver(id), "avail").Result()
+		if err != nil {
+			return err
 		}
-		p.RPush(ctx, s.keys.driverChanges(id), entry)
-		return nil
+		_, err = tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
+			k := s.keys.driver(id)
+			p.HSet(ctx, k, "profile", profile, "seats", d.Vehicle.Seats, "wc", boolInt(d.Vehicle.Wheelchair),
+				"vm", boolInt(d.VerifiedMinors), "inactive", boolInt(!d.Active))
+			switch {
+			case toggled && !d.Active:
+				p.HSet(ctx, k, "status", string(fleet.Offline), "seen", ms(now))
+				p.ZRem(ctx, s.keys.geoLive(), id)
+				p.ZRem(ctx, s.keys.geoHome(), id)
+				p.SRem(ctx, s.keys.available(), id)
+				data, _ := json.Marshal(dispatch.DriverChange{DriverID: id, Status: string(fleet.Offline)})
+				s.emit(ctx, p, dispatch.ChangeDriver, "board", data)
+				if tokenHash != "" {
+					// In the same transaction: no instance misses that the
+					// driver's sockets must close.
+					s.emitRevoked(ctx, p, holder, tokenHash)
+				}
+			case toggled:
+				p.GeoAdd(ctx, s.keys.geoHome(), &redis.GeoLocation{Name: id, Longitude: d.Home.Lng, Latitude: d.Home.Lat})
+				if hasAvail {
+					p.SAdd(ctx, s.keys.available(), id)
+				}
+			}
+			if toggled {
+				s.markToken(ctx, p, holder, tokenHash)
+			}
+			p.RPush(ctx, s.keys.driverChanges(id), entry)
+			return nil
+		})
+		return err
 	})
 	if err != nil {
 		return nil, wrap(err, "update driver")
@@ -130,18 +130,22 @@ func (s *Store) UpdateRequester(ctx context.Context, by heartlink.Principal, id 
 	if len(changed) == 0 {
 		return q, nil
 	}
-	tokenHash, err := s.rdb.Get(ctx, s.keys.tokenOf(heartlink.RoleRequester, id)).Result()
-	if err != nil && !errors.Is(err, redis.Nil) {
-		return nil, wrap(err, "update requester")
-	}
 	entry, _ := json.Marshal(fleet.Change{At: s.now(), Actor: by.String(), Fields: changed})
-	_, err = s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		p.Set(ctx, s.keys.requester(id), encodeRequester(q), 0)
-		if slices.Contains(changed, "active") && !q.Active && tokenHash != "" {
-			s.emitRevoked(ctx, p, heartlink.Principal{Role: heartlink.RoleRequester, ID: id}, tokenHash)
-		}
-		p.RPush(ctx, s.keys.requesterChanges(id), entry)
-		return nil
+	toggled := slices.Contains(changed, "active")
+	holder := heartlink.Principal{Role: heartlink.RoleRequester, ID: id, Inactive: !q.Active}
+	err = s.withToken(ctx, holder, func(tx *redis.Tx, tokenHash string) error {
+		_, err := tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
+			p.Set(ctx, s.keys.requester(id), encodeRequester(q), 0)
+			if toggled {
+				s.markToken(ctx, p, holder, tokenHash)
+			}
+			if toggled && !q.Active && tokenHash != "" {
+				s.emitRevoked(ctx, p, holder, tokenHash)
+			}
+			p.RPush(ctx, s.keys.requesterChanges(id), entry)
+			return nil
+		})
+		return err
 	})
 	if err != nil {
 		return nil, wrap(err, "update requester")
@@ -186,6 +190,81 @@ func (s *Store) changes(ctx context.Context, by heartlink.Principal, account, li
 		out = append(out, c)
 	}
 	return out, nil
+}
+
+// withToken runs fn with the hash of holder's token, watched: a token
+// rotated while an account is changed makes the change run again on the
+// new token, so a deactivation can never mark a token that just stopped
+// working and leave its successor unmarked. RotateToken watches the
+// account in turn.
+func (s *Store) withToken(ctx context.Context, holder heartlink.Principal, fn func(tx *redis.Tx, tokenHash string) error) error {
+	key := s.keys.tokenOf(holder.Role, holder.ID)
+	for range 5 {
+		err := s.rdb.Watch(ctx, func(tx *redis.Tx) error {
+			hash, err := tx.Get(ctx, key).Result()
+			if err != nil && !errors.Is(err, redis.Nil) {
+				return err
+			}
+			return fn(tx, hash)
+		}, key)
+		if !errors.Is(err, redis.TxFailedErr) {
+			return err
+		}
+	}
+	return heartlink.Errorf(heartlink.EConflict, "the account's token is being changed; try again")
+}
+
+// markToken rewrites on p what holder's token stands for, active or not,
+// so that authenticating says so; a token already revoked stays revoked.
+func (s *Store) markToken(ctx context.Context, p redis.Pipeliner, holder heartlink.Principal, tokenHash string) {
+	if tokenHash == "" {
+		return
+	}
+	p.SetXX(ctx, s.keys.token(tokenHash), holderValue(holder), 0)
+}
+
+// MarkInactiveTokens makes the tokens of accounts deactivated before
+// tokens said so say it, once per fleet; later deactivations mark tokens
+// as they happen. Run at start.
+func (s *Store) MarkInactiveTokens(ctx context.Context) error {
+	done, err := s.rdb.Exists(ctx, s.keys.tokensMarked()).Result()
+	if err != nil || done == 1 {
+		return wrap(err, "mark inactive tokens")
+	}
+	var holders []heartlink.Principal
+	for _, role := range []heartlink.Role{heartlink.RoleDriver, heartlink.RoleRequester} {
+		list := s.keys.drivers()
+		if role == heartlink.RoleRequester {
+			list = s.keys.requesters()
+		}
+		ids, err := s.rdb.ZRange(ctx, list, 0, -1).Result()
+		if err != nil {
+			return wrap(err, "mark inactive tokens")
+		}
+		for _, id := range ids {
+			holders = append(holders, heartlink.Principal{Role: role, ID: id})
+		}
+	}
+	for _, h := range holders {
+		inactive, err := s.inactive(ctx, s.rdb, h)
+		if err != nil {
+			return wrap(err, "mark inactive tokens")
+		}
+		if !inactive {
+			continue
+		}
+		h.Inactive = true
+		if err := s.withToken(ctx, h, func(tx *redis.Tx, hash string) error {
+			_, err := tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
+				s.markToken(ctx, p, h, hash)
+				return nil
+			})
+			return err
+		}); err != nil {
+			return wrap(err, "mark inactive tokens")
+		}
+	}
+	return wrap(s.rdb.Set(ctx, s.keys.tokensMarked(), "1", 0).Err(), "mark inactive tokens")
 }
 
 // mustBeActive refuses an account a coordinator deactivated.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -114,8 +113,11 @@ func (s *Store) BookDue(ctx context.Context, ahead time.Duration) (int, error) {
 			if !o.PickupAfter.IsZero() {
 				req.PickupAfter = &heartlink.Timestamp{Time: o.PickupAfter}
 			}
-			role, id, _ := strings.Cut(r.CreatedBy, ":")
-			if _, err := s.Request(ctx, heartlink.Principal{Role: heartlink.Role(role), ID: id}, req); err != nil {
+			owner, err := s.owner(ctx, r.CreatedBy)
+			if err == nil {
+				_, err = s.Request(ctx, owner, req)
+			}
+			if err != nil {
 				s.rdb.Del(ctx, marker) // let a later round try again
 				errs = append(errs, err)
 				continue
@@ -124,4 +126,13 @@ func (s *Store) BookDue(ctx context.Context, ahead time.Duration) (int, error) {
 		}
 	}
 	return booked, errors.Join(errs...)
+}
+
+// owner is who booked a recurring trip, as its occurrences are booked in
+// their name: a requester deactivated since books none.
+func (s *Store) owner(ctx context.Context, createdBy string) (heartlink.Principal, error) {
+	p := parseHolder(createdBy)
+	inactive, err := s.inactive(ctx, s.rdb, p)
+	p.Inactive = inactive
+	return p, wrap(err, "recurring trip's owner")
 }

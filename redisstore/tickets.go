@@ -50,8 +50,7 @@ func (s *Store) RedeemTicket(ctx context.Context, ticket string) (heartlink.Prin
 	if err != nil {
 		return heartlink.Principal{}, "", wrap(err, "redeem ticket")
 	}
-	role, id, _ := strings.Cut(who, ":")
-	return heartlink.Principal{Role: heartlink.Role(role), ID: id}, tokenID(hash), nil
+	return parseHolder(who), tokenID(hash), nil
 }
 
 // replyTTL is how long the answer to a live request is kept, so that a

@@ -207,6 +207,9 @@ func bootstrapAdmin(ctx context.Context, store *redisstore.Store, cfg config, lo
 	if err != nil {
 		return fmt.Errorf("bootstrap coordinator: %w", err)
 	}
+	if err := store.MarkInactiveTokens(ctx); err != nil {
+		return err
+	}
 	switch {
 	case cfg.AdminToken != "":
 		log.Info("coordinator token taken from HEARTLINK_ADMIN_TOKEN", "coordinator", id)
