@@ -21,8 +21,9 @@ type Feed interface {
 	Follow(ctx context.Context, after string, fn func([]dispatch.Change)) error
 	History(ctx context.Context, after string, audiences []string, limit int) ([]dispatch.Change, bool, error)
 	FollowPositions(ctx context.Context, fn func(dispatch.DriverChange)) error
-	// TripsByID reads trips in one round trip, skipping missing ones.
-	TripsByID(ctx context.Context, ids []string) (map[string]*dispatch.Trip, error)
+	// TripsAndDrivers reads trips and drivers in one round trip, skipping
+	// missing ones.
+	TripsAndDrivers(ctx context.Context, tripIDs, driverIDs []string) (map[string]*dispatch.Trip, map[string]*fleet.Driver, error)
 }
 
 // Tickets are one-time credentials for opening a websocket from a browser.
@@ -186,7 +187,7 @@ func (l *live) push(ctx context.Context, cs []dispatch.Change) {
 		audiences []string
 	}
 	var todo []delivery
-	var ids []string
+	var ids, driverIDs []string
 	for _, c := range cs {
 		switch c.Kind {
 		case dispatch.ChangeShiftFill:
@@ -205,15 +206,17 @@ func (l *live) push(ctx context.Context, cs []dispatch.Change) {
 			continue
 		}
 		todo = append(todo, delivery{c, audiences})
-		if id := tripOf(c); id != "" {
+		if id, driver := tripOf(c); id != "" {
 			ids = append(ids, id)
+			if driver != "" {
+				driverIDs = append(driverIDs, driver)
+			}
 		}
 	}
-	trips, err := l.trips(ctx, ids)
+	trips, drivers, err := l.read(ctx, ids, driverIDs)
 	if err != nil {
 		l.log.Warn("live: read trips", "err", err)
 	}
-	drivers := l.drivers(ctx, trips)
 	for _, d := range todo {
 		frames := l.render(d.c, d.audiences, trips, drivers)
 		for i, a := range d.audiences {
@@ -243,41 +246,49 @@ func (l *live) fillToDrivers(c dispatch.Change) {
 	}
 }
 
-// tripOf is the trip a change must be rendered from, if any.
-func tripOf(c dispatch.Change) string {
+// tripOf is the trip a change must be rendered from, if any, and the
+// driver it names (the one it was made with, for a trip change; an
+// assignment's is its trip's).
+func tripOf(c dispatch.Change) (trip, driver string) {
 	if c.Kind != dispatch.ChangeTrip && c.Kind != dispatch.ChangeAssigned {
-		return ""
+		return "", ""
 	}
 	var ref struct {
-		TripID string `json:"trip_id"`
+		TripID   string `json:"trip_id"`
+		DriverID string `json:"driver_id"`
 	}
 	json.Unmarshal(c.Data, &ref)
-	return ref.TripID
+	return ref.TripID, ref.DriverID
 }
 
-// drivers reads the drivers of trips, to name them in whole views.
-func (l *live) drivers(ctx context.Context, trips map[string]*dispatch.Trip) map[string]*fleet.Driver {
-	var ids []string
+// read reads the trips changes name and the drivers that their views
+// name, in one round trip; a driver the changes did not name (an
+// assignment's) is read after, in a second.
+func (l *live) read(ctx context.Context, tripIDs, driverIDs []string) (map[string]*dispatch.Trip, map[string]*fleet.Driver, error) {
+	if len(tripIDs) == 0 {
+		return nil, nil, nil
+	}
+	trips, drivers, err := l.cfg.Feed.TripsAndDrivers(ctx, tripIDs, driverIDs)
+	if err != nil {
+		return nil, nil, err
+	}
+	var more []string
 	for _, t := range trips {
-		if t.DriverID != "" {
-			ids = append(ids, t.DriverID)
+		if _, ok := drivers[t.DriverID]; t.DriverID != "" && !ok {
+			more = append(more, t.DriverID)
 		}
 	}
-	if len(ids) == 0 {
-		return nil
+	if len(more) > 0 {
+		_, ds, err := l.cfg.Feed.TripsAndDrivers(ctx, nil, more)
+		if err != nil {
+			// The trips render without their driver's name.
+			l.log.Warn("live: read drivers", "err", err)
+		}
+		for id, d := range ds {
+			drivers[id] = d
+		}
 	}
-	ds, err := l.s.cfg.Fleet.DriversByID(ctx, ids)
-	if err != nil {
-		l.log.Warn("live: read drivers", "err", err)
-	}
-	return ds
-}
-
-func (l *live) trips(ctx context.Context, ids []string) (map[string]*dispatch.Trip, error) {
-	if len(ids) == 0 {
-		return nil, nil
-	}
-	return l.cfg.Feed.TripsByID(ctx, ids)
+	return trips, drivers, nil
 }
 
 // render turns one change into a frame for each audience (nil: nothing
@@ -287,7 +298,8 @@ func (l *live) render(c dispatch.Change, audiences []string, trips map[string]*d
 	out := make([][]byte, len(audiences))
 	switch c.Kind {
 	case dispatch.ChangeTrip, dispatch.ChangeAssigned:
-		t := trips[tripOf(c)]
+		id, _ := tripOf(c)
+		t := trips[id]
 		if t == nil {
 			return out
 		}

@@ -223,17 +223,19 @@ func (s *session) start(ctx context.Context, after string) error {
 			return err
 		}
 		if complete {
-			var ids []string
+			var ids, driverIDs []string
 			for _, ch := range missed {
-				if id := tripOf(ch); id != "" {
+				if id, driver := tripOf(ch); id != "" {
 					ids = append(ids, id)
+					if driver != "" {
+						driverIDs = append(driverIDs, driver)
+					}
 				}
 			}
-			trips, err := s.l.trips(ctx, ids)
+			trips, drivers, err := s.l.read(ctx, ids, driverIDs)
 			if err != nil {
 				return err
 			}
-			drivers := s.l.drivers(ctx, trips)
 			for _, ch := range missed {
 				frames := s.l.render(ch, []string{s.audienceOf(ch)}, trips, drivers)
 				if frames[0] != nil {

@@ -92,6 +92,7 @@ func TestLiveOfferAccept(t *testing.T) {
 				if fr.str("status") == assigned {
 					assert.Equal(t, drivers[0].ID, fr.str("driver_id"), "%s", fr)
 					assertShows(t, fr.raw, secrets(req), "the board's trip frame")
+					assertNamesDriver(t, fr, drivers[0].ID)
 				}
 			}
 		}
@@ -101,6 +102,7 @@ func TestLiveOfferAccept(t *testing.T) {
 		got := watch.wait(frameWait, "the school's trip assigned", tripFrame(tr.ID, assigned))
 		assert.Equal(t, drivers[0].ID, got.str("driver_id"), "%s", got)
 		assertShows(t, got.raw, secrets(req), "the requester's trip frame")
+		assertNamesDriver(t, got, drivers[0].ID)
 		var seen []string
 		for _, fr := range watch.frames() {
 			if fr.Type == "trip" {
@@ -139,4 +141,23 @@ func TestLiveOfferAccept(t *testing.T) {
 		assert.Equal(t, []string{queued + "@v1", offered + "@v2", assigned + "@v3"}, replayed,
 			"the board's replayed trip frames for %s (status@version)", tr.ID)
 	})
+}
+
+// assertNamesDriver: a trip frame shows who drives, by name and plate, as
+// the board and the school need to see it.
+func assertNamesDriver(t *testing.T, fr frame, id string) {
+	t.Helper()
+	var v struct {
+		Driver *struct {
+			ID    string `json:"id"`
+			Name  string `json:"name"`
+			Plate string `json:"plate"`
+		} `json:"driver"`
+	}
+	fr.decode(t, &v)
+	if assert.NotNil(t, v.Driver, "the frame names its driver: %s", fr) {
+		assert.Equal(t, id, v.Driver.ID, "%s", fr)
+		assert.NotEmpty(t, v.Driver.Name, "%s", fr)
+		assert.NotEmpty(t, v.Driver.Plate, "%s", fr)
+	}
 }

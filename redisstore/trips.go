@@ -13,6 +13,7 @@ import (
 	"github.com/heartlink/heartlink"
 	"github.com/heartlink/heartlink/campaign"
 	"github.com/heartlink/heartlink/dispatch"
+	"github.com/heartlink/heartlink/fleet"
 )
 
 // placeData is a place as stored. It is read without dispatch.Place's
@@ -546,15 +547,51 @@ func (s *Store) Events(ctx context.Context, by heartlink.Principal, tripID strin
 
 // TripsByID reads trips by id in one round trip, skipping missing ones.
 func (s *Store) TripsByID(ctx context.Context, ids []string) (map[string]*dispatch.Trip, error) {
-	ts, err := s.loadMany(ctx, ids)
+	ts, _, err := s.TripsAndDrivers(ctx, ids, nil)
+	return ts, err
+}
+
+// TripsAndDrivers reads trips and drivers by id, together in one round
+// trip, skipping missing ones: the live channels render a batch of
+// changes from both, and each round trip delays every frame in it.
+func (s *Store) TripsAndDrivers(ctx context.Context, tripIDs, driverIDs []string) (map[string]*dispatch.Trip, map[string]*fleet.Driver, error) {
+	trips := make(map[string]*dispatch.Trip, len(tripIDs))
+	drivers := make(map[string]*fleet.Driver, len(driverIDs))
+	if len(tripIDs)+len(driverIDs) == 0 {
+		return trips, drivers, nil
+	}
+	tcmds := make([]*redis.MapStringStringCmd, len(tripIDs))
+	dcmds := make(map[string]*redis.SliceCmd, len(driverIDs))
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, id := range tripIDs {
+			tcmds[i] = p.HGetAll(ctx, s.keys.trip(id))
+		}
+		for _, id := range driverIDs {
+			if _, ok := dcmds[id]; !ok {
+				dcmds[id] = p.HMGet(ctx, s.keys.driver(id), driverFields...)
+			}
+		}
+		return nil
+	})
 	if err != nil {
-		return nil, err
+		return nil, nil, wrap(err, "load trips and drivers")
 	}
-	out := make(map[string]*dispatch.Trip, len(ts))
-	for _, t := range ts {
-		out[t.ID] = t
+	for _, c := range tcmds {
+		if len(c.Val()) == 0 {
+			continue
+		}
+		t, err := decodeTrip(c.Val())
+		if err != nil {
+			return nil, nil, wrap(err, "decode trip")
+		}
+		trips[t.ID] = t
 	}
-	return out, nil
+	for id, c := range dcmds {
+		if d, err := decodeDriver(id, c.Val()); err == nil {
+			drivers[id] = d
+		}
+	}
+	return trips, drivers, nil
 }
 
 // DriverStats counts driverID's volunteering: trips completed and the
