@@ -380,6 +380,9 @@ func (s *Store) transition(ctx context.Context, by heartlink.Principal, tripID s
 		if tr.To.Ended() {
 			t.EndedAt = now
 		}
+		if driver != "" && (tr.Frees || tr.To.Ended()) {
+			s.freed(ctx, driver)
+		}
 		if tr.Requeue {
 			if err := s.redispatch(ctx, t.ID); err != nil {
 				s.log.Error("dispatch after "+string(tr.Action), "trip", t.ID, "err", err)

@@ -155,7 +155,10 @@ func (s *Store) maxSearch() int { return 8 * s.policy.SearchLimit }
 // radius four times wider, up to RadiusMaxKm. With nobody to offer to, t stays queued for a later
 // search while there is time and nobody has been tried yet, and becomes
 // unassigned otherwise.
-func (s *Store) offer(ctx context.Context, t *dispatch.Trip, found []redis.GeoLocation, tried map[string]bool, now time.Time) error {
+//
+// search says how far to look (see dry.go); seq is the count of freed
+// drivers read with it, "" when not read.
+func (s *Store) offer(ctx context.Context, t *dispatch.Trip, found []redis.GeoLocation, tried map[string]bool, now time.Time, search drySearch, seq string) error {
 	first, reserve, othersToo, err := s.campaignDrivers(ctx, t)
 	if err != nil {
 		return err
@@ -163,11 +166,14 @@ func (s *Store) offer(ctx context.Context, t *dispatch.Trip, found []redis.GeoLo
 	radius, count := s.radii.first(t.Pickup.Point()), s.policy.SearchLimit
 	start := radius
 	var picked []dispatch.Pick
-	for round := 0; ; round++ {
+	// A wider search finds the nearer drivers again: each is read once.
+	known := make(map[string]*dispatch.Candidate, len(found))
+	exhausted := false // searched as wide as may be, and found too few
+	for round := 0; search != searchNone; round++ {
 		if round == 0 {
 			s.radii.learn(t.Pickup.Point(), found, count)
 		}
-		cands, err := s.readCandidates(ctx, found, now)
+		cands, err := s.readCandidates(ctx, found, now, known)
 		if err != nil {
 			return err
 		}
@@ -184,7 +190,7 @@ func (s *Store) offer(ctx context.Context, t *dispatch.Trip, found []redis.GeoLo
 		if len(picked) == 0 && othersToo {
 			picked = s.policy.RankFrom(t, cands, tried, now, start)
 		}
-		if len(picked) >= s.policy.OffersAtOnce {
+		if len(picked) >= s.policy.OffersAtOnce || search == searchNearest && len(found) > 0 {
 			break
 		}
 		if len(found) >= count && count < s.maxSearch() {
@@ -192,6 +198,7 @@ func (s *Store) offer(ctx context.Context, t *dispatch.Trip, found []redis.GeoLo
 		} else if radius < s.policy.RadiusMaxKm {
 			radius = min(radius*4, s.policy.RadiusMaxKm)
 		} else {
+			exhausted = true
 			break
 		}
 		var search *redis.GeoSearchLocationCmd
@@ -204,6 +211,11 @@ func (s *Store) offer(ctx context.Context, t *dispatch.Trip, found []redis.GeoLo
 		found = search.Val()
 	}
 
+	// A campaign's trip is offered to fewer drivers than others: that
+	// nobody could take it says nothing of its area.
+	if exhausted && len(picked) == 0 && seq != "" && t.CampaignID == "" {
+		s.dryMark(ctx, t, seq)
+	}
 	mode := "offer"
 	if !now.Before(t.ArriveBy) {
 		picked, mode = nil, "unassign" // too late for anyone
@@ -217,8 +229,9 @@ func (s *Store) offer(ctx context.Context, t *dispatch.Trip, found []redis.GeoLo
 	keys := []string{
 		s.keys.trip(t.ID), s.keys.tripOffers(t.ID), s.keys.tripTried(t.ID), s.keys.queue(),
 		s.keys.deadlines(), s.keys.tripAudit(t.ID), s.keys.events(), s.keys.tripProposals(t.ID),
+		s.keys.waiting(),
 	}
-	args := []any{t.ID, t.Version, ms(now), ms(exp), mode, ms(now.Add(s.policy.RetryAfter))}
+	args := []any{t.ID, t.Version, ms(now), ms(exp), mode, ms(now.Add(s.policy.RetryAfter)), t.Pickup.Lng, t.Pickup.Lat}
 	for _, c := range picked {
 		offer, _ := json.Marshal(s.policy.OfferOf(t, exp, &c.Insertion))
 		keys = append(keys, s.keys.driverOffers(c.DriverID))
@@ -273,28 +286,45 @@ func (s *Store) campaignDrivers(ctx context.Context, t *dispatch.Trip) (first, r
 	return set(confirmed), set(waiting), c.OpenToAll, nil
 }
 
-// readCandidates reads the drivers found, in one round trip.
-func (s *Store) readCandidates(ctx context.Context, found []redis.GeoLocation, now time.Time) ([]dispatch.Candidate, error) {
+// readCandidates reads the drivers found that known does not hold yet, in
+// one round trip, and keeps them there (nil for a driver who is none).
+func (s *Store) readCandidates(ctx context.Context, found []redis.GeoLocation, now time.Time, known map[string]*dispatch.Candidate) ([]dispatch.Candidate, error) {
 	if len(found) == 0 {
 		return nil, nil
 	}
-	reads := make([]candidateReads, len(found))
-	since := s.loadSince(now)
-	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		for i, g := range found {
-			reads[i] = s.readCandidate(ctx, p, g.Name, since, true)
-		}
-		return nil
-	})
-	if err != nil && !errors.Is(err, redis.Nil) {
-		return nil, wrap(err, "read candidates")
-	}
-	cands := make([]dispatch.Candidate, 0, len(found))
+	var fresh []int
 	for i, g := range found {
+		if _, ok := known[g.Name]; !ok {
+			fresh = append(fresh, i)
+		}
+	}
+	reads := make([]candidateReads, len(fresh))
+	if len(fresh) > 0 {
+		since := s.loadSince(now)
+		_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+			for j, i := range fresh {
+				reads[j] = s.readCandidate(ctx, p, found[i].Name, since, true)
+			}
+			return nil
+		})
+		if err != nil && !errors.Is(err, redis.Nil) {
+			return nil, wrap(err, "read candidates")
+		}
+	}
+	for j, i := range fresh {
+		g := found[i]
 		at := &heartlink.Point{Lat: g.Latitude, Lng: g.Longitude}
 		// Ranking only reads candidates' routes: their stops may be shared.
-		if c, ok := reads[i].candidate(g.Name, g.Dist, at, now, false, &s.routes); ok {
-			cands = append(cands, c)
+		var cp *dispatch.Candidate
+		if c, ok := reads[j].candidate(g.Name, g.Dist, at, now, false, &s.routes); ok {
+			cp = &c
+		}
+		known[g.Name] = cp // nil: not a candidate, and not read again
+	}
+	cands := make([]dispatch.Candidate, 0, len(found))
+	for _, g := range found {
+		if c := known[g.Name]; c != nil {
+			cands = append(cands, *c)
 		}
 	}
 	return cands, nil
@@ -336,7 +366,7 @@ func (s *Store) redispatch(ctx context.Context, id string) error {
 	for _, d := range tried.Val() {
 		seen[d] = true
 	}
-	return s.offer(ctx, t, search.Val(), seen, now)
+	return s.offer(ctx, t, search.Val(), seen, now, searchFull, "")
 }
 
 // unqueue drops a stale queue entry, unless the trip is queued again.
@@ -346,6 +376,27 @@ func (s *Store) unqueue(ctx context.Context, id string) error {
 }
 
 // nudge wakes the background workers without waiting.
+// wakeCount is how many waiting trips one freed driver brings forward:
+// more than a car can take, so that the best of them is among those
+// searched.
+const wakeCount = 8
+
+// freed brings forward the search of the trips waiting nearest driverID,
+// who may now take one (a trip of theirs ended or left their route, or
+// they came online), and wakes this instance's queue worker: a freed
+// driver is offered a waiting trip at once, not at its next retry.
+func (s *Store) freed(ctx context.Context, driverID string) {
+	n, err := s.scripts.wake.Run(ctx, s.rdb, []string{s.keys.waiting(), s.keys.queue(), s.keys.driver(driverID), s.keys.freedSeq()},
+		s.policy.RadiusMaxKm, wakeCount, ms(s.now())).Int()
+	if err != nil {
+		s.log.Warn("wake waiting trips", "driver", driverID, "err", err)
+		return
+	}
+	if n > 0 {
+		s.nudge()
+	}
+}
+
 func (s *Store) nudge() {
 	select {
 	case s.wake <- struct{}{}:

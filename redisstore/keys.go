@@ -59,6 +59,9 @@ func (k keys) geoHome() string        { return k.p + "geo:home" }
 func (k keys) trips() string          { return k.p + "trips" }
 func (k keys) open() string           { return k.p + "trips:open" }
 func (k keys) queue() string          { return k.p + "queue" }
+func (k keys) waiting() string        { return k.p + "geo:waiting" }
+func (k keys) freedSeq() string       { return k.p + "freed:seq" }
+func (k keys) dry(cell string) string { return k.p + "dry:" + cell }
 func (k keys) deadlines() string      { return k.p + "offers:deadlines" }
 func (k keys) admin() string          { return k.p + "admin" }
 func (k keys) adminToken() string     { return k.p + "admin:token" }

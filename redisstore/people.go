@@ -342,7 +342,8 @@ func (s *Store) SetPresence(ctx context.Context, driverID string, u fleet.Presen
 		return nil, wrap(err, "set presence")
 	}
 	if u.Status == fleet.Online {
-		s.nudge() // queued trips may now find a driver
+		s.freed(ctx, driverID) // trips waiting near them are searched again
+		s.nudge()              // queued trips may now find a driver
 	}
 	return s.Driver(ctx, driverID)
 }

@@ -50,6 +50,8 @@ var (
 	shiftRemoveLua string
 	//go:embed pin.lua
 	pinLua string
+	//go:embed wake.lua
+	wakeLua string
 )
 
 // scripts are a store's Lua scripts, each with the shared helpers and the
@@ -61,7 +63,7 @@ type scripts struct {
 	routeAccept, routeAnswer, retime, unlock       *redis.Script
 	reassign, page, pin                            *redis.Script
 	idemReserve, idemFinish                        *redis.Script
-	shiftChange, shiftRemove                       *redis.Script
+	shiftChange, shiftRemove, wake                 *redis.Script
 }
 
 func newScripts(historyLen int) scripts {
@@ -87,5 +89,6 @@ func newScripts(historyLen int) scripts {
 		shiftChange: redis.NewScript(lib + shiftChangeLua),
 		shiftRemove: redis.NewScript(lib + shiftRemoveLua),
 		pin:         redis.NewScript(lib + pinLua),
+		wake:        redis.NewScript(wakeLua),
 	}
 }

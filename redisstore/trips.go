@@ -197,6 +197,7 @@ func (s *Store) Request(ctx context.Context, by heartlink.Principal, r dispatch.
 	}
 
 	searches := make([]*redis.GeoSearchLocationCmd, len(booked))
+	dry := make([]*redis.SliceCmd, len(booked))
 	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		s.markCreated(ctx, p, t.ID)
 		for i, t := range booked {
@@ -220,6 +221,7 @@ func (s *Store) Request(ctx context.Context, by heartlink.Principal, r dispatch.
 			// ends.
 			p.ZAdd(ctx, s.keys.queue(), redis.Z{Score: float64(ms(now.Add(s.policy.Lease))), Member: t.ID})
 			searches[i] = s.search(ctx, p, t, s.radii.first(t.Pickup.Point()), s.policy.SearchLimit, now)
+			dry[i] = s.dryRead(ctx, p, t)
 		}
 		return nil
 	})
@@ -230,7 +232,8 @@ func (s *Store) Request(ctx context.Context, by heartlink.Principal, r dispatch.
 		if searches[i] == nil {
 			continue
 		}
-		if err := s.offer(ctx, t, searches[i].Val(), nil, now); err != nil {
+		search, seq := dryCheck(t, dry[i])
+		if err := s.offer(ctx, t, searches[i].Val(), nil, now, search, seq); err != nil {
 			// The trip is stored and queued: the queue worker will retry.
 			s.log.Error("dispatch after request", "trip", t.ID, "err", err)
 		}
