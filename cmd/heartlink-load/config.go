@@ -5,8 +5,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -31,6 +33,8 @@ type config struct {
 	LocationEvery  time.Duration // how often each driver sends its position; 0 never
 	OfferTimeout   time.Duration // a trip with no offer this long after its request counts as missed
 	CancelAfter    time.Duration // the requester cancels each trip this long after it was created; 0 never
+	FreeEvery      time.Duration // a coordinator cancels one held trip this often, freeing its driver; 0 never
+	Preset         string        // the settings Preset named, under the flags given
 
 	Parallel   int           // registrations and dials in flight at once
 	Settle     time.Duration // idle pause before the memory is read
@@ -66,8 +70,13 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.IntVar(&c.Parallel, "parallel", 64, "registrations and dials in flight at once")
 	fs.DurationVar(&c.Settle, "settle", 5*time.Second, "idle pause after every socket is up, before the server's memory is read")
 	fs.Float64Var(&c.RadiusKm, "radius-km", 5, "drivers and pickups are spread over a disc this wide around Yingtan's centre (radius, km)")
+	fs.DurationVar(&c.FreeEvery, "free-every", 0, "a coordinator cancels one trip a driver holds this often, and the tool times the freed driver's next offer (0: never)")
 	fs.BoolVar(&c.JSONOutput, "json", false, "write the report as JSON instead of a table")
+	fs.StringVar(&c.Preset, "preset", "", "start from named settings, under any flag given: "+presetNames()+" (see docs/load.md)")
 	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if err := applyPreset(fs, c.Preset); err != nil {
 		return c, err
 	}
 	if fs.NArg() > 0 {
@@ -97,10 +106,47 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	check(c.LocationEvery == 0 || c.LocationEvery >= time.Second, "-location-every must be 0 or at least 1s (the server allows one a second)")
 	check(c.OfferTimeout > 0 && c.OfferTimeout <= 5*time.Minute, "-offer-timeout must be positive and at most 5m")
 	check(c.CancelAfter >= 0 && c.CancelAfter <= 10*time.Minute, "-cancel-after must be 0 to 10m")
+	check(c.FreeEvery == 0 || c.FreeEvery >= time.Millisecond && c.FreeEvery <= time.Minute, "-free-every must be 0 or 1ms to 1m")
 	check(c.Parallel >= 1 && c.Parallel <= 1024, "-parallel must be 1 to 1024")
 	check(c.Settle >= 0 && c.Settle <= 5*time.Minute, "-settle must be 0 to 5m")
 	check(c.RadiusKm > 0 && c.RadiusKm <= 50, "-radius-km must be above 0 and at most 50")
 	return c, errors.Join(errs...)
+}
+
+// presets are named settings for the runs docs/load.md reports. steady
+// keeps the fleet in a steady state: each trip is cancelled 3 s after its
+// request, so drivers are freed as fast as they are taken. saturation
+// lets every driver accept every offer and never cancels, so the fleet
+// fills and stays full; a coordinator frees one driver every 100 ms and
+// the tool times that driver's next offer.
+var presets = map[string]map[string]string{
+	"steady":     {"location-every": "0s", "cancel-after": "3s"},
+	"saturation": {"location-every": "0s", "cancel-after": "0s", "accept-fraction": "1", "think": "50ms", "free-every": "100ms", "duration": "60s"},
+}
+
+func presetNames() string {
+	return strings.Join(slices.Sorted(maps.Keys(presets)), ", ")
+}
+
+// applyPreset sets the preset's values of every flag not given.
+func applyPreset(fs *flag.FlagSet, name string) error {
+	if name == "" {
+		return nil
+	}
+	values, ok := presets[name]
+	if !ok {
+		return fmt.Errorf("-preset %q: want one of %s", name, presetNames())
+	}
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	for _, k := range slices.Sorted(maps.Keys(values)) {
+		if !given[k] {
+			if err := fs.Set(k, values[k]); err != nil {
+				return fmt.Errorf("-preset %s: -%s: %w", name, k, err)
+			}
+		}
+	}
+	return nil
 }
 
 // loopbackURL parses the server's base URL and refuses any host that is

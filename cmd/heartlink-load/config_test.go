@@ -1,10 +1,34 @@
 package main
 
 import (
+	"io"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
+
+// TestPresets: a preset sets what it names, a flag given beside it wins,
+// and an unknown preset is refused.
+func TestPresets(t *testing.T) {
+	env := func(string) string { return "load-admin-token-0123456789" }
+	c, err := parseConfig([]string{"-preset", "saturation", "-think", "0s"}, env, io.Discard)
+	require.NoError(t, err)
+	assert.Equal(t, 1.0, c.AcceptFraction)
+	assert.Equal(t, time.Duration(0), c.CancelAfter)
+	assert.Equal(t, 100*time.Millisecond, c.FreeEvery)
+	assert.Equal(t, time.Duration(0), c.Think, "the flag given wins over the preset")
+
+	c, err = parseConfig([]string{"-preset", "steady", "-drivers", "10000"}, env, io.Discard)
+	require.NoError(t, err)
+	assert.Equal(t, 3*time.Second, c.CancelAfter)
+	assert.Equal(t, time.Duration(0), c.LocationEvery)
+	assert.Equal(t, 10000, c.Drivers)
+
+	_, err = parseConfig([]string{"-preset", "busy"}, env, io.Discard)
+	assert.ErrorContains(t, err, "saturation, steady")
+}
 
 func TestLoopbackURL(t *testing.T) {
 	tests := []struct {

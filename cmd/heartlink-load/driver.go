@@ -59,6 +59,9 @@ func (d *driver) read() {
 		switch f.Type {
 		case "offer":
 			d.r.trips.offered(data.TripID, at)
+			if freed, ok := d.r.freedAt.LoadAndDelete(d); ok {
+				d.r.freeToOffer.add(at.Sub(freed.(time.Time)))
+			}
 			d.r.answer(d, data.TripID)
 		case "offer_withdrawn":
 			d.r.withdrawn.add(data.Reason)
@@ -101,7 +104,9 @@ func (d *driver) answered(data driverData, code string, at time.Time) {
 		}
 		if code == "" {
 			d.r.acceptRTT.add(at.Sub(sent))
-			d.r.trips.accepted(strings.TrimPrefix(id, "a:"), data.Result.Trip.Version, at)
+			trip := strings.TrimPrefix(id, "a:")
+			d.r.trips.accepted(trip, data.Result.Trip.Version, at)
+			d.r.held.add(d, trip)
 		}
 	case "presence":
 		select {

@@ -21,6 +21,7 @@ func (r *runner) load(ctx context.Context, requesters []account, rep *report) er
 	lctx, stopLocations := context.WithCancel(ctx)
 	var locs sync.WaitGroup
 	locs.Go(func() { r.sendLocations(lctx) })
+	locs.Go(func() { r.freeDrivers(lctx) })
 
 	r.log.Info("requesting trips", "rate", r.cfg.Rate, "for", r.cfg.Duration)
 	sent := r.requestTrips(ctx, requesters)
@@ -47,6 +48,13 @@ func (r *runner) load(ctx context.Context, requesters []account, rep *report) er
 		Seconds:          wall.Seconds(),
 		ClientCPUSeconds: (cpuTime() - cpu0).Seconds(),
 		ServerCPUSeconds: after.CPUSeconds - before.CPUSeconds,
+		ServerRSSBytes:   after.RSS,
+	}
+	rep.Redis.Commands = after.RedisCommands - before.RedisCommands
+	rep.Redis.RoundTrips = after.RedisRoundTrips - before.RedisRoundTrips
+	if n := r.created.Load(); n > 0 {
+		rep.Redis.CommandsPerTrip = rep.Redis.Commands / float64(n)
+		rep.Redis.RoundTripsPerTrip = rep.Redis.RoundTrips / float64(n)
 	}
 	rep.Trips.AchievedRate = float64(r.requested.Load()) / sent.Seconds()
 	return nil

@@ -71,6 +71,9 @@ type serverStats struct {
 	Goroutines float64 `json:"goroutines"`       // go_goroutines
 	Conns      float64 `json:"live_connections"` // heartlink_live_connections
 	CPUSeconds float64 `json:"cpu_seconds"`      // process_cpu_seconds_total
+
+	RedisCommands   float64 `json:"redis_commands"`    // heartlink_redis_commands_total
+	RedisRoundTrips float64 `json:"redis_round_trips"` // heartlink_redis_round_trips_total
 }
 
 func statsOf(m map[string]float64) serverStats {
@@ -81,5 +84,8 @@ func statsOf(m map[string]float64) serverStats {
 		Goroutines: m["go_goroutines"],
 		Conns:      m["heartlink_live_connections"],
 		CPUSeconds: m["process_cpu_seconds_total"],
+
+		RedisCommands:   m["heartlink_redis_commands_total"],
+		RedisRoundTrips: m["heartlink_redis_round_trips_total"],
 	}
 }

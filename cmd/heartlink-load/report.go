@@ -39,6 +39,20 @@ type report struct {
 	BoardStaleClient summary `json:"board_staleness_client"`
 	BoardAhead       int64   `json:"board_frames_before_client_saw"`
 	PostTrips        summary `json:"post_trips"`
+	// FreeToOffer: from a coordinator freeing a driver (-free-every) to
+	// that driver's next offer; Frees counts the drivers freed.
+	FreeToOffer summary `json:"free_to_offer"`
+	Frees       int64   `json:"frees"`
+	Preset      string  `json:"preset,omitempty"`
+
+	// Redis is what the server sent Redis while trips were requested,
+	// all of it (offers, accepts, boards, the queue), per trip created.
+	Redis struct {
+		Commands          float64 `json:"commands"`
+		RoundTrips        float64 `json:"round_trips"`
+		CommandsPerTrip   float64 `json:"commands_per_trip"`
+		RoundTripsPerTrip float64 `json:"round_trips_per_trip"`
+	} `json:"redis"`
 
 	Trips struct {
 		Requested        int64          `json:"requested"`
@@ -101,6 +115,7 @@ type machineFigures struct {
 	Seconds          float64 `json:"seconds"`
 	ClientCPUSeconds float64 `json:"client_cpu_seconds"`
 	ServerCPUSeconds float64 `json:"server_cpu_seconds"`
+	ServerRSSBytes   float64 `json:"server_rss_after_load_bytes"`
 }
 
 // fill puts what the run measured into rep.
@@ -112,6 +127,8 @@ func (r *runner) fill(rep *report) {
 	rep.AcceptRoundTrip = r.acceptRTT.summary()
 	rep.BoardStaleStream = r.staleStream.summary()
 	rep.PostTrips = r.postLatency.summary()
+	rep.FreeToOffer = r.freeToOffer.summary()
+	rep.Frees = r.frees.Load()
 
 	r.bmu.Lock()
 	var stale []time.Duration
@@ -177,7 +194,13 @@ func (rep *report) writeTable(w io.Writer) error {
 	row("accept → ack (socket)", rep.AcceptRoundTrip)
 	row("board staleness (stream id)", rep.BoardStaleStream)
 	row("board staleness (client saw)", rep.BoardStaleClient)
+	if rep.Frees > 0 {
+		row("driver freed → next offer", rep.FreeToOffer)
+	}
 	tw.Flush()
+	if rep.Frees > 0 {
+		p("drivers freed by a coordinator %d, of them offered a trip again %d\n", rep.Frees, rep.FreeToOffer.Count)
+	}
 
 	t := rep.Trips
 	p("\ntrips: %d requested (%.1f/s achieved, %d skipped), %d created, %d cancelled by the tool, %d without an offer within %s; failed %s\n",
@@ -200,11 +223,29 @@ func (rep *report) writeTable(w io.Writer) error {
 			mc.Cores, mc.Seconds, mc.ClientCPUSeconds, mc.ClientCPUSeconds/mc.Seconds,
 			mc.ServerCPUSeconds, mc.ServerCPUSeconds/mc.Seconds, mc.LoadAvgBefore, mc.LoadAvgAfter)
 	}
+	if rd := rep.Redis; rd.Commands > 0 {
+		p("redis, while trips were requested: %.0f commands in %.0f round trips, %.1f commands and %.1f round trips per trip created\n",
+			rd.Commands, rd.RoundTrips, rd.CommandsPerTrip, rd.RoundTripsPerTrip)
+	}
 	e := rep.Errors
 	p("\nerrors: dial %s; error frames %s; dropped sockets %s; presence %s; HTTP 429 %d\n",
 		counts(e.Dial), counts(e.ErrorFrames), counts(e.Dropped), counts(e.Presence), e.HTTP429)
+
+	// The row docs/load.md and issue 13 compare runs by.
+	p("\n| clients, rate | request → offer p50 / p99 | POST /trips p99 | accept → ack p99 | board staleness p99 | server RSS |\n")
+	p("| --- | --- | --- | --- | --- | --- |\n")
+	p("| %d, %g/s%s | %s / %s | %s | %s | %s | %s |\n", rep.Drivers, rep.Rate, presetNote(rep.Preset),
+		dur(rep.RequestToOffer.P50), dur(rep.RequestToOffer.P99), dur(rep.PostTrips.P99),
+		dur(rep.AcceptRoundTrip.P99), dur(rep.BoardStaleClient.P99), mib(max(rep.Memory.After.RSS, rep.Machine.ServerRSSBytes)))
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+func presetNote(p string) string {
+	if p == "" {
+		return ""
+	}
+	return " (" + p + ")"
 }
 
 func dur(d time.Duration) string {

@@ -36,6 +36,11 @@ type runner struct {
 	bmu        sync.Mutex // bmu guards boardTrips
 	boardTrips []boardFrame
 
+	held        heldTrips // trips drivers accepted, for -free-every to cancel
+	freedAt     sync.Map  // *driver → when a coordinator freed them, until their next offer
+	freeToOffer sample
+	frees       atomic.Int64
+
 	amu        sync.Mutex     // amu guards answersOff and the adding to thinking
 	answersOff bool           // no more delayed answers may start
 	thinking   sync.WaitGroup // delayed answers waiting to be sent
@@ -58,7 +63,7 @@ func (r *runner) run(ctx context.Context) (*report, error) {
 	rep := &report{
 		Target: r.cfg.Base.String(), Drivers: r.cfg.Drivers, Boards: r.cfg.Boards,
 		Rate: r.cfg.Rate, Duration: r.cfg.Duration.String(),
-		AcceptFraction: r.cfg.AcceptFraction, Think: r.cfg.Think.String(), CancelAfter: r.cfg.CancelAfter.String(),
+		AcceptFraction: r.cfg.AcceptFraction, Think: r.cfg.Think.String(), CancelAfter: r.cfg.CancelAfter.String(), Preset: r.cfg.Preset,
 		LocationEvery: r.cfg.LocationEvery.String(),
 	}
 	defer r.api.close()

@@ -32,6 +32,8 @@ func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer stopStore()
+	var redisCount redisCounter
+	rdb.AddHook(&redisCount)
 
 	store := redisstore.New(rdb, redisstore.Options{Prefix: cfg.Prefix, Policy: &cfg.Policy, Logger: log, History: cfg.History})
 	if err := bootstrapAdmin(ctx, store, cfg, log, stdout); err != nil {
@@ -67,6 +69,7 @@ func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 		},
 	})
 	reg.MustRegister(append(api.Collectors(), storeCollectors(store)...)...)
+	reg.MustRegister(redisCount.collectors()...)
 	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "heartlink_live_connections", Help: "Open websockets on this instance.",
 	}, func() float64 { return float64(api.LiveConns()) }))
