@@ -255,7 +255,7 @@ func (s *Store) logChanges(old, h *health) {
 	}
 	switch {
 	case h.lost != "" && old.lost != h.lost:
-		s.log.Error("store: "+lostMessage(h.lost), "fleet_epoch", h.lost)
+		s.log.Error(lostMessage(h.lost), "fleet_epoch", h.lost)
 	case h.lost == "" && old.lost != "":
 		s.log.Info("store: the fleet's data is back (fleet epoch found): serving again")
 	}

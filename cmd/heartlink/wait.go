@@ -45,7 +45,7 @@ func waitForStore(ctx context.Context, wait time.Duration, log *slog.Logger, try
 			return fmt.Errorf("not ready after %d tries in %s (-redis-wait): %w", n, wait, err)
 		}
 		pause = min(pause, left)
-		log.Warn("store: not ready; trying again", "try", n, "in", pause, "reason", err)
+		log.Warn("store: not ready; trying again", "try", n, "in", pause.Round(time.Millisecond), "reason", err)
 		select {
 		case <-ctx.Done():
 			return fmt.Errorf("stopped while waiting for the store: %w", err)
