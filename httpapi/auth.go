@@ -39,6 +39,10 @@ func (s *Server) auth(h http.Handler) http.Handler {
 		if !s.allow(w, r, "addr:"+s.clientAddr(r), l.PerAddress, l.PerAddressBurst) {
 			return
 		}
+		if err := s.refuse(r.Method != http.MethodGet && r.Method != http.MethodHead); err != nil {
+			s.error(w, r, err)
+			return
+		}
 		p, err := s.cfg.Fleet.Authenticate(r.Context(), BearerToken(r))
 		if err != nil {
 			if heartlink.ErrorCode(err) == heartlink.EUnauthorized {
@@ -52,6 +56,16 @@ func (s *Server) auth(h http.Handler) http.Handler {
 		}
 		h.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), principalKey{}, p)))
 	})
+}
+
+// refuse is Config.Refuse's answer, nil without one. It comes before the
+// token is looked up: a store that lost its data has lost the tokens too,
+// and every caller would be told 401.
+func (s *Server) refuse(write bool) error {
+	if s.cfg.Refuse == nil {
+		return nil
+	}
+	return s.cfg.Refuse(write)
 }
 
 // allow applies one limit and answers 429 when it is exceeded. A limiter

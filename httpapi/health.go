@@ -3,6 +3,7 @@ package httpapi
 import (
 	"context"
 	_ "embed"
+	"maps"
 	"net/http"
 	"time"
 
@@ -26,12 +27,22 @@ func (s *Server) handleReadyz() http.Handler {
 			ctx, cancel := context.WithTimeout(r.Context(), readyTimeout)
 			defer cancel()
 			if err := s.cfg.Ready(ctx); err != nil {
-				s.log.Warn("not ready", "err", err)
-				s.error(w, r, heartlink.Errorf(heartlink.EUnavailable, "the store is not reachable"))
+				// A reason of the store's own (a replica, lost data) is
+				// logged by whoever found it, once; an outage by each probe.
+				if heartlink.ErrorCode(err) != heartlink.EUnavailable {
+					s.log.Warn("not ready", "err", err)
+					err = heartlink.Errorf(heartlink.EUnavailable, "the store is not reachable")
+				}
+				s.error(w, r, err)
 				return
 			}
 		}
-		s.json(w, http.StatusOK, map[string]string{"status": "ready"})
+		body := map[string]any{}
+		if s.cfg.ReadyDetails != nil {
+			maps.Copy(body, s.cfg.ReadyDetails())
+		}
+		body["status"] = "ready"
+		s.json(w, http.StatusOK, body)
 	})
 }
 

@@ -50,6 +50,11 @@ func (s *Server) handleLive(role heartlink.Role) http.Handler {
 			s.error(w, r, heartlink.Errorf(heartlink.EForbidden, "origin %q is not allowed", r.Header.Get("Origin")))
 			return
 		}
+		// Joining writes the socket's lease: a replica would refuse it.
+		if err := s.refuse(true); err != nil {
+			s.error(w, r, err)
+			return
+		}
 		by, tokenID, err := l.authenticate(r)
 		if err != nil {
 			s.error(w, r, err)

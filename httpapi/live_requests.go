@@ -60,6 +60,11 @@ func (s *session) receive(ctx context.Context, frame []byte) {
 		s.c.Send(errorFrame(req.RequestID, heartlink.FieldError(heartlink.EInvalid, "type", "unknown request type %q", typ)))
 		return
 	}
+	// Every request of a driver's socket changes something.
+	if err := s.l.s.refuse(true); err != nil {
+		s.c.Send(errorFrame(req.RequestID, err))
+		return
+	}
 	if typ == "location" || req.RequestID == "" {
 		// Positions come every few seconds from every driver and repeating
 		// one is harmless: answered directly, in one round trip, not kept.

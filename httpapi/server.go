@@ -43,8 +43,18 @@ type Config struct {
 	// believed for the per-address limit; none by default, since any
 	// client can set the header.
 	TrustedProxies []netip.Prefix
-	// Ready reports whether the store is reachable, for /readyz.
+	// Ready reports whether the store may be used, for /readyz: nil, or
+	// why not — a heartlink.Error whose message /readyz shows (a replica,
+	// lost data), or any other error for a store that does not answer.
 	Ready func(context.Context) error
+	// ReadyDetails, if set, adds fields to /readyz's body when ready:
+	// what an operator should know of a store that serves (how durable).
+	ReadyDetails func() map[string]any
+	// Refuse, if set, is asked before each API request and live frame,
+	// without a round trip, whether the store must be left alone: for
+	// every request (it lost the fleet's data) or for a write (it is a
+	// replica). Its error (unavailable) answers the request instead.
+	Refuse func(write bool) error
 	// Unavailable reports whether an error is the store failing to answer
 	// (down, frozen, a replica): such failures are 503 unavailable with
 	// Retry-After, over HTTP and as live error frames, never 500.

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // TestOperations checks what an operator's probes and dashboards read,
@@ -17,8 +18,14 @@ func TestOperations(t *testing.T) {
 		var health struct{ Status string }
 		anon.get("/healthz").must(t, http.StatusOK, &health)
 		assert.Equal(t, "ok", health.Status)
-		anon.get("/readyz").must(t, http.StatusOK, &health)
-		assert.Equal(t, "ready", health.Status)
+		var ready ready
+		anon.get("/readyz").must(t, http.StatusOK, &ready)
+		assert.Equal(t, "ready", ready.Status)
+		require.NotNil(t, ready.Durability, "/readyz says how durable the store is")
+		if b.redisURL == "" {
+			assert.False(t, ready.Durability.AOF)
+			assert.Contains(t, ready.Durability.Warning, "embedded store: nothing persists")
+		}
 
 		anon.get("/api/v1/trips").fails(t, http.StatusUnauthorized, "unauthorized") // counted below
 		m := anon.get("/metrics").must(t, http.StatusOK, nil)
@@ -27,6 +34,7 @@ func TestOperations(t *testing.T) {
 		for _, name := range []string{
 			"heartlink_http_requests_total", "heartlink_http_request_seconds",
 			"heartlink_offers_total", "heartlink_accepts_total", "heartlink_expiries_total",
+			"heartlink_store_durable",
 		} {
 			assert.Contains(t, text, "# TYPE "+name+" ", "metric %s", name)
 		}

@@ -507,8 +507,11 @@ func (s *Store) RunPlanner(ctx context.Context, every time.Duration) error {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
-		if err := s.PlanAdvance(ctx); err != nil && ctx.Err() == nil && heartlink.ErrorCode(err) != heartlink.EConflict {
-			s.log.Warn("advance planner", "err", err)
+		// Like the dispatch worker, it sits out while the store refuses writes.
+		if s.Refuse(true) == nil {
+			if err := s.PlanAdvance(ctx); err != nil && ctx.Err() == nil && heartlink.ErrorCode(err) != heartlink.EConflict {
+				s.log.Warn("advance planner", "err", err)
+			}
 		}
 		select {
 		case <-ctx.Done():

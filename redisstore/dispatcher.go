@@ -411,15 +411,25 @@ func (s *Store) Run(ctx context.Context, tick time.Duration) error {
 	t := time.NewTicker(tick)
 	defer t.Stop()
 	for {
-		if err := s.Work(ctx); err != nil && ctx.Err() == nil {
-			s.log.Warn("dispatch worker", "err", err)
-		}
+		s.work(ctx)
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-t.C:
 		case <-s.wake:
 		}
+	}
+}
+
+// work does a round of Work, unless the health check found the store a
+// replica or without the fleet: the round would only fail, or write into
+// the void.
+func (s *Store) work(ctx context.Context) {
+	if s.Refuse(true) != nil {
+		return
+	}
+	if err := s.Work(ctx); err != nil && ctx.Err() == nil {
+		s.log.Warn("dispatch worker", "err", err)
 	}
 }
 

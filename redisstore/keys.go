@@ -77,6 +77,11 @@ func (k keys) active() string         { return k.p + "trips:active" }
 func (k keys) available() string      { return k.p + "drivers:available" }
 func (k keys) planLock() string       { return k.p + "advance:lock" }
 
+// epoch holds the fleet epoch: a random value set once, when the fleet
+// begins, so that an instance can tell the store it began with from one
+// that came back empty (see health.go).
+func (k keys) epoch() string { return k.p + "epoch" }
+
 // unserved holds the trips that ended unserved (still open at arrive_by)
 // until a coordinator closes their alert, by arrive_by; unservedSwept is
 // how far (ms) the open list has been swept for them.

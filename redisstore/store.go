@@ -37,6 +37,9 @@ type Store struct {
 	radii   *radii
 	routes  routeCache // decoded routes of candidates, see readCandidates
 
+	embedded bool    // Options.Embedded
+	health   monitor // what the store's Redis is, see health.go
+
 	// wake nudges the background workers when work is queued locally;
 	// planWake the planning loop, when a planned route was turned down.
 	wake, planWake chan struct{}
@@ -69,6 +72,9 @@ type Options struct {
 	Clock   heartlink.Clock
 	Policy  *dispatch.Policy
 	Logger  *slog.Logger
+	// Embedded says the store is the embedded in-memory one, which has no
+	// persistence or role to check: its health says nothing persists.
+	Embedded bool
 }
 
 // DefaultHistory is how many events are kept for resuming clients: at a
@@ -83,6 +89,7 @@ func New(rdb redis.UniversalClient, o Options) *Store {
 		clock:    o.Clock,
 		log:      o.Logger,
 		limiter:  redis_rate.NewLimiter(rdb),
+		embedded: o.Embedded,
 		wake:     make(chan struct{}, 1),
 		planWake: make(chan struct{}, 1),
 	}

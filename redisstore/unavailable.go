@@ -23,6 +23,7 @@ func Unavailable(err error) bool {
 	var ne net.Error
 	switch {
 	case errors.Is(err, context.DeadlineExceeded),
+		errors.Is(err, ErrReplica),
 		errors.Is(err, redis.ErrClosed),
 		errors.Is(err, redis.ErrPoolTimeout),
 		errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF),
@@ -33,7 +34,11 @@ func Unavailable(err error) bool {
 	var re redis.Error
 	if errors.As(err, &re) {
 		msg := re.Error()
-		for _, prefix := range []string{"LOADING", "READONLY", "MASTERDOWN", "CLUSTERDOWN", "TRYAGAIN", "BUSY", "NOREPLICAS", "MISCONF"} {
+		// EXECABORT is a transaction refused whole because a command in it
+		// was refused as it was queued: READONLY on a replica, OOM or
+		// MISCONF, the store's state (a malformed command, the one other
+		// cause, is a bug the tests catch).
+		for _, prefix := range []string{"LOADING", "READONLY", "EXECABORT", "MASTERDOWN", "CLUSTERDOWN", "TRYAGAIN", "BUSY", "NOREPLICAS", "MISCONF", "OOM"} {
 			if strings.HasPrefix(msg, prefix) {
 				return true
 			}

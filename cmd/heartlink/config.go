@@ -33,6 +33,13 @@ type config struct {
 	Limits       httpapi.Limits
 	MaxBodySize  int64
 
+	// RedisWait is how long start-up keeps trying a store that is not
+	// ready (refused, loading, slow, a replica); zero tries once.
+	RedisWait time.Duration
+	// RedisCheck is how often the store's role, durability and fleet
+	// epoch are checked.
+	RedisCheck time.Duration
+
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For is
 	// believed for the per-address limit.
 	TrustedProxies []netip.Prefix
@@ -56,6 +63,10 @@ type config struct {
 	// Demo seeds a city and plays ~200 volunteers against the service.
 	Demo bool
 }
+
+// embedded reports whether the service runs on the embedded in-memory
+// store, which keeps nothing: no Redis is configured.
+func (c config) embedded() bool { return c.RedisURL == "" }
 
 // usage heads -h: the two ways to run the command, then every flag.
 const usage = `usage:
@@ -90,6 +101,13 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 		}
 		return d
 	}
+	// envWait is envDur where zero is a setting too.
+	envWait := func(name string, def time.Duration) time.Duration {
+		if d, err := time.ParseDuration(getenv(name)); err == nil && d == 0 {
+			return 0
+		}
+		return envDur(name, def)
+	}
 	envFloat := func(name string, def float64) float64 {
 		v := getenv(name)
 		if v == "" {
@@ -119,6 +137,8 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.StringVar(&c.RedisURL, "redis", getenv("REDIS_URL"), "Redis URL (redis://host:6379/0); empty runs on an embedded in-memory store")
 	fs.DurationVar(&c.RedisTimeout, "redis-timeout", envDur("HEARTLINK_REDIS_TIMEOUT", time.Second), "longest one call to Redis may take before the request fails with 503")
 	fs.StringVar(&c.Prefix, "redis-prefix", env("HEARTLINK_REDIS_PREFIX", "hl"), "key prefix, also the Redis Cluster hash tag")
+	fs.DurationVar(&c.RedisWait, "redis-wait", envWait("HEARTLINK_REDIS_WAIT", time.Minute), "how long start-up keeps trying a Redis that refuses, times out, is loading its data or is a replica, before giving up (0: try once)")
+	fs.DurationVar(&c.RedisCheck, "redis-check", envDur("HEARTLINK_REDIS_CHECK", 2*time.Second), "how often Redis's role, durability and the fleet's epoch are checked")
 	fs.DurationVar(&c.Tick, "tick", envDur("HEARTLINK_TICK", 200*time.Millisecond), "how often the queue and offer expiries are worked")
 	level := fs.String("log-level", env("HEARTLINK_LOG_LEVEL", "info"), "debug, info, warn or error")
 	fs.DurationVar(&p.OfferTTL, "offer-ttl", envDur("HEARTLINK_OFFER_TTL", p.OfferTTL), "how long a driver has to answer an offer")
@@ -223,6 +243,8 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 		return c, errors.New("-tick must be positive")
 	case c.RedisTimeout <= 0:
 		return c, errors.New("-redis-timeout must be positive")
+	case c.RedisWait < 0 || c.RedisCheck <= 0:
+		return c, errors.New("-redis-wait must not be negative, -redis-check must be positive")
 	case p.Margin < 0 || p.Reserve < 0:
 		return c, errors.New("-arrive-margin and -route-reserve must not be negative")
 	case p.Horizon < 0 || p.LeadTime < 0 || p.RouteTTL <= 0 || c.PlanEvery <= 0 || p.RescueLead < 0:

@@ -67,6 +67,17 @@ func TestParseConfig(t *testing.T) {
 				assert.InDelta(t, 0.3, c.Policy.Handover.ArriveWithinKm, 1e-9)
 			}},
 		{name: "a bad handover setting", env: map[string]string{"HEARTLINK_HANDOVER_PIN": "perhaps"}, wantErr: "HEARTLINK_HANDOVER_PIN"},
+		{name: "store waits and checks by default", check: func(t *testing.T, c config) {
+			assert.Equal(t, time.Minute, c.RedisWait)
+			assert.Equal(t, 2*time.Second, c.RedisCheck)
+		}},
+		{name: "a store tried once", env: map[string]string{"HEARTLINK_REDIS_WAIT": "0", "HEARTLINK_REDIS_CHECK": "500ms"},
+			check: func(t *testing.T, c config) {
+				assert.Zero(t, c.RedisWait)
+				assert.Equal(t, 500*time.Millisecond, c.RedisCheck)
+			}},
+		{name: "a negative store wait", args: []string{"-redis-wait", "-1s"}, wantErr: "-redis-wait"},
+		{name: "no store checks", args: []string{"-redis-check", "0s"}, wantErr: "-redis-check"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -35,9 +35,15 @@ func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 	var redisCount redisCounter
 	rdb.AddHook(&redisCount)
 
-	store := redisstore.New(rdb, redisstore.Options{Prefix: cfg.Prefix, Policy: &cfg.Policy, Logger: log, History: cfg.History})
+	store := redisstore.New(rdb, redisstore.Options{Prefix: cfg.Prefix, Policy: &cfg.Policy, Logger: log, History: cfg.History, Embedded: cfg.embedded()})
+	if err := beginEpoch(ctx, store, cfg.embedded(), log); err != nil {
+		return err
+	}
 	if err := bootstrapAdmin(ctx, store, cfg, log, stdout); err != nil {
 		return err
+	}
+	if err := store.CheckHealth(ctx); err != nil {
+		log.Warn("store health check", "err", err)
 	}
 
 	campaignsChanged := make(chan struct{}, 1)
@@ -45,7 +51,7 @@ func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 	api := httpapi.NewServer(httpapi.Config{
 		Fleet: store, Dispatch: store, Policy: cfg.Policy,
 		Limiter: store, Limits: cfg.Limits, TrustedProxies: cfg.TrustedProxies,
-		Ready:       store.Ping,
+		Ready: store.Ready, ReadyDetails: readyDetails(store), Refuse: store.Refuse,
 		Unavailable: redisstore.Unavailable,
 		Logger:      log,
 		Metrics:     promhttp.HandlerFor(reg, promhttp.HandlerOpts{}),
@@ -70,6 +76,15 @@ func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 	})
 	reg.MustRegister(append(api.Collectors(), storeCollectors(store)...)...)
 	reg.MustRegister(redisCount.collectors()...)
+	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "heartlink_store_durable",
+		Help: "1 when every change is on disk before Redis acknowledges it (AOF, appendfsync always, on every primary); 0 when acknowledged accepts could be lost.",
+	}, func() float64 {
+		if d, ok := store.Durability(); ok && d.Durable() {
+			return 1
+		}
+		return 0
+	}))
 	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "heartlink_live_connections", Help: "Open websockets on this instance.",
 	}, func() float64 { return float64(api.LiveConns()) }))
@@ -121,6 +136,11 @@ func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 	})
 	wg.Go(func() {
 		if err := store.RunPlanner(ctx, cfg.PlanEvery); err != nil {
+			fail(err)
+		}
+	})
+	wg.Go(func() {
+		if err := store.RunHealth(ctx, cfg.RedisCheck); err != nil {
 			fail(err)
 		}
 	})
@@ -180,9 +200,7 @@ func connect(ctx context.Context, cfg config, log *slog.Logger) (redis.Universal
 	}
 	withTimeouts(opt, cfg.RedisTimeout)
 	rdb := redis.NewClient(opt)
-	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	if err := rdb.Ping(pctx).Err(); err != nil {
+	if err := waitForStore(ctx, cfg.RedisWait, log, func(ctx context.Context) error { return redisstore.Probe(ctx, rdb) }); err != nil {
 		rdb.Close()
 		return nil, nil, fmt.Errorf("redis at %s: %w", opt.Addr, err)
 	}
@@ -201,6 +219,31 @@ func withTimeouts(opt *redis.Options, d time.Duration) {
 	opt.PoolTimeout = d
 	opt.ContextTimeoutEnabled = true
 	opt.MaxRetries = 1
+}
+
+// beginEpoch makes sure the store holds the fleet's epoch. A store without
+// one holds a new fleet: a first start, or a store that lost its data,
+// which a start cannot tell apart. A running instance whose store lost its
+// data refuses to serve (see redisstore's health.go); restarting it begins
+// a new fleet, with only the first coordinator, as logged here.
+func beginEpoch(ctx context.Context, store *redisstore.Store, embedded bool, log *slog.Logger) error {
+	e, err := store.BeginEpoch(ctx)
+	if err != nil {
+		return fmt.Errorf("bootstrap: %w", err)
+	}
+	switch {
+	case e.Began && e.Existing:
+		log.Info("store: the fleet's epoch is set (the fleet began before epochs)", "fleet_epoch", e.ID)
+	case e.Began && embedded:
+		log.Info("store: a new fleet begins", "fleet_epoch", e.ID)
+	case e.Began:
+		log.Warn("store: empty: a new fleet begins, with only the first coordinator. "+
+			"On a first start that is as it should be; if this fleet ran before, its store lost its data "+
+			"(drivers, requesters, trips, tokens): stop, and restore Redis from a backup", "fleet_epoch", e.ID)
+	default:
+		log.Info("store: the fleet's data is there", "fleet_epoch", e.ID)
+	}
+	return nil
 }
 
 // bootstrapAdmin makes sure a first coordinator exists. A generated token
@@ -222,6 +265,16 @@ func bootstrapAdmin(ctx context.Context, store *redisstore.Store, cfg config, lo
 		log.Info("coordinator token was printed at first start; set HEARTLINK_ADMIN_TOKEN to replace it", "coordinator", id)
 	}
 	return nil
+}
+
+// readyDetails shows in /readyz how durable the store is.
+func readyDetails(s *redisstore.Store) func() map[string]any {
+	return func() map[string]any {
+		if d, ok := s.Durability(); ok {
+			return map[string]any{"durability": d}
+		}
+		return nil
+	}
 }
 
 // storeCollectors exposes the dispatcher's counters.

@@ -15,6 +15,7 @@ import (
 // freeze the store: never the shared one at REDIS_URL.
 type Server struct {
 	URL  string
+	port int
 	tb   testing.TB
 	cmd  *exec.Cmd
 	done chan struct{}
@@ -27,6 +28,23 @@ type Server struct {
 // HEARTLINK_REQUIRE_REDIS set).
 func Start(tb testing.TB, extra ...string) *Server {
 	tb.Helper()
+	return StartAt(tb, FreePort(tb), extra...)
+}
+
+// FreePort returns a port nothing listens on now, for a server a test
+// starts later than its client.
+func FreePort(tb testing.TB) int {
+	tb.Helper()
+	port, err := freePort()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return port
+}
+
+// StartAt is Start on the given port.
+func StartAt(tb testing.TB, port int, extra ...string) *Server {
+	tb.Helper()
 	path, err := exec.LookPath("redis-server")
 	if err != nil {
 		msg := "this test starts a redis-server of its own: install redis-server (apt-get install redis-server)"
@@ -35,10 +53,6 @@ func Start(tb testing.TB, extra ...string) *Server {
 		}
 		tb.Skip(msg)
 	}
-	port, err := freePort()
-	if err != nil {
-		tb.Fatal(err)
-	}
 	args := append([]string{"--port", strconv.Itoa(port), "--bind", "127.0.0.1",
 		"--save", "", "--appendonly", "no", "--loglevel", "warning", "--dir", tb.TempDir()}, extra...)
 	cmd := exec.Command(path, args...)
@@ -46,7 +60,7 @@ func Start(tb testing.TB, extra ...string) *Server {
 	if err := cmd.Start(); err != nil {
 		tb.Fatalf("start redis-server: %v", err)
 	}
-	s := &Server{URL: "redis://127.0.0.1:" + strconv.Itoa(port) + "/0", tb: tb, cmd: cmd, done: make(chan struct{})}
+	s := &Server{URL: "redis://127.0.0.1:" + strconv.Itoa(port) + "/0", port: port, tb: tb, cmd: cmd, done: make(chan struct{})}
 	go func() { cmd.Wait(); close(s.done) }()
 	s.c = redis.NewClient(&redis.Options{Addr: "127.0.0.1:" + strconv.Itoa(port)})
 	tb.Cleanup(func() {
@@ -61,6 +75,20 @@ func Start(tb testing.TB, extra ...string) *Server {
 			tb.Fatal("redis-server did not answer within 10s")
 		}
 	}
+}
+
+// Port is the port the server listens on.
+func (s *Server) Port() int { return s.port }
+
+// Do runs a command on the server as an operator would (CONFIG SET,
+// REPLICAOF, FLUSHALL), failing the test if it fails.
+func (s *Server) Do(args ...any) any {
+	s.tb.Helper()
+	v, err := s.c.Do(context.Background(), args...).Result()
+	if err != nil {
+		s.tb.Fatalf("%v: %v", args, err)
+	}
+	return v
 }
 
 // Kill stops the server at once, as a crash would, and waits for it to go.
