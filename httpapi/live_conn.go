@@ -90,7 +90,7 @@ func (s *Server) handleLive(role heartlink.Role) http.Handler {
 		// The server's WriteTimeout bounds an HTTP answer; a socket lives
 		// on, and its writer sets a deadline for each frame.
 		http.NewResponseController(w).SetWriteDeadline(time.Time{})
-		ws, err := upgrader.Upgrade(w, r, nil)
+		ws, err := realtime.Upgrade(&upgrader, w, r, nil)
 		if err != nil {
 			l.leave(sess)
 			l.wg.Done()

@@ -32,8 +32,9 @@ var (
 // WriteTimeout deadline. Queued and coalesced frames are two streams; each
 // keeps its own order, but they are not ordered against each other.
 type Conn struct {
-	ws  *websocket.Conn
-	opt Options
+	ws    *websocket.Conn
+	opt   Options
+	batch *batchConn // the connection under ws when Upgrade made it; nil otherwise
 
 	wake    chan struct{} // capacity 1: the writer has queued or coalesced frames to look at
 	closing chan struct{} // closed, under mu, when the connection starts to close
@@ -68,6 +69,7 @@ func NewConn(ws *websocket.Conn, o Options) *Conn {
 		closing: make(chan struct{}),
 		done:    make(chan struct{}),
 	}
+	c.batch, _ = ws.NetConn().(*batchConn)
 	ws.SetReadLimit(c.opt.ReadLimit)
 	ws.SetPongHandler(func(string) error {
 		c.extendRead()

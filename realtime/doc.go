@@ -19,7 +19,7 @@
 // goroutines at shutdown. Run must not get r.Context(): net/http cancels it
 // when the handler returns.
 //
-//	ws, err := upgrader.Upgrade(w, r, nil)
+//	ws, err := realtime.Upgrade(&upgrader, w, r, nil) // the writer may then batch its frames
 //	if err != nil {
 //		return // Upgrade has answered the client
 //	}

@@ -67,10 +67,15 @@ func subscribe(h *Hub, topic string) serverOption {
 // stops reading backs up into the send queue after a few frames, not
 // megabytes.
 func smallSendBuffer(ws *websocket.Conn, _ *Conn) {
-	ws.NetConn().(*net.TCPConn).SetWriteBuffer(32 << 10)
+	nc := ws.NetConn()
+	if b, ok := nc.(*batchConn); ok {
+		nc = b.Conn
+	}
+	nc.(*net.TCPConn).SetWriteBuffer(32 << 10)
 }
 
-// startServer serves websockets with the recommended Upgrader: each
+// startServer serves websockets with the recommended Upgrader, through
+// Upgrade (so the writer batches), where each
 // connection runs until it ends, and the test waits for every Run to return.
 func startServer(tb testing.TB, o Options, opts ...serverOption) *testServer {
 	tb.Helper()
@@ -80,7 +85,7 @@ func startServer(tb testing.TB, o Options, opts ...serverOption) *testServer {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		running.Add(1) // before the hijack, so that srv.Close waits for it
 		defer running.Done()
-		ws, err := upgrader.Upgrade(w, r, nil)
+		ws, err := Upgrade(&upgrader, w, r, nil)
 		if err != nil {
 			return
 		}

@@ -152,7 +152,7 @@ func (c *Conn) writeLoop(cancelRead context.CancelFunc) {
 			c.writeClose(true)
 			return
 		case <-c.wake:
-			err = c.writeQueued()
+			err = c.batched(c.writeQueued)
 			if err == nil && flushC == nil && c.coalescing() {
 				if flush == nil {
 					flush = time.NewTimer(c.opt.CoalesceEvery)
@@ -163,7 +163,7 @@ func (c *Conn) writeLoop(cancelRead context.CancelFunc) {
 			}
 		case <-flushC:
 			flushC = nil
-			err = c.writeCoalesced()
+			err = c.batched(c.writeCoalesced)
 		case <-ping.C:
 			err = c.ws.WriteControl(websocket.PingMessage, nil, time.Now().Add(c.opt.WriteTimeout))
 		}
@@ -175,6 +175,20 @@ func (c *Conn) writeLoop(cancelRead context.CancelFunc) {
 			return
 		}
 	}
+}
+
+// batched runs write with the frames it writes held back and written to
+// the socket together at the end (see Upgrade).
+func (c *Conn) batched(write func() error) error {
+	if c.batch == nil {
+		return write()
+	}
+	c.batch.hold()
+	err := write()
+	if berr := c.batch.release(); err == nil {
+		err = berr
+	}
+	return err
 }
 
 // writeQueued writes queued frames until there are none or the connection
