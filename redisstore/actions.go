@@ -328,6 +328,9 @@ func (s *Store) transition(ctx context.Context, by heartlink.Principal, tripID s
 		if tr.To.Ended() {
 			flags += "e"
 		}
+		if driver != "" && (tr.Frees || tr.To.Ended()) {
+			flags += "w" // in the same round trip
+		}
 		// Progress and dropping out change the driver's route: the pick-up
 		// is made, or the trip's stops leave it. The route is read here and
 		// changed in the script only if still at the version read.
@@ -357,11 +360,11 @@ func (s *Store) transition(ctx context.Context, by heartlink.Principal, tripID s
 			s.keys.trip(t.ID), s.keys.tripAudit(t.ID), s.keys.driverRoute(driver), s.keys.open(),
 			s.keys.queue(), s.keys.driverTrips(driver), s.keys.tripOffers(t.ID), s.keys.deadlines(),
 			s.keys.tripTried(t.ID), s.keys.events(), s.keys.tripProposals(t.ID), s.keys.active(),
-			s.keys.driver(driver), s.keys.tripPINTries(t.ID),
+			s.keys.driver(driver), s.keys.tripPINTries(t.ID), s.keys.waiting(), s.keys.freedSeq(),
 		}
 		res, err := s.scripts.transition.Run(ctx, s.rdb, keys, t.ID, t.Version, ms(now), by.String(),
 			string(tr.Action), string(t.Status), string(tr.To), driver, flags, routeVersion,
-			ms(now.Add(s.policy.Lease)), ms(t.ArriveBy), stops, km, served).StringSlice()
+			ms(now.Add(s.policy.Lease)), ms(t.ArriveBy), stops, km, served, s.policy.RadiusMaxKm, wakeCount).StringSlice()
 		if err != nil {
 			return nil, wrap(err, "transition")
 		}
@@ -380,8 +383,8 @@ func (s *Store) transition(ctx context.Context, by heartlink.Principal, tripID s
 		if tr.To.Ended() {
 			t.EndedAt = now
 		}
-		if driver != "" && (tr.Frees || tr.To.Ended()) {
-			s.freed(ctx, driver)
+		if len(res) > 2 && res[2] != "0" {
+			s.nudge() // waiting trips were brought forward
 		}
 		if tr.Requeue {
 			if err := s.redispatch(ctx, t.ID); err != nil {

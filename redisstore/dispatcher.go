@@ -382,9 +382,10 @@ func (s *Store) unqueue(ctx context.Context, id string) error {
 const wakeCount = 8
 
 // freed brings forward the search of the trips waiting nearest driverID,
-// who may now take one (a trip of theirs ended or left their route, or
-// they came online), and wakes this instance's queue worker: a freed
-// driver is offered a waiting trip at once, not at its next retry.
+// who may now take one (they came online; a trip that ends or leaves a
+// route does the same in transition.lua), and wakes this instance's queue
+// worker: a freed driver is offered a waiting trip at once, not at its
+// next retry.
 func (s *Store) freed(ctx context.Context, driverID string) {
 	n, err := s.scripts.wake.Run(ctx, s.rdb, []string{s.keys.waiting(), s.keys.queue(), s.keys.driver(driverID), s.keys.freedSeq()},
 		s.policy.RadiusMaxKm, wakeCount, ms(s.now())).Int()

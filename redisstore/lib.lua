@@ -80,3 +80,28 @@ local function withdrawn_event(key, id, drivers, reason)
   for i, d in ipairs(drivers) do to[i] = 'driver:' .. d end
   emit(key, 'offer_withdrawn', table.concat(to, ' '), cjson.encode({trip_id = id, reason = reason}))
 end
+
+-- wake_waiting: the driver of driver_key was freed. The trips waiting
+-- nearest where they are (their live position if online, else home)
+-- because nobody could take them are queued for now; a trip no longer
+-- queued leaves the waiting set. Counts the driver freed, for the dry
+-- marks (dry.go). Returns how many trips were brought forward.
+local function wake_waiting(waiting_key, queue_key, driver_key, seq_key, radius, count, now)
+  redis.call('INCR', seq_key)
+  local d = redis.call('HMGET', driver_key, 'status', 'lat', 'lng', 'hlat', 'hlng')
+  local lat, lng = d[4], d[5]
+  if d[1] == 'online' and d[2] then lat, lng = d[2], d[3] end
+  if not lat then return 0 end
+  local ids = redis.call('GEOSEARCH', waiting_key, 'FROMLONLAT', lng, lat, 'BYRADIUS', radius, 'km', 'ASC', 'COUNT', count)
+  local n = 0
+  for _, id in ipairs(ids) do
+    local at = redis.call('ZSCORE', queue_key, id)
+    if not at then
+      redis.call('ZREM', waiting_key, id)
+    elseif tonumber(at) > tonumber(now) then
+      redis.call('ZADD', queue_key, now, id)
+      n = n + 1
+    end
+  end
+  return n
+end

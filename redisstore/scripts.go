@@ -89,6 +89,6 @@ func newScripts(historyLen int) scripts {
 		shiftChange: redis.NewScript(lib + shiftChangeLua),
 		shiftRemove: redis.NewScript(lib + shiftRemoveLua),
 		pin:         redis.NewScript(lib + pinLua),
-		wake:        redis.NewScript(wakeLua),
+		wake:        redis.NewScript(lib + wakeLua),
 	}
 }

@@ -6,16 +6,21 @@
 -- KEYS[1] trip  [2] audit  [3] driver route  [4] open trips  [5] queue
 --     [6] driver trips  [7] trip offers  [8] deadlines  [9] trip tried
 --     [10] events  [11] trip proposals  [12] active trips (left by every change)
---     [13] driver  [14] the trip's wrong PIN tries
+--     [13] driver  [14] the trip's wrong PIN tries  [15] waiting trips (geo)
+--     [16] the count of drivers freed
 -- ARGV[1] trip id  [2] expected version  [3] now ms  [4] actor  [5] action
 --     [6] from  [7] to  [8] driver (or '')  [9] flags: any of
 --     f = free the driver, q = requeue, e = ended, o = open,
 --     t = forget who was tried, a = add the driver to those tried,
 --     r = the driver's route becomes ARGV[13] if still at version ARGV[10],
 --     p = the PIN was right: forget the wrong tries,
---     v = a coordinator's override of the PIN, so audited
+--     v = a coordinator's override of the PIN, so audited,
+--     w = the driver may take more now: wake the trips waiting near them
 --     [10] route version  [11] queue at ms  [12] arrive_by ms  [13] stops
 --     [14] road km driven to this stop ('' for none)  [15] the stop served: "lat,lng,ms"
+--     [16] radius km and [17] how many for w
+-- Returns 'ok', the new version, how many waiting trips w brought forward,
+-- then the drivers whose offers were withdrawn.
 local id, now = ARGV[1], ARGV[3]
 local st = redis.call('HMGET', KEYS[1], 'status', 'version', 'requester')
 if not st[1] then return {'missing'} end
@@ -58,6 +63,10 @@ if string.find(flags, 'v', 1, true) then override = true end
 audit(KEYS[2], now, ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8] ~= '' and ARGV[8] or nil, override)
 withdrawn_event(KEYS[10], id, withdrawn, ARGV[5] == 'cancelled' and 'cancelled' or 'withdrawn')
 trip_event(KEYS[10], id, ARGV[5], ARGV[7], v, st[3], ARGV[8])
-local out = {'ok', tostring(v)}
+local woken = 0
+if string.find(flags, 'w', 1, true) then
+  woken = wake_waiting(KEYS[15], KEYS[5], KEYS[13], KEYS[16], ARGV[16], ARGV[17], now)
+end
+local out = {'ok', tostring(v), tostring(woken)}
 for _, w in ipairs(withdrawn) do table.insert(out, w) end
 return out
