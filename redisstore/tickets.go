@@ -65,10 +65,15 @@ const replyTTL = 10 * time.Minute
 // request again once it lapses, seconds later, not after replyTTL.
 const ReplyPending = 5 * time.Second
 
+// replyWrite bounds the keeping of an answer, well within ReplyPending.
+const replyWrite = 2 * time.Second
+
 // Once runs do at most once for key within replyTTL and returns its answer;
 // a repeat gets the stored answer. A repeat that arrives while the first
 // is still running waits for it, briefly. An answer do does not want kept
 // (keep false: a passing internal failure) is not: a repeat tries again.
+// The answer is returned as soon as do gives it, and kept meanwhile: an
+// accept is acknowledged after its own round trip, not one more.
 func (s *Store) Once(ctx context.Context, key string, do func() (answer []byte, keep bool)) ([]byte, error) {
 	k := s.keys.reply(key)
 	ok, err := s.rdb.SetNX(ctx, k, "", ReplyPending).Result()
@@ -79,15 +84,23 @@ func (s *Store) Once(ctx context.Context, key string, do func() (answer []byte, 
 		answer, keep := do()
 		// The caller's context may end with its connection; the answer must
 		// still be kept (or the reservation released) for the repeat.
-		ctx := context.WithoutCancel(ctx)
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), replyWrite)
 		if !keep {
 			// The mark goes now, or with ReplyPending if Redis is away.
 			s.rdb.Del(ctx, k)
+			cancel()
 			return answer, nil
 		}
-		if err := s.rdb.Set(ctx, k, answer, replyTTL).Err(); err != nil {
-			return nil, wrap(err, "reply")
-		}
+		// The answer goes to the caller without waiting for it to be kept:
+		// a repeat meanwhile finds the mark and waits for it below, and if
+		// it is never kept (this instance died, Redis went away) the mark
+		// lapses and a repeat runs again, as after a crash mid-request.
+		go func() {
+			defer cancel()
+			if err := s.rdb.Set(ctx, k, answer, replyTTL).Err(); err != nil {
+				s.log.Warn("keep a live answer", "err", err)
+			}
+		}()
 		return answer, nil
 	}
 	for range 50 {
