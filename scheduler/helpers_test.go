@@ -176,10 +176,11 @@ func (r *recorder) names() []string {
 	return s
 }
 
-// wait waits until n runs have been recorded.
+// wait waits until n runs have been recorded: over a thousand, under the
+// race detector on a busy machine, can take several seconds.
 func (r *recorder) wait(tb testing.TB, n int) []ran {
 	tb.Helper()
-	require.Eventually(tb, func() bool { return len(r.list()) >= n }, 5*time.Second, time.Millisecond,
+	require.Eventually(tb, func() bool { return len(r.list()) >= n }, 30*time.Second, time.Millisecond,
 		"want %d runs", n)
 	return r.list()
 }
