@@ -140,6 +140,31 @@ func TestADeclinedAdvanceRouteIsOfferedOut(t *testing.T) {
 	})
 }
 
+// TestADeclinedAdvanceRouteWithNobodyElseKeepsWaiting: declined the
+// evening before, with nobody else about, the students are not given up:
+// they wait, and the first driver to come online is offered them.
+func TestADeclinedAdvanceRouteWithNobodyElseKeepsWaiting(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b redistest.Backend) {
+		f := newFixture(t, b, nil)
+		school := f.requester()
+		planned := f.availableTomorrow(near(1))
+		trips := f.bookAhead(school, 2)
+		plan, err := f.s.PublishAdvance(f.ctx, coordinator, tomorrow)
+		require.NoError(t, err)
+		require.Len(t, plan.Routes, 1)
+		require.NoError(t, f.s.DeclineRoute(f.ctx, planned, plan.Routes[0].ID))
+		require.NoError(t, f.s.PlanAdvance(f.ctx))
+		require.NoError(t, f.s.Work(f.ctx))
+		for _, id := range trips {
+			assert.Equal(t, dispatch.Queued, f.trip(id).Status, "a day ahead, nobody to take it yet is no reason to give up")
+		}
+
+		later := f.driver(near(1.5))
+		require.NoError(t, f.s.Work(f.ctx))
+		assert.ElementsMatch(t, trips, f.offers(later), "the first driver about is offered them")
+	})
+}
+
 func TestAnUnplannedAdvanceTripIsOfferedAtTheHorizon(t *testing.T) {
 	eachBackend(t, func(t *testing.T, b redistest.Backend) {
 		f := newFixture(t, b, nil)

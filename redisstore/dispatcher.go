@@ -221,7 +221,10 @@ func (s *Store) offer(ctx context.Context, t *dispatch.Trip, found []redis.GeoLo
 		picked, mode = nil, "unassign" // too late for anyone
 	} else if len(picked) == 0 {
 		mode = "unassign"
-		if len(tried) == 0 && now.Add(s.policy.RetryAfter).Before(t.PickupAt) {
+		// Nobody yet asked is searched for again, while there is time; and
+		// a trip beyond the planning horizon (a route declined the evening
+		// before) is never given up that early, whoever declined it.
+		if (len(tried) == 0 || s.policy.Advance(t, now)) && now.Add(s.policy.RetryAfter).Before(t.PickupAt) {
 			mode = "retry"
 		}
 	}
