@@ -180,12 +180,11 @@ func (s *Server) RunLive(ctx context.Context) error {
 func topic(audience string) string { return audience }
 
 // push renders each change for each audience that has clients here. The
-// trips that changes name are read in one round trip for the whole batch.
+// trips that changes name are read in one round trip for the whole batch;
+// changes that carry all they show (offers above all) go out before that
+// read, unless a change before them in the batch waits for it on the same
+// connection (see early).
 func (l *live) push(ctx context.Context, cs []dispatch.Change) {
-	type delivery struct {
-		c         dispatch.Change
-		audiences []string
-	}
 	var todo []delivery
 	var ids, driverIDs []string
 	for _, c := range cs {
@@ -205,24 +204,89 @@ func (l *live) push(ctx context.Context, cs []dispatch.Change) {
 		if len(audiences) == 0 {
 			continue
 		}
-		todo = append(todo, delivery{c, audiences})
+		d := delivery{c: c, audiences: audiences}
 		if id, driver := tripOf(c); id != "" {
+			d.reads = true
 			ids = append(ids, id)
 			if driver != "" {
 				driverIDs = append(driverIDs, driver)
 			}
 		}
+		todo = append(todo, d)
+	}
+	later := early(todo)
+	for _, d := range todo {
+		if !d.reads && !later[d.c.ID] {
+			l.publish(d, nil, nil)
+		}
+	}
+	if len(ids) == 0 {
+		return
 	}
 	trips, drivers, err := l.read(ctx, ids, driverIDs)
 	if err != nil {
 		l.log.Warn("live: read trips", "err", err)
 	}
 	for _, d := range todo {
-		frames := l.render(d.c, d.audiences, trips, drivers)
-		for i, a := range d.audiences {
-			if frames[i] != nil {
-				l.hub.PublishID(topic(a), d.c.ID, frames[i])
+		if d.reads || later[d.c.ID] {
+			l.publish(d, trips, drivers)
+		}
+	}
+}
+
+// delivery is a change for the audiences of it that have clients here;
+// reads says it is rendered from the trip it names, read first.
+type delivery struct {
+	c         dispatch.Change
+	audiences []string
+	reads     bool
+}
+
+// early says which changes that need no read must still wait for the
+// batch's read: those with an audience that a change before them, which
+// does need it, also goes to. A socket takes its frames in the stream's
+// order (it resumes from the last id it saw), and a driver's socket hears
+// both its own audience and "drivers".
+func early(todo []delivery) (later map[string]bool) {
+	waiting := map[string]bool{}
+	var driverWaits, allDriversWait bool
+	for _, d := range todo {
+		hold := d.reads
+		for _, a := range d.audiences {
+			switch {
+			case waiting[a]:
+				hold = true
+			case a == "drivers" && driverWaits:
+				hold = true
+			case strings.HasPrefix(a, "driver:") && allDriversWait:
+				hold = true
 			}
+		}
+		if !hold {
+			continue
+		}
+		if !d.reads {
+			if later == nil {
+				later = map[string]bool{}
+			}
+			later[d.c.ID] = true
+		}
+		for _, a := range d.audiences {
+			waiting[a] = true
+			driverWaits = driverWaits || strings.HasPrefix(a, "driver:")
+			allDriversWait = allDriversWait || a == "drivers"
+		}
+	}
+	return later
+}
+
+// publish renders d for its audiences and hands the frames to their
+// sockets here.
+func (l *live) publish(d delivery, trips map[string]*dispatch.Trip, drivers map[string]*fleet.Driver) {
+	frames := l.render(d.c, d.audiences, trips, drivers)
+	for i, a := range d.audiences {
+		if frames[i] != nil {
+			l.hub.PublishID(topic(a), d.c.ID, frames[i])
 		}
 	}
 }
