@@ -38,6 +38,10 @@ type Tickets interface {
 // request_id repeats the answer and never the action.
 type Replies interface {
 	Once(ctx context.Context, key string, do func() (answer []byte, keep bool)) ([]byte, error)
+	// OnceWithin is Once for the requests whose own first step marks the
+	// request as being answered (accept, decline: see inlineReplies): do
+	// must act with the context it is given.
+	OnceWithin(ctx context.Context, key string, do func(context.Context) (answer []byte, keep bool)) ([]byte, error)
 }
 
 // Sockets counts each account's live sockets across all instances, so

@@ -78,7 +78,7 @@ func (s *session) receive(ctx context.Context, frame []byte) {
 		s.c.Send(ackFrame(req.RequestID, data))
 		return
 	}
-	answer, err := s.l.cfg.Replies.Once(ctx, s.by.String()+":"+req.RequestID, func() ([]byte, bool) {
+	act := func(ctx context.Context) ([]byte, bool) {
 		data, err := do(ctx, req)
 		if err != nil {
 			// A failure is not the answer: the same request may succeed.
@@ -86,12 +86,25 @@ func (s *session) receive(ctx context.Context, frame []byte) {
 			return s.errorFrame(ctx, typ, req.RequestID, err), code != heartlink.EInternal && ctx.Err() == nil
 		}
 		return ackFrame(req.RequestID, data), true
-	})
+	}
+	key := s.by.String() + ":" + req.RequestID
+	var answer []byte
+	var err error
+	if inlineReplies[typ] {
+		answer, err = s.l.cfg.Replies.OnceWithin(ctx, key, act)
+	} else {
+		answer, err = s.l.cfg.Replies.Once(ctx, key, func() ([]byte, bool) { return act(ctx) })
+	}
 	if err != nil {
 		answer = s.errorFrame(ctx, typ, req.RequestID, err)
 	}
 	s.c.Send(answer)
 }
+
+// inlineReplies are the request types whose store step marks the request
+// as being answered itself, in its own round trip (redisstore.OnceWithin):
+// an accept is one round trip, request_id or not.
+var inlineReplies = map[string]bool{"accept": true, "decline": true}
 
 // frameError is a frame refused before it is acted on, with the
 // request_id its error frame carries.

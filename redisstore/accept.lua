@@ -8,11 +8,14 @@
 -- KEYS[1] trip  [2] trip offers  [3] driver offers  [4] driver route
 --     [5] deadlines  [6] audit  [7] open trips  [8] queue  [9] driver trips
 --     [10] events  [11] trip proposals  [12] retime outbox  [13] active trips
+--     [14] the live request's reply mark, if it is one (see reserve_reply)
 -- ARGV[1] trip id  [2] driver id  [3] now ms  [4] mode: offer | claim | assign
 --     [5] expected version (claim, assign)  [6] actor
 --     [7] the insertion (claim, assign; an offer's is stored with it, and
 --     given here only when refitted to a route that changed since)
+--     [8] the reply mark's life in ms (with KEYS[14])
 local id, d, now, mode = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4]
+if not reserve_reply(KEYS[14], ARGV[8]) then return {'repeat'} end
 local st = redis.call('HMGET', KEYS[1], 'status', 'version', 'driver', 'requester', 'arrive')
 if not st[1] then return {'missing'} end
 local status, version = st[1], st[2]

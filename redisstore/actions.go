@@ -179,9 +179,9 @@ func (s *Store) accept(ctx context.Context, tripID, driverID, mode string, versi
 		s.keys.open(), s.keys.queue(), s.keys.driverTrips(driverID), s.keys.events(),
 		s.keys.tripProposals(tripID), s.keys.retime(), s.keys.active(),
 	}
-	res, err := s.scripts.accept.Run(ctx, s.rdb, keys, tripID, driverID, ms(now), mode, version,
-		actor, proposal).StringSlice()
-	if err != nil {
+	keys, args, mark := takeMark(ctx, keys, []any{tripID, driverID, ms(now), mode, version, actor, proposal})
+	res, err := s.scripts.accept.Run(ctx, s.rdb, keys, args...).StringSlice()
+	if err := mark.settle(first(res), err); err != nil {
 		return nil, "", wrap(err, "accept")
 	}
 	switch res[0] {
@@ -249,9 +249,10 @@ func (s *Store) answer(ctx context.Context, tripID, driverID string, a dispatch.
 		s.keys.deadlines(), s.keys.tripAudit(tripID), s.keys.queue(), s.keys.events(),
 		s.keys.tripProposals(tripID),
 	}
-	res, err := s.scripts.answer.Run(ctx, s.rdb, keys, tripID, driverID, now.UnixMilli(), string(a), actor,
-		now.UnixMilli()+s.policy.Lease.Milliseconds()).StringSlice()
-	if err != nil {
+	keys, args, mark := takeMark(ctx, keys, []any{tripID, driverID, now.UnixMilli(), string(a), actor,
+		now.UnixMilli() + s.policy.Lease.Milliseconds()})
+	res, err := s.scripts.answer.Run(ctx, s.rdb, keys, args...).StringSlice()
+	if err := mark.settle(first(res), err); err != nil {
 		return "", wrap(err, "answer offer")
 	}
 	return res[0], nil

@@ -7,9 +7,11 @@
 --
 -- KEYS[1] trip  [2] trip offers  [3] driver offers  [4] deadlines  [5] audit
 --     [6] queue  [7] events  [8] trip proposals
+--     [9] the live request's reply mark, if it is one (see reserve_reply)
 -- ARGV[1] trip id  [2] driver id  [3] now ms  [4] action: declined | expired
---     [5] actor  [6] lease until ms
+--     [5] actor  [6] lease until ms  [7] the reply mark's life in ms
 local id, d, now, action = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4]
+if not reserve_reply(KEYS[9], ARGV[7]) then return {'repeat'} end
 local member = id .. '|' .. d
 if action == 'expired' then
   if redis.call('ZREM', KEYS[4], member) == 0 then return {'gone'} end

@@ -105,3 +105,13 @@ local function wake_waiting(waiting_key, queue_key, driver_key, seq_key, radius,
   end
   return n
 end
+
+-- reserve_reply marks a live request "being answered" (see Once in
+-- tickets.go) as the first thing the request's own step does, so that the
+-- mark costs no round trip of its own: key is the last of KEYS when the
+-- caller passed one, pending the mark's life in ms. False: the same request
+-- is there already, answered or being answered; the step must do nothing.
+local function reserve_reply(key, pending)
+  if not key then return true end
+  return redis.call('SET', key, '', 'NX', 'PX', pending) ~= false
+end

@@ -80,29 +80,57 @@ func (s *Store) Once(ctx context.Context, key string, do func() (answer []byte, 
 	if err != nil {
 		return nil, wrap(err, "reply")
 	}
-	if ok {
-		answer, keep := do()
-		// The caller's context may end with its connection; the answer must
-		// still be kept (or the reservation released) for the repeat.
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), replyWrite)
-		if !keep {
-			// The mark goes now, or with ReplyPending if Redis is away.
-			s.rdb.Del(ctx, k)
-			cancel()
-			return answer, nil
-		}
-		// The answer goes to the caller without waiting for it to be kept:
-		// a repeat meanwhile finds the mark and waits for it below, and if
-		// it is never kept (this instance died, Redis went away) the mark
-		// lapses and a repeat runs again, as after a crash mid-request.
-		go func() {
-			defer cancel()
-			if err := s.rdb.Set(ctx, k, answer, replyTTL).Err(); err != nil {
-				s.log.Warn("keep a live answer", "err", err)
-			}
-		}()
-		return answer, nil
+	if !ok {
+		return s.awaitReply(ctx, k)
 	}
+	answer, keep := do()
+	s.keepReply(ctx, k, answer, keep)
+	return answer, nil
+}
+
+// OnceWithin is Once for a request whose own first step marks key "being
+// answered" (an accept, a decline): the mark rides in do's context, costs
+// no round trip of its own, and a repeat finds it as with Once. do must
+// make that step before anything it would not repeat; a do that fails
+// before it (bad input) is answered and not kept, as if without a key.
+func (s *Store) OnceWithin(ctx context.Context, key string, do func(context.Context) (answer []byte, keep bool)) ([]byte, error) {
+	m := &replyMark{key: s.keys.reply(key)}
+	answer, keep := do(context.WithValue(ctx, replyMarkKey{}, m))
+	switch m.state {
+	case markRepeat:
+		return s.awaitReply(ctx, m.key)
+	case markHeld:
+		s.keepReply(ctx, m.key, answer, keep)
+	}
+	return answer, nil
+}
+
+// keepReply keeps the answer under the mark k, or, when it is not to be
+// kept, drops the mark so that a repeat runs again.
+func (s *Store) keepReply(ctx context.Context, k string, answer []byte, keep bool) {
+	// The caller's context may end with its connection; the answer must
+	// still be kept (or the reservation released) for the repeat.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), replyWrite)
+	if !keep {
+		// The mark goes now, or with ReplyPending if Redis is away.
+		s.rdb.Del(ctx, k)
+		cancel()
+		return
+	}
+	// The answer goes to the caller without waiting for it to be kept:
+	// a repeat meanwhile finds the mark and waits for it below, and if
+	// it is never kept (this instance died, Redis went away) the mark
+	// lapses and a repeat runs again, as after a crash mid-request.
+	go func() {
+		defer cancel()
+		if err := s.rdb.Set(ctx, k, answer, replyTTL).Err(); err != nil {
+			s.log.Warn("keep a live answer", "err", err)
+		}
+	}()
+}
+
+// awaitReply waits, briefly, for the answer of a request found marked.
+func (s *Store) awaitReply(ctx context.Context, k string) ([]byte, error) {
 	for range 50 {
 		v, err := s.rdb.Get(ctx, k).Bytes()
 		if err != nil && !errors.Is(err, redis.Nil) {
@@ -118,4 +146,60 @@ func (s *Store) Once(ctx context.Context, key string, do func() (answer []byte, 
 		}
 	}
 	return nil, heartlink.Errorf(heartlink.EConflict, "the same request is still being answered; send it again in %s", ReplyPending)
+}
+
+// replyMark is a live request's reply key, for its first step to mark.
+type replyMark struct {
+	key   string
+	state markState
+}
+
+type markState int
+
+const (
+	markUnused markState = iota // no step has taken it yet
+	markHeld                    // a step marked it: the request is this one's to answer
+	markRepeat                  // a step found it marked: the request is a repeat
+)
+
+type replyMarkKey struct{}
+
+// errRepeat is what a step that found its request's mark returns; OnceWithin
+// answers with the first answer instead.
+var errRepeat = heartlink.Errorf(heartlink.EConflict, "the same request is being answered")
+
+// first is a script's first reply, its outcome.
+func first(res []string) string {
+	if len(res) == 0 {
+		return ""
+	}
+	return res[0]
+}
+
+// takeMark appends to keys and args the reply mark of ctx's live request,
+// if it has one no step has taken yet, and returns it: the step's script
+// marks it first (reserve_reply in lib.lua), and the caller records the
+// outcome with settle.
+func takeMark(ctx context.Context, keys []string, args []any) ([]string, []any, *replyMark) {
+	m, _ := ctx.Value(replyMarkKey{}).(*replyMark)
+	if m == nil || m.state != markUnused {
+		return keys, args, nil
+	}
+	return append(keys, m.key), append(args, ReplyPending.Milliseconds()), m
+}
+
+// settle records what the step that took m found: res is its script's
+// first reply, "repeat" when the request was there already. A step that
+// failed (Redis away, a timeout) may or may not have marked it: it counts
+// as held, so that the failure, which is not kept, drops the mark.
+func (m *replyMark) settle(res string, err error) error {
+	if m == nil {
+		return err
+	}
+	if err == nil && res == "repeat" {
+		m.state = markRepeat
+		return errRepeat
+	}
+	m.state = markHeld
+	return err
 }
