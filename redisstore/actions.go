@@ -221,7 +221,7 @@ func (s *Store) Decline(ctx context.Context, by heartlink.Principal, tripID stri
 	if err := mustDriver(by); err != nil {
 		return err
 	}
-	res, err := s.answer(ctx, tripID, by.ID, dispatch.ActDeclined, by.String(), s.now())
+	res, next, err := s.answer(ctx, tripID, by.ID, dispatch.ActDeclined, by.String(), s.now())
 	if err != nil {
 		return err
 	}
@@ -233,7 +233,7 @@ func (s *Store) Decline(ctx context.Context, by heartlink.Principal, tripID stri
 		return heartlink.Errorf(heartlink.EConflict, "you have no open offer of this trip")
 	case "requeued":
 		s.count(func(st *Stats) { st.Declined++ })
-		if err := s.redispatch(ctx, tripID); err != nil {
+		if err := s.dispatchNext(ctx, next); err != nil {
 			// Leased in the queue: a worker will pick it up.
 			s.log.Error("dispatch after decline", "trip", tripID, "err", err)
 		}
@@ -243,19 +243,53 @@ func (s *Store) Decline(ctx context.Context, by heartlink.Principal, tripID stri
 	return nil
 }
 
-func (s *Store) answer(ctx context.Context, tripID, driverID string, a dispatch.Action, actor string, now time.Time) (string, error) {
+func (s *Store) answer(ctx context.Context, tripID, driverID string, a dispatch.Action, actor string, now time.Time) (string, *requeued, error) {
 	keys := []string{
 		s.keys.trip(tripID), s.keys.tripOffers(tripID), s.keys.driverOffers(driverID),
 		s.keys.deadlines(), s.keys.tripAudit(tripID), s.keys.queue(), s.keys.events(),
-		s.keys.tripProposals(tripID),
+		s.keys.tripProposals(tripID), s.keys.tripTried(tripID),
 	}
 	keys, args, mark := takeMark(ctx, keys, []any{tripID, driverID, now.UnixMilli(), string(a), actor,
 		now.UnixMilli() + s.policy.Lease.Milliseconds()})
 	res, err := s.scripts.answer.Run(ctx, s.rdb, keys, args...).StringSlice()
 	if err := mark.settle(first(res), err); err != nil {
-		return "", wrap(err, "answer offer")
+		return "", nil, wrap(err, "answer offer")
 	}
-	return res[0], nil
+	if res[0] != "requeued" {
+		return res[0], nil, nil
+	}
+	next, err := requeuedFrom(res)
+	return res[0], next, wrap(err, "answer offer")
+}
+
+// requeued is a trip an answer put back in the queue, leased to the
+// caller, as the answer left it, and the drivers it was offered to.
+type requeued struct {
+	trip  *dispatch.Trip
+	tried map[string]bool
+}
+
+// requeuedFrom reads answer.lua's "requeued" reply: the version, how many
+// drivers were tried and who, then the trip's hash.
+func requeuedFrom(res []string) (*requeued, error) {
+	n, err := strconv.Atoi(res[2])
+	if err != nil || len(res) < 3+n {
+		return nil, fmt.Errorf("a requeue reply of %d values", len(res))
+	}
+	tried := make(map[string]bool, n)
+	for _, d := range res[3 : 3+n] {
+		tried[d] = true
+	}
+	rest := res[3+n:]
+	h := make(map[string]string, len(rest)/2)
+	for i := 0; i+1 < len(rest); i += 2 {
+		h[rest[i]] = rest[i+1]
+	}
+	t, err := decodeTrip(h)
+	if err != nil {
+		return nil, err
+	}
+	return &requeued{trip: t, tried: tried}, nil
 }
 
 // Release drops the driver by out of a trip they accepted; it goes back to

@@ -463,3 +463,23 @@ func TestRotatingATokenRevokesTheOldOne(t *testing.T) {
 		assert.Equal(t, heartlink.ENotFound, heartlink.ErrorCode(err))
 	})
 }
+
+// A decline moves the offer on in four round trips: the answer (which
+// hands back the trip and who was asked), the search, the candidates'
+// reads and the offer.
+func TestDeclineMovesOnInFourRoundTrips(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b redistest.Backend) {
+		f := newFixture(t, b, nil)
+		first := f.driver(near(0.5))
+		second := f.driver(near(1.5))
+		trip := f.request(f.requester(), time.Hour)
+		require.Equal(t, []string{trip.ID}, f.offers(first))
+		require.NoError(t, f.s.scripts.answer.Load(f.ctx, f.rdb).Err())
+
+		rt0 := f.rt.n.Load()
+		require.NoError(t, f.s.Decline(f.ctx, first, trip.ID))
+		assert.EqualValues(t, 4, f.rt.n.Load()-rt0)
+		assert.Equal(t, []string{trip.ID}, f.offers(second))
+		assert.Equal(t, []string{"requested queued", "offered offered", "declined offered", "requeued queued", "offered offered"}, f.actions(trip.ID))
+	})
+}

@@ -357,19 +357,25 @@ func (s *Store) redispatch(ctx context.Context, id string) error {
 		// A stale queue entry: the trip moved on without it.
 		return s.unqueue(ctx, id)
 	}
-	now := s.now()
-	var search *redis.GeoSearchLocationCmd
-	if _, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		search = s.search(ctx, p, t, s.radii.first(t.Pickup.Point()), s.policy.SearchLimit, now)
-		return nil
-	}); err != nil {
-		return wrap(err, "search")
-	}
 	seen := make(map[string]bool, len(tried.Val()))
 	for _, d := range tried.Val() {
 		seen[d] = true
 	}
-	return s.offer(ctx, t, search.Val(), seen, now, searchFull, "")
+	return s.dispatchNext(ctx, &requeued{trip: t, tried: seen})
+}
+
+// dispatchNext offers a queued trip to the next candidates, skipping those
+// already tried.
+func (s *Store) dispatchNext(ctx context.Context, q *requeued) error {
+	now := s.now()
+	var search *redis.GeoSearchLocationCmd
+	if _, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		search = s.search(ctx, p, q.trip, s.radii.first(q.trip.Pickup.Point()), s.policy.SearchLimit, now)
+		return nil
+	}); err != nil {
+		return wrap(err, "search")
+	}
+	return s.offer(ctx, q.trip, search.Val(), q.tried, now, searchFull, "")
 }
 
 // unqueue drops a stale queue entry, unless the trip is queued again.
@@ -497,7 +503,7 @@ func (s *Store) expireDue(ctx context.Context) error {
 			s.rdb.ZRem(ctx, s.keys.deadlines(), m)
 			continue
 		}
-		res, err := s.answer(ctx, tripID, driverID, dispatch.ActExpired, "system", now)
+		res, next, err := s.answer(ctx, tripID, driverID, dispatch.ActExpired, "system", now)
 		if err != nil {
 			errs = append(errs, err)
 			continue
@@ -506,7 +512,7 @@ func (s *Store) expireDue(ctx context.Context) error {
 			s.count(func(st *Stats) { st.Expired++ })
 		}
 		if res == "requeued" {
-			if err := s.redispatch(ctx, tripID); err != nil {
+			if err := s.dispatchNext(ctx, next); err != nil {
 				errs = append(errs, err)
 			}
 		}

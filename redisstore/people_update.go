@@ -99,13 +99,13 @@ func (s *Store) withdrawOffers(ctx context.Context, by heartlink.Principal, driv
 		return
 	}
 	for _, tripID := range ids {
-		res, err := s.answer(ctx, tripID, driverID, dispatch.ActWithdrawn, by.String(), s.now())
+		res, next, err := s.answer(ctx, tripID, driverID, dispatch.ActWithdrawn, by.String(), s.now())
 		if err != nil {
 			s.log.Warn("withdraw offer", "trip", tripID, "driver", driverID, "err", err)
 			continue
 		}
 		if res == "requeued" {
-			if err := s.redispatch(ctx, tripID); err != nil {
+			if err := s.dispatchNext(ctx, next); err != nil {
 				s.log.Error("dispatch after withdrawal", "trip", tripID, "err", err)
 			}
 		}
