@@ -114,6 +114,9 @@ type Policy struct {
 	RetryAfter time.Duration
 	// Handover is what a driver must show at the pick-up and drop-off.
 	Handover Handover
+	// RiderRetention is how long after a trip's arrive_by its riders'
+	// names, phones and addresses are kept (see Trip.Purge).
+	RiderRetention time.Duration
 }
 
 // DefaultPolicy returns the defaults documented in the README.
@@ -150,6 +153,7 @@ func DefaultPolicy() Policy {
 		Lease:            10 * time.Second,
 		RetryAfter:       time.Minute,
 		Handover:         DefaultHandover(),
+		RiderRetention:   30 * 24 * time.Hour,
 	}
 }
 

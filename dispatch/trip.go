@@ -73,6 +73,9 @@ type Trip struct {
 	// EndedAt is when the trip was completed or cancelled; rider contact
 	// stays visible to its driver for a grace period after it.
 	EndedAt time.Time
+	// PurgedAt is when its riders' names and phones and its addresses
+	// were removed, RiderRetention after the trip (see Purge); zero until.
+	PurgedAt time.Time
 	// Version increases with every change; a dispatcher offers a trip only
 	// at the version it ranked candidates for.
 	Version int64
@@ -156,4 +159,18 @@ func Tally(trips []*Trip, driverID string) Volunteering {
 	}
 	v.Hours = float64(d.Round(time.Minute)) / float64(time.Hour)
 	return v
+}
+
+// Purge removes what identifies the trip's riders: their names and
+// phones, the handover PIN, the pick-up and drop-off addresses, and the
+// places' exact positions (kept to about a kilometre, as drivers see an
+// offer). What reports count stays: how many rode, when, how far, who
+// drove.
+func (t *Trip) Purge(at time.Time) {
+	for i := range t.Riders {
+		t.Riders[i] = Rider{}
+	}
+	t.PIN = ""
+	t.Pickup, t.Dropoff = area(t.Pickup), area(t.Dropoff)
+	t.PurgedAt = at
 }

@@ -39,7 +39,10 @@ type View struct {
 	DropoffAt    time.Time  `json:"dropoff_at,omitzero"`
 	CreatedAt    time.Time  `json:"created_at"`
 	UpdatedAt    time.Time  `json:"updated_at"`
-	Version      int64      `json:"version"`
+	// PurgedAt says when the riders' names, phones and addresses were
+	// removed (rider retention); the riders are then listed without them.
+	PurgedAt *time.Time `json:"purged_at,omitempty"`
+	Version  int64      `json:"version"`
 }
 
 // DriverBrief is who is coming: the assigned driver's name and car.
@@ -99,6 +102,10 @@ func ViewOf(t *Trip, a Access) View {
 	if !t.PickupAfter.IsZero() {
 		pa := t.PickupAfter
 		v.PickupAfter = &pa
+	}
+	if !t.PurgedAt.IsZero() {
+		pa := t.PurgedAt
+		v.PurgedAt = &pa
 	}
 	if a >= Full {
 		v.Riders = t.Riders

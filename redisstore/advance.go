@@ -415,6 +415,7 @@ func (s *Store) planDay(ctx context.Context, day string, trips []*dispatch.Trip,
 			rb, _ := json.Marshal(r)
 			p.HSet(ctx, s.keys.route(r.ID), "status", string(r.Status), "driver", r.DriverID, "data", rb,
 				"plan", "advance|"+day, "expires", 0)
+			s.retain(ctx, p, s.keys.route(r.ID), routeEnd(r))
 		}
 		offered := s.publish(ctx, p, plan, func(r dispatch.Route) bool {
 			return plan.Published || len(r.Stops) > 0 && !r.Stops[0].At.Add(-s.policy.LeadTime).After(now)

@@ -465,6 +465,11 @@ func (s *Store) Work(ctx context.Context) error {
 			return err
 		}
 	}
+	if s.purgeDue() {
+		if _, err := s.PurgeRiders(ctx); err != nil {
+			return err
+		}
+	}
 	// Trips a day past their deadline leave the open list: it is read
 	// from the present on, and must not grow without end.
 	old := strconv.FormatInt(ms(s.now().Add(-24*time.Hour)), 10)

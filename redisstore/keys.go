@@ -48,6 +48,17 @@ func (k keys) rate(who string) string    { return k.p + "rate:" + who }
 func (k keys) ticket(hash string) string { return k.p + "ticket:" + hash }
 func (k keys) reply(key string) string   { return k.p + "reply:" + key }
 
+// tripEnds holds every trip whose riders' data is still kept, by arrive_by:
+// the purge's work list (see purge.go).
+func (k keys) tripEnds() string { return k.p + "trips:ends" }
+
+// retained holds keys that copy riders' addresses (planned routes, shift
+// plans), by when the last of their stops is: the purge deletes them.
+func (k keys) retained() string { return k.p + "purge:keys" }
+
+// tripEndsFilled marks tripEnds as holding the trips booked before it was.
+func (k keys) tripEndsFilled() string { return k.p + "trips:ends:filled" }
+
 // idempotency is the record of one caller's Idempotency-Key, by hash.
 func (k keys) idempotency(hash string) string { return k.p + "idem:" + hash }
 

@@ -116,14 +116,18 @@ func (s *Store) PlanShift(ctx context.Context, by heartlink.Principal, cid, sid 
 		"unserved": len(plan.Unserved), "km": plan.Km})
 	_, err = s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		p.Set(ctx, s.keys.plan(cid, sid), b, 0)
+		last := s.now()
 		for _, r := range plan.Routes {
+			last = later(last, routeEnd(r))
 			if r.Status != dispatch.RouteDraft {
 				continue
 			}
 			rb, _ := json.Marshal(r)
 			p.HSet(ctx, s.keys.route(r.ID), "status", string(r.Status), "driver", r.DriverID, "data", rb,
 				"plan", cid+"|"+sid, "expires", 0)
+			s.retain(ctx, p, s.keys.route(r.ID), routeEnd(r))
 		}
+		s.retain(ctx, p, s.keys.plan(cid, sid), last)
 		s.emit(ctx, p, "plan", "board", info)
 		return nil
 	})

@@ -24,6 +24,8 @@ var (
 	moveLua string
 	//go:embed signup.lua
 	signupLua string
+	//go:embed purge.lua
+	purgeLua string
 	//go:embed withdraw.lua
 	withdrawLua string
 	//go:embed unqueue.lua
@@ -63,13 +65,14 @@ type scripts struct {
 	routeAccept, routeAnswer, retime, unlock       *redis.Script
 	reassign, page, pin                            *redis.Script
 	idemReserve, idemFinish                        *redis.Script
-	shiftChange, shiftRemove, wake                 *redis.Script
+	shiftChange, shiftRemove, wake, purge          *redis.Script
 }
 
 func newScripts(historyLen int) scripts {
 	lib := "local EVENTS_MAXLEN = " + strconv.Itoa(historyLen) + "\n" + libLua
 	return scripts{
 		offer:       redis.NewScript(lib + offerLua),
+		purge:       redis.NewScript(purgeLua),
 		accept:      redis.NewScript(lib + acceptLua),
 		answer:      redis.NewScript(lib + answerLua),
 		transition:  redis.NewScript(lib + transitionLua),

@@ -50,6 +50,7 @@ type Store struct {
 	stats     Stats
 	lastWatch time.Time
 	lastSweep time.Time // mu guards it too: when unserved trips were last swept
+	lastPurge time.Time // and when riders' data was last purged
 }
 
 // Stats counts what the store did, for /metrics.

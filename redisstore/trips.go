@@ -53,6 +53,7 @@ type tripData struct {
 	Earliest    time.Time        `json:"earliest"`
 	DropBy      time.Time        `json:"drop_by"`
 	CreatedAt   time.Time        `json:"created_at"`
+	PurgedAt    time.Time        `json:"purged_at,omitzero"`
 }
 
 func encodeTrip(t *dispatch.Trip) []any {
@@ -61,7 +62,7 @@ func encodeTrip(t *dispatch.Trip) []any {
 		Pickup: placeDataOf(t.Pickup), Dropoff: placeDataOf(t.Dropoff), Riders: t.Riders, Wheelchair: t.Wheelchair,
 		CampaignID: t.CampaignID, ReturnTrip: t.ReturnTripID, ReturnOf: t.ReturnOf,
 		PickupAfter: t.PickupAfter, ArriveBy: t.ArriveBy, Earliest: t.Earliest, DropBy: t.DropBy,
-		CreatedAt: t.CreatedAt,
+		CreatedAt: t.CreatedAt, PurgedAt: t.PurgedAt,
 	}
 	b, _ := json.Marshal(d)
 	// The planned times change as the driver's route does, so they are
@@ -85,10 +86,10 @@ func decodeTrip(h map[string]string) (*dispatch.Trip, error) {
 		Pickup: d.Pickup.place(), Dropoff: d.Dropoff.place(), Riders: d.Riders, Wheelchair: d.Wheelchair,
 		CampaignID: d.CampaignID, ReturnTripID: d.ReturnTrip, ReturnOf: d.ReturnOf,
 		PickupAfter: d.PickupAfter, ArriveBy: d.ArriveBy, Earliest: d.Earliest, DropBy: d.DropBy,
-		CreatedAt: d.CreatedAt,
-		Status:    dispatch.Status(h["status"]),
-		DriverID:  h["driver"],
-		PIN:       h["pin"],
+		CreatedAt: d.CreatedAt, PurgedAt: d.PurgedAt,
+		Status:   dispatch.Status(h["status"]),
+		DriverID: h["driver"],
+		PIN:      h["pin"],
 	}
 	t.Version, _ = strconv.ParseInt(h["version"], 10, 64)
 	u, _ := strconv.ParseInt(h["updated"], 10, 64)
@@ -205,6 +206,7 @@ func (s *Store) Request(ctx context.Context, by heartlink.Principal, r dispatch.
 			p.HSet(ctx, k, encodeTrip(t)...)
 			p.RPush(ctx, s.keys.tripAudit(t.ID), auditJSON(now, by.String(), dispatch.ActRequested, "", dispatch.Queued, ""))
 			p.ZAdd(ctx, s.keys.trips(), redis.Z{Score: float64(ms(now)), Member: t.ID})
+			p.ZAdd(ctx, s.keys.tripEnds(), redis.Z{Score: float64(ms(t.ArriveBy)), Member: t.ID})
 			p.ZAdd(ctx, s.keys.open(), redis.Z{Score: float64(ms(t.ArriveBy)), Member: t.ID})
 			if requester != "" {
 				p.ZAdd(ctx, s.keys.reqTrips(requester), redis.Z{Score: float64(ms(now)), Member: t.ID})

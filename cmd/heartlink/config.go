@@ -158,6 +158,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.DurationVar(&p.PresenceTTL, "presence-ttl", envDur("HEARTLINK_PRESENCE_TTL", p.PresenceTTL), "an online driver silent this long gets no offers")
 	fs.DurationVar(&p.Lease, "lease", envDur("HEARTLINK_LEASE", p.Lease), "how long a dispatcher holds a queued trip before another instance may")
 	fs.DurationVar(&p.RetryAfter, "retry-after", envDur("HEARTLINK_RETRY_AFTER", p.RetryAfter), "when a trip that found nobody is searched again")
+	fs.DurationVar(&p.RiderRetention, "rider-retention", envDur("HEARTLINK_RIDER_RETENTION", p.RiderRetention), "how long after a trip's arrive_by its riders' names, phones and addresses are kept")
 	fs.IntVar(&c.Limits.PerAddress, "rate-per-address", envInt("HEARTLINK_RATE_PER_ADDRESS", 100), "requests per second per client address (0: off)")
 	fs.IntVar(&c.Limits.PerToken, "rate-per-token", envInt("HEARTLINK_RATE_PER_TOKEN", 20), "requests per second per caller (0: off)")
 	fs.Int64Var(&c.MaxBodySize, "max-body", int64(envInt("HEARTLINK_MAX_BODY", 64<<10)), "largest request body in bytes")
@@ -245,6 +246,8 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 		return c, errors.New("-redis-timeout must be positive")
 	case c.RedisWait < 0 || c.RedisCheck <= 0:
 		return c, errors.New("-redis-wait must not be negative, -redis-check must be positive")
+	case p.RiderRetention < p.ContactGrace:
+		return c, fmt.Errorf("-rider-retention must be at least %s: a driver sees the riders' contact that long after a trip", p.ContactGrace)
 	case p.Margin < 0 || p.Reserve < 0:
 		return c, errors.New("-arrive-margin and -route-reserve must not be negative")
 	case p.Horizon < 0 || p.LeadTime < 0 || p.RouteTTL <= 0 || c.PlanEvery <= 0 || p.RescueLead < 0:
