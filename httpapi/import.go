@@ -12,6 +12,11 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
+
+	"golang.org/x/text/encoding"
+	"golang.org/x/text/encoding/simplifiedchinese"
+	"golang.org/x/text/encoding/unicode"
 
 	"github.com/heartlink/heartlink"
 	"github.com/heartlink/heartlink/dispatch"
@@ -35,9 +40,11 @@ const (
 
 // RowProblem is why one row of an import was refused: one field of it (a
 // row with several bad fields has one RowProblem for each, in the order of
-// the columns). Row counts from 1 for the first line after the header.
+// the columns). Row counts from 1 for the first line after the header;
+// Line is where the row starts in the file, as an editor numbers it.
 type RowProblem struct {
 	Row     int    `json:"row"`
+	Line    int    `json:"line,omitempty"`
 	Field   string `json:"field"`
 	Message string `json:"message"`
 }
@@ -128,9 +135,14 @@ func (s *Server) handleImport() http.Handler {
 // parseImport reads a student list into trip requests, or says what is
 // wrong with each bad row. An error is a list that cannot be read at all.
 func parseImport(body []byte, places []*fleet.Place, now time.Time, requesterID string) ([]dispatch.Request, []RowProblem, error) {
-	cr := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(body, []byte("\ufeff")))) // spreadsheets add a BOM
+	body, err := decodeList(body)
+	if err != nil {
+		return nil, nil, err
+	}
+	cr := csv.NewReader(bytes.NewReader(body))
 	cr.TrimLeadingSpace = true
-	header, err := cr.Read()
+	var header []string
+	header, err = cr.Read()
 	if errors.Is(err, io.EOF) {
 		return nil, nil, heartlink.Errorf(heartlink.EBadRequest, "the list is empty: send CSV with a header line %s", strings.Join(importColumns, ","))
 	}
@@ -168,14 +180,20 @@ func parseImport(body []byte, places []*fleet.Place, now time.Time, requesterID 
 			return nil, nil, heartlink.Errorf(heartlink.ETooLarge, "a list holds at most %d students", maxImportRows)
 		}
 		if err != nil {
-			problems = append(problems, RowProblem{Row: row, Field: "", Message: "not a CSV line: " + err.Error()})
+			var pe *csv.ParseError
+			line := 0
+			if errors.As(err, &pe) {
+				line = pe.StartLine
+			}
+			problems = append(problems, RowProblem{Row: row, Line: line, Field: "", Message: "not a CSV line: " + err.Error()})
 			continue
 		}
+		line, _ := cr.FieldPos(0)
 		get := func(c string) string { return strings.TrimSpace(rec[col[c]]) }
 		// Every problem of the row is reported at once: the cells that
 		// cannot be read, then what the trip request they make says.
 		var found []RowProblem
-		bad := func(field, msg string) { found = append(found, RowProblem{Row: row, Field: field, Message: msg}) }
+		bad := func(field, msg string) { found = append(found, RowProblem{Row: row, Line: line, Field: field, Message: msg}) }
 		lat, err1 := strconv.ParseFloat(get("pickup_lat"), 64)
 		lng, err2 := strconv.ParseFloat(get("pickup_lng"), 64)
 		if err1 != nil {
@@ -247,6 +265,34 @@ func parseImport(body []byte, places []*fleet.Place, now time.Time, requesterID 
 		return nil, nil, heartlink.Errorf(heartlink.EBadRequest, "the list has a header but no students")
 	}
 	return reqs, problems, nil
+}
+
+// decodeList reads a list's bytes as text: UTF-8, with or without the BOM
+// spreadsheets add; UTF-16 with its BOM (Excel's "Unicode text"); else
+// GB18030, which covers the GBK that Excel on Chinese Windows saves "CSV"
+// in. A list that is none of these is refused whole, never booked with
+// its names garbled.
+func decodeList(body []byte) ([]byte, error) {
+	var dec *encoding.Decoder
+	switch {
+	case bytes.HasPrefix(body, []byte("\ufeff")):
+		body = body[3:]
+	case bytes.HasPrefix(body, []byte{0xFF, 0xFE}), bytes.HasPrefix(body, []byte{0xFE, 0xFF}):
+		dec = unicode.UTF16(unicode.BigEndian, unicode.ExpectBOM).NewDecoder()
+	case !utf8.Valid(body):
+		dec = simplifiedchinese.GB18030.NewDecoder()
+	}
+	if dec != nil {
+		text, err := dec.Bytes(body)
+		if err != nil || bytes.ContainsRune(text, utf8.RuneError) {
+			return nil, heartlink.Errorf(heartlink.EInvalid, "the list is not text in UTF-8, GB18030/GBK or UTF-16: save it as \"CSV UTF-8\" and send it again")
+		}
+		body = text
+	}
+	if bytes.ContainsRune(body, utf8.RuneError) {
+		return nil, heartlink.Errorf(heartlink.EInvalid, "the list holds U+FFFD, the mark of text that was garbled before it was saved: fix the names in it and send it again")
+	}
+	return body, nil
 }
 
 // importField names the column of a list that a trip request's field

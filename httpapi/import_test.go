@@ -1,11 +1,14 @@
 package httpapi
 
 import (
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"golang.org/x/text/encoding/simplifiedchinese"
+	"golang.org/x/text/encoding/unicode"
 
 	"github.com/heartlink/heartlink"
 	"github.com/heartlink/heartlink/fleet"
@@ -96,4 +99,51 @@ func FuzzParseImport(f *testing.F) {
 			t.Fatalf("a refusal lists %d rows", len(refusal(problems).Rows))
 		}
 	})
+}
+
+// A list saved by Excel on Chinese Windows (GBK), or as "Unicode text"
+// (UTF-16), is read as the school wrote it; a list that is no known text is
+// refused whole, never booked with garbled names.
+func TestImportReadsTheListsEncoding(t *testing.T) {
+	now := time.Date(2027, 6, 6, 12, 0, 0, 0, time.UTC)
+	places := []*fleet.Place{{ID: "plc_1", Name: "鹰潭一中", Kind: fleet.ExamSite, Lat: 28.26, Lng: 117.07}}
+	const list = "name,phone,pickup_lat,pickup_lng,pickup_address,exam_site,arrive_by\n" +
+		"李明,13900000002,28.27,117.06,胜利路12号,鹰潭一中,2027-06-07 08:15\n"
+	gbk, err := simplifiedchinese.GBK.NewEncoder().String(list)
+	require.NoError(t, err)
+	utf16, err := unicode.UTF16(unicode.LittleEndian, unicode.UseBOM).NewEncoder().String(list)
+	require.NoError(t, err)
+	for name, body := range map[string]string{"UTF-8": list, "UTF-8 with a BOM": "\ufeff" + list, "GBK": gbk, "UTF-16": utf16} {
+		t.Run(name, func(t *testing.T) {
+			reqs, problems, err := parseImport([]byte(body), places, now, "")
+			require.NoError(t, err)
+			require.Empty(t, problems)
+			require.Len(t, reqs, 1)
+			assert.Equal(t, "李明", reqs[0].Riders[0].Name)
+			assert.Equal(t, "胜利路12号", reqs[0].Pickup.Address)
+		})
+	}
+	for name, body := range map[string]string{
+		"bytes that are no text": list + "\x81\x20\xff,\n",
+		"text garbled before it was saved": strings.Replace(list, "李明", "\ufffd\ufffd", 1),
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, _, err := parseImport([]byte(body), places, now, "")
+			assert.Equal(t, heartlink.EInvalid, heartlink.ErrorCode(err), "%v", err)
+		})
+	}
+}
+
+// A problem names the line of the file its row starts on, as an editor
+// shows it, beside its row: a quoted cell may span lines.
+func TestImportProblemsNameTheirLine(t *testing.T) {
+	now := time.Date(2027, 6, 6, 12, 0, 0, 0, time.UTC)
+	places := []*fleet.Place{{ID: "plc_1", Name: "Yingtan No.1 Middle School", Kind: fleet.ExamSite, Lat: 28.26, Lng: 117.07}}
+	body := "name,phone,pickup_lat,pickup_lng,pickup_address,exam_site,arrive_by\n" +
+		"Li Ming,13900000002,28.27,117.06,\"12 Shengli Rd,\nBuilding 3\",plc_1,2027-06-07 08:15\n" +
+		"Wang Fang,,north,117.05,3 Station Rd,plc_1,2027-06-07 08:15\n"
+	_, problems, err := parseImport([]byte(body), places, now, "")
+	require.NoError(t, err)
+	require.Len(t, problems, 1)
+	assert.Equal(t, RowProblem{Row: 2, Line: 4, Field: "pickup_lat", Message: "pickup_lat must be a number"}, problems[0])
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"golang.org/x/text/encoding/simplifiedchinese"
 )
 
 const importHeader = "name,phone,pickup_lat,pickup_lng,pickup_address,exam_site,arrive_by\n"
@@ -98,4 +99,41 @@ func TestImportOptionalColumns(t *testing.T) {
 	r = school.post("/api/v1/trips/import", csvList(bad))
 	require.Equal(t, http.StatusUnprocessableEntity, r.Status)
 	assert.Contains(t, string(r.Body), `"pickup_after"`, "the refusal names the column: %s", r.Body)
+}
+
+// TestImportOfAGBKList books a list as Excel on Chinese Windows saves it
+// (GBK) with the names as the school wrote them, and refuses one that is
+// no known text, booking nothing.
+func TestImportOfAGBKList(t *testing.T) {
+	srv := startServer(t, embedded())
+	f := newFixture(t, srv)
+	school := f.addRequester("school")
+	site := fmt.Sprintf("鹰潭二中 %s-%d", runID, unique())
+	f.admin.post("/api/v1/places", map[string]any{"name": site, "kind": "exam_site",
+		"lat": examSite.Lat, "lng": examSite.Lng, "address": "一号门"}).must(t, http.StatusCreated, nil)
+	arrive := time.Now().Add(3 * time.Hour).UTC().Truncate(time.Minute).Format(time.RFC3339)
+	name := fmt.Sprintf("王小明%d", unique())
+	list := importHeader + fmt.Sprintf("%s,13900000031,%f,%f,胜利路12号,%s,%s\n", name, home.Lat, home.Lng, site, arrive)
+	gbk, err := simplifiedchinese.GBK.NewEncoder().String(list)
+	require.NoError(t, err)
+	var booked struct {
+		Booked int
+		Trips  []trip
+	}
+	school.post("/api/v1/trips/import", csvList(gbk)).must(t, http.StatusCreated, &booked)
+	require.Equal(t, 1, booked.Booked)
+	got := school.trip(booked.Trips[0].ID)
+	require.Len(t, got.Riders, 1)
+	assert.Equal(t, name, got.Riders[0].Name, "the name as the school wrote it")
+
+	count := func() int {
+		var list struct{ Trips []trip }
+		school.get("/api/v1/trips").must(t, http.StatusOK, &list)
+		return len(list.Trips)
+	}
+	before := count()
+	r := school.post("/api/v1/trips/import", csvList(list+"\xff\xfe\xfd,\n"))
+	require.Equal(t, http.StatusUnprocessableEntity, r.Status, "%s", r.Body)
+	assert.Contains(t, string(r.Body), "UTF-8")
+	assert.Equal(t, before, count(), "nothing was booked")
 }
