@@ -193,7 +193,9 @@ func parseImport(body []byte, places []*fleet.Place, now time.Time, requesterID 
 		// Every problem of the row is reported at once: the cells that
 		// cannot be read, then what the trip request they make says.
 		var found []RowProblem
-		bad := func(field, msg string) { found = append(found, RowProblem{Row: row, Line: line, Field: field, Message: msg}) }
+		bad := func(field, msg string) {
+			found = append(found, RowProblem{Row: row, Line: line, Field: field, Message: msg})
+		}
 		lat, err1 := strconv.ParseFloat(get("pickup_lat"), 64)
 		lng, err2 := strconv.ParseFloat(get("pickup_lng"), 64)
 		if err1 != nil {

@@ -124,7 +124,7 @@ func TestImportReadsTheListsEncoding(t *testing.T) {
 		})
 	}
 	for name, body := range map[string]string{
-		"bytes that are no text": list + "\x81\x20\xff,\n",
+		"bytes that are no text":           list + "\x81\x20\xff,\n",
 		"text garbled before it was saved": strings.Replace(list, "李明", "\ufffd\ufffd", 1),
 	} {
 		t.Run(name, func(t *testing.T) {
