@@ -114,6 +114,8 @@ type Policy struct {
 	RetryAfter time.Duration
 	// Handover is what a driver must show at the pick-up and drop-off.
 	Handover Handover
+	// Share is how long guardian links live.
+	Share Share
 }
 
 // DefaultPolicy returns the defaults documented in the README.
@@ -150,6 +152,7 @@ func DefaultPolicy() Policy {
 		Lease:            10 * time.Second,
 		RetryAfter:       time.Minute,
 		Handover:         DefaultHandover(),
+		Share:            DefaultShare(),
 	}
 }
 
