@@ -62,7 +62,7 @@ func (s *Store) Share(ctx context.Context, by heartlink.Principal, tripID string
 	}
 	tok := newShareToken()
 	hash := shareHash(tok)
-	l := dispatch.ShareLink{ID: newID("gl"), TripID: t.ID, CreatedBy: by.String(), CreatedAt: now, ExpiresAt: sp.Expiry(t, now)}
+	l := dispatch.ShareLink{ID: newID("shr"), TripID: t.ID, CreatedBy: by.String(), CreatedAt: now, ExpiresAt: sp.Expiry(t, now)}
 	// The keys outlive the link by a minute, so that a read on the edge
 	// finds it and answers from its expiry rather than by chance.
 	ttl := l.ExpiresAt.Sub(now) + time.Minute
