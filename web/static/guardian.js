@@ -5,7 +5,7 @@
 // handover PIN, and the car's position while the rider is aboard. The
 // token is never stored, logged or sent anywhere else.
 
-import { t, initLang, say, fmtTime, statusLabel } from './common.js';
+import { t, initLang, say, s as svg, fmtTime, statusLabel } from './common.js';
 import { Projection } from './map.js';
 
 const POLL_MS = 5000;
@@ -60,13 +60,6 @@ function render() {
   text('trip-expires', t('guardian.expires', { at: fmtTime(v.expires_at) }));
 }
 
-const SVG = 'http://www.w3.org/2000/svg';
-function svg(tag, attrs) {
-  const el = document.createElementNS(SVG, tag);
-  for (const [k, val] of Object.entries(attrs)) el.setAttribute(k, String(val));
-  return el;
-}
-
 function drawMap(v) {
   const map = document.getElementById('g-map');
   map.hidden = !v.position;
@@ -94,7 +87,7 @@ function drawMap(v) {
   }
   const [x, y] = proj.xy(v.position);
   const dot = svg('circle', { cx: x, cy: y, r: 10, class: 'car' });
-  const label = svg('title', {});
+  const label = svg('title');
   label.textContent = driverLine(v);
   dot.append(label);
   car.append(dot);
