@@ -55,7 +55,7 @@ func (s *Store) Share(ctx context.Context, by heartlink.Principal, tripID string
 	if err := dispatch.MayShare(t, by); err != nil {
 		return dispatch.ShareLink{}, "", err
 	}
-	now := s.now()
+	now := s.now().Truncate(time.Millisecond) // as stored
 	sp := s.policy.Share
 	if err := sp.CanShare(t, now); err != nil {
 		return dispatch.ShareLink{}, "", err

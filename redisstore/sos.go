@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"strconv"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -43,7 +44,7 @@ func (s *Store) RaiseSOS(ctx context.Context, by heartlink.Principal, r safety.R
 		named = t
 	}
 	for range 5 {
-		now := s.now()
+		now := s.now().Truncate(time.Millisecond) // as stored
 		openID, err := s.rdb.HGet(ctx, s.keys.driver(by.ID), "sos").Result()
 		if err != nil && !errors.Is(err, redis.Nil) {
 			return safety.SOS{}, false, wrap(err, "raise sos")
@@ -109,7 +110,7 @@ func (s *Store) ResolveSOS(ctx context.Context, by heartlink.Principal, id strin
 	if err != nil {
 		return safety.SOS{}, err
 	}
-	now := s.now()
+	now := s.now().Truncate(time.Millisecond) // as stored
 	tripAudit, status := s.keys.sosAudit(id), ""
 	if sos.TripID != "" {
 		if t, err := s.load(ctx, sos.TripID); err == nil {
