@@ -27,7 +27,9 @@ const (
 	ChangeAlertClosed    = "alert_closed"    // a coordinator closed a trip's alert: data {trip_id, by}
 	ChangeDriver         = "driver"          // a driver's presence: data DriverChange
 	ChangeAnnouncement   = "announcement"
-	ChangeShiftFill      = "shift_fill" // a shift's fill: data {campaign_id, shift_id, confirmed, waiting}
+	ChangeShiftFill      = "shift_fill"   // a shift's fill: data {campaign_id, shift_id, confirmed, waiting}
+	ChangeSOS            = "sos"          // a driver's SOS raised or pressed again: data safety.Alarm, to the board only
+	ChangeSOSResolved    = "sos_resolved" // a coordinator resolved an SOS: data safety.SOS, to the board and its driver
 )
 
 // For reports whether the change is addressed to audience.

@@ -117,6 +117,8 @@ type Policy struct {
 	// RiderRetention is how long after a trip's arrive_by its riders'
 	// names, phones and addresses are kept (see Trip.Purge).
 	RiderRetention time.Duration
+	// Share is how long guardian links live.
+	Share Share
 }
 
 // DefaultPolicy returns the defaults documented in the README.
@@ -154,6 +156,7 @@ func DefaultPolicy() Policy {
 		RetryAfter:       time.Minute,
 		Handover:         DefaultHandover(),
 		RiderRetention:   30 * 24 * time.Hour,
+		Share:            DefaultShare(),
 	}
 }
 

@@ -85,6 +85,15 @@ const (
 	// ActWithdrawn: a coordinator deactivated the driver the trip was
 	// offered to; the offer was taken back.
 	ActWithdrawn Action = "withdrawn"
+	// ActShared: a guardian link to the trip was made; ActUnshared: every
+	// link to it was revoked (or one, as the entry says). The trip did not
+	// change.
+	ActShared   Action = "shared"
+	ActUnshared Action = "unshared"
+	// ActSOS: the trip's driver raised an emergency (SOS); ActSOSResolved:
+	// a coordinator resolved it. The trip did not change.
+	ActSOS         Action = "sos"
+	ActSOSResolved Action = "sos_resolved"
 )
 
 // Transition is one allowed change of status: the statuses it may start

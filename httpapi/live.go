@@ -397,7 +397,9 @@ func (l *live) render(c dispatch.Change, audiences []string, trips map[string]*d
 		}
 	default:
 		// Offers are stored already rendered for drivers; withdrawals,
-		// alerts, presence and announcements hold nothing personal.
+		// alerts, presence and announcements hold nothing personal. An
+		// sos holds riders' phones and is addressed to the board alone;
+		// its sos_resolved, which its driver gets too, holds none.
 		frame, err := realtime.Encode(c.Kind, c.ID, c.Data)
 		if err != nil {
 			return out

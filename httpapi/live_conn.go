@@ -377,7 +377,16 @@ func (l *live) boardSnapshot(ctx context.Context, views func([]*dispatch.Trip) [
 		}
 		trips = append(trips, active...)
 	}
-	return map[string]any{"drivers": online, "trips": views(trips), "alerts": alerts}, nil
+	snap := map[string]any{"drivers": online, "trips": views(trips), "alerts": alerts}
+	if l.s.cfg.Safety != nil {
+		// Open SOS stay on every board, through reconnects, until resolved.
+		sos, err := l.s.cfg.Safety.OpenSOS(ctx, system)
+		if err != nil {
+			return nil, err
+		}
+		snap["sos"] = sos
+	}
+	return snap, nil
 }
 
 func (l *live) historyLimit() int {

@@ -23,10 +23,11 @@ var httpMethods = []string{"get", "put", "post", "delete", "options", "head", "p
 
 // publicRoutes are the routes served without a bearer token.
 var publicRoutes = map[string]bool{
-	"GET /healthz":             true,
-	"GET /readyz":              true,
-	"GET /metrics":             true,
-	"GET /api/v1/openapi.json": true,
+	"GET /healthz":               true,
+	"GET /readyz":                true,
+	"GET /metrics":               true,
+	"GET /api/v1/openapi.json":   true,
+	"GET /api/v1/shared/{token}": true, // the link's own token, no bearer
 }
 
 // openAPIDoc parses the embedded document.

@@ -74,13 +74,13 @@ func (s *Server) error(w http.ResponseWriter, r *http.Request, err error) {
 	if code == heartlink.EInternal {
 		switch {
 		case r.Context().Err() != nil:
-			s.log.Debug("request cut short", "method", r.Method, "path", r.URL.Path, "err", err)
+			s.log.Debug("request cut short", "method", r.Method, "path", logPath(r), "err", err)
 			err = heartlink.Errorf(heartlink.EUnavailable, "the request was cut short; send it again")
 		case s.storeDown(err):
-			s.log.Warn("store unavailable", "method", r.Method, "path", r.URL.Path, "err", err)
+			s.log.Warn("store unavailable", "method", r.Method, "path", logPath(r), "err", err)
 			err = errStoreDown
 		default:
-			s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+			s.log.Error("request failed", "method", r.Method, "path", logPath(r), "err", err)
 		}
 		code = heartlink.ErrorCode(err)
 	}

@@ -59,6 +59,14 @@ func (s *Server) routes() []route {
 		{"POST", "/api/v1/trips/{id}/unassign", s.auth(s.handleUnassign())},
 		{"GET", "/api/v1/trips/{id}/events", s.auth(s.handleEvents())},
 		{"POST", "/api/v1/alerts/{id}/close", s.auth(s.handleAlertClose())},
+		{"POST", "/api/v1/trips/{id}/share", s.auth(s.needSafety(s.handleShare()))},
+		{"DELETE", "/api/v1/trips/{id}/share", s.auth(s.needSafety(s.handleUnshare(false)))},
+		{"DELETE", "/api/v1/trips/{id}/share/{link}", s.auth(s.needSafety(s.handleUnshare(true)))},
+		{"GET", "/api/v1/shared/{token}", s.needSafety(s.handleShared())},
+		// An SOS is never refused for load: see authSOS.
+		{"POST", "/api/v1/sos", s.authSOS(s.needSafety(s.handleSOSRaise()))},
+		{"GET", "/api/v1/sos", s.auth(s.needSafety(s.handleSOSList()))},
+		{"POST", "/api/v1/sos/{id}/resolve", s.auth(s.needSafety(s.handleSOSResolve()))},
 
 		{"POST", "/api/v1/campaigns", s.auth(s.needCampaigns(s.handleCampaignCreate()))},
 		{"GET", "/api/v1/campaigns", s.auth(s.needCampaigns(s.handleCampaignList()))},

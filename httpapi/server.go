@@ -30,6 +30,10 @@ type Limits struct {
 	PerAddressBurst int
 	PerToken        int // after authentication, per caller
 	PerTokenBurst   int
+	// PerAddressShared limits reads of guardian links, per client
+	// address: no caller signs in there, and a family's page polls.
+	PerAddressShared      int
+	PerAddressSharedBurst int
 }
 
 // Config is what NewServer needs.
@@ -80,6 +84,12 @@ type Config struct {
 	Idempotency Idempotency
 	// Alerts keeps the alerts of trips that ended unserved; nil shows none.
 	Alerts Alerts
+	// Safety keeps guardian links and drivers' SOS; nil switches both off.
+	Safety Safety
+	// PublicURL is where browsers reach the service, e.g.
+	// "https://heartlink.example.org", for the links it hands out; empty:
+	// the address each request came to.
+	PublicURL string
 }
 
 // Server is the HTTP API.

@@ -220,7 +220,24 @@ var matrix = map[string]matrixEntry{
 	"POST /api/v1/alerts/{id}/close": {path: func(w *world) string { return "/api/v1/alerts/" + w.unservedTrip() + "/close" },
 		allow: each(ok200, asCoordinator)},
 	"POST /api/v1/trips/{id}/requeue": {path: tripPath(unassignedID, "/requeue"), allow: each(ok200, asCoordinator)},
-	"GET /api/v1/trips/{id}/events":   {path: tripPath(assignedID, "/events"), allow: each(ok200, asCoordinator)},
+	"POST /api/v1/trips/{id}/share":   {path: tripPath(assignedID, "/share"), allow: each(ok201, asCoordinator, asOwnRequester)},
+	"DELETE /api/v1/trips/{id}/share": {path: func(w *world) string { w.share(); return "/api/v1/trips/" + w.sharedT.id + "/share" },
+		allow: each(ok200, asCoordinator, asOwnRequester)},
+	"DELETE /api/v1/trips/{id}/share/{link}": {path: func(w *world) string {
+		id, _ := w.share()
+		return "/api/v1/trips/" + w.sharedT.id + "/share/" + id
+	}, allow: each(ok200, asCoordinator, asOwnRequester)},
+	"GET /api/v1/shared/{token}": {path: func(w *world) string { _, tok := w.share(); return "/api/v1/shared/" + tok }, public: true},
+	"POST /api/v1/sos": {path: literal("/api/v1/sos"),
+		body:  func(w *world) any { return map[string]any{"location": w.centre} },
+		allow: each(ok201, bothDrivers...)},
+	"POST /api/v1/sos — naming a trip": {path: literal("/api/v1/sos"),
+		body:  func(w *world) any { return map[string]any{"location": w.centre, "trip_id": w.assignedTrip()} },
+		allow: each(ok201, asOwnDriver)}, // another driver's trip: 403
+	"GET /api/v1/sos": {path: literal("/api/v1/sos"), allow: each(ok200, asCoordinator)},
+	"POST /api/v1/sos/{id}/resolve": {path: func(w *world) string { return "/api/v1/sos/" + w.sos() + "/resolve" },
+		allow: each(ok200, asCoordinator)},
+	"GET /api/v1/trips/{id}/events": {path: tripPath(assignedID, "/events"), allow: each(ok200, asCoordinator)},
 
 	"POST /api/v1/realtime/tickets":  {path: literal("/api/v1/realtime/tickets"), allow: each(ok201, anySignedIn...)},
 	"GET /ws/driver":                 {path: literal("/ws/driver"), allow: each(upgrade, bothDrivers...)},

@@ -70,6 +70,9 @@ type world struct {
 	routeID                          string
 	recurrenceID                     string
 	placeName                        string
+	sharedT                          *secretTrip // a trip its requester made a guardian link to
+	shareID, shareToken              string
+	sosID                            string // the own driver's open SOS
 }
 
 // worlds numbers worlds, for their corners of the map.
@@ -350,6 +353,33 @@ func (w *world) place() string {
 	return w.placeName
 }
 
+// share is a guardian link the own requester made to a trip of its own,
+// with the link's id and token. Whoever holds the token sees the trip's
+// pick-up by the name it was booked with, by design: the requester chose
+// to share it. The riders' names and phones stay secret from everyone.
+func (w *world) share() (id, token string) {
+	if w.sharedT == nil {
+		w.tb.Helper()
+		t := w.book(w.tripRequest(7 * time.Hour))
+		t.secret = t.secret[:2]
+		var l struct{ ID, Token string }
+		w.rA.in(w.tb).post("/api/v1/trips/"+t.id+"/share", nil).must(w.tb, http.StatusCreated, &l)
+		w.sharedT, w.shareID, w.shareToken = t, l.ID, l.Token
+	}
+	return w.shareID, w.shareToken
+}
+
+// sos is an SOS the own driver raised, with no trip, still open.
+func (w *world) sos() string {
+	if w.sosID == "" {
+		w.tb.Helper()
+		var s struct{ ID string }
+		w.dA.in(w.tb).post("/api/v1/sos", map[string]any{"location": w.centre}).must(w.tb, http.StatusCreated, &s)
+		w.sosID = s.ID
+	}
+	return w.sosID
+}
+
 // build makes every part of the world, so that requests refused in it
 // find it as it is and leave it so.
 func (w *world) build() {
@@ -364,4 +394,6 @@ func (w *world) build() {
 	w.recurrence()
 	w.place()
 	w.unservedTrip()
+	w.share()
+	w.sos()
 }

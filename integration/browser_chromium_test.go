@@ -169,7 +169,11 @@ func (sc *scene) open(name, path string) *tab {
 	if err := chromedp.Listen(ctx, tb.onEvent); err != nil {
 		t.Fatalf("%s: open a tab: %v", name, err)
 	}
-	if vp, ok := viewports[path]; ok {
+	vp, ok := viewports[path]
+	if strings.HasPrefix(path, "/g/") {
+		vp, ok = viewports["/driver"], true // a guardian link is opened on a phone
+	}
+	if ok {
 		tb.do("set the viewport", chromedp.EmulateViewport(vp[0], vp[1]))
 	}
 	lctx, lcancel := context.WithTimeout(ctx, pageLoad)

@@ -33,6 +33,10 @@ func TestBrowser(t *testing.T) {
 	t.Run("CSVImport", func(t *testing.T) { browserCSVImport(t, b, srv) })
 	t.Run("Language", func(t *testing.T) { browserLanguage(t, b, srv) })
 	t.Run("Screenshots", func(t *testing.T) { browserScreenshots(t, b, srv) })
+	// Servers of their own: the drivers the tests above left online at
+	// home would be offered these tests' trips.
+	t.Run("Guardian", func(t *testing.T) { browserGuardian(t, b, startServer(t, embedded())) })
+	t.Run("SOS", func(t *testing.T) { browserSOS(t, b, startServer(t, embedded())) })
 }
 
 // coord formats a coordinate as a person types it.
@@ -308,11 +312,13 @@ var domContract = map[string][]string{
 		`#current-trip[data-trip-id] .status`, `#current-trip .rider-name`, `#current-trip .rider-phone`,
 		`#current-trip .pickup-address`, `#current-trip button#next-step`,
 		`#upcoming`, `#signups`, `#hours`,
+		`button#sos`, `#sos-confirm button#sos-yes`, `#sos-confirm button#sos-no`, `#sos-status`,
 	},
 	"board": {
 		`svg#map circle[data-driver-id][data-status]`, `svg#map line[data-trip-id]`, `svg#map [data-place-id]`,
 		`#count-online`, `#count-open`, `#count-offered`, `#count-assigned`, `#count-at-risk`,
 		`#alerts`, `#trip-table tr[data-trip-id] .status`, `select#trip-filter`, `#campaigns`,
+		`#sos-panel #sos-list`, `svg#map #layer-sos`,
 	},
 }
 

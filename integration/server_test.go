@@ -29,6 +29,7 @@ var baseFlags = []string{
 	"-tick", "50ms",
 	"-rate-per-address", "0",
 	"-rate-per-token", "0",
+	"-rate-shared", "0",
 	"-plan-horizon", "0",
 }
 

@@ -129,3 +129,16 @@ func (k keys) tripPINTries(id string) string { return k.p + "trip:" + id + ":pin
 // changes of one account (fleet.Change, oldest first).
 func (k keys) driverChanges(id string) string    { return k.p + "driver:" + id + ":changes" }
 func (k keys) requesterChanges(id string) string { return k.p + "requester:" + id + ":changes" }
+
+// share is a guardian link, by the SHA-256 of its token (never the token
+// itself); tripShares maps a trip's link ids to those hashes, to revoke
+// them.
+func (k keys) share(hash string) string    { return k.p + "share:" + hash }
+func (k keys) tripShares(id string) string { return k.p + "trip:" + id + ":shares" }
+
+// sos is one SOS, sosAudit its record; sosOpen holds the open ones by
+// when they were raised. A driver's open SOS is named in their hash
+// (field sos), so that a second press finds it.
+func (k keys) sos(id string) string      { return k.p + "sos:" + id }
+func (k keys) sosAudit(id string) string { return k.p + "sos:" + id + ":audit" }
+func (k keys) sosOpen() string           { return k.p + "sos:open" }

@@ -36,8 +36,8 @@ func (s *Store) purgeDue() bool {
 // than the policy's RiderRetention ago, whatever became of it: a trip that
 // long past its deadline is over. Hours, kilometres and counts stay.
 // Planned routes and shift plans, which copy the stops' addresses, are
-// deleted the same time after their last stop. It returns how many trips
-// it purged.
+// deleted the same time after their last stop, and changes older than that
+// leave the change stream. It returns how many trips it purged.
 func (s *Store) PurgeRiders(ctx context.Context) (int, error) {
 	if err := s.fillTripEnds(ctx); err != nil {
 		return 0, err
@@ -46,6 +46,11 @@ func (s *Store) PurgeRiders(ctx context.Context) (int, error) {
 	cutoff := strconv.FormatInt(ms(now.Add(-s.policy.RiderRetention)), 10)
 	if err := s.dropRetained(ctx, cutoff); err != nil {
 		return 0, err
+	}
+	// The change stream is capped by length, which on a quiet fleet can
+	// be weeks: what it holds for boards (an SOS's phones) goes by age too.
+	if err := s.rdb.XTrimMinID(ctx, s.keys.events(), cutoff).Err(); err != nil {
+		return 0, wrap(err, "purge")
 	}
 	n := 0
 	for range purgeBatches {

@@ -14,6 +14,7 @@ import (
 	"github.com/heartlink/heartlink"
 	"github.com/heartlink/heartlink/dispatch"
 	"github.com/heartlink/heartlink/internal/redistest"
+	"github.com/heartlink/heartlink/safety"
 )
 
 // Past the retention, no rider's name, phone or address is left anywhere
@@ -178,5 +179,28 @@ func TestPlannedRoutesArePurgedAfterTheRetention(t *testing.T) {
 		_, err = f.s.PurgeRiders(f.ctx)
 		require.NoError(t, err)
 		assert.Empty(t, findSecrets(t, f, secrets), "no plan or route keeps the riders' addresses")
+	})
+}
+
+// An SOS's alarm carries the riders' phones to the boards through the
+// change stream; past the retention the stream no longer holds it.
+func TestAnSOSAlarmLeavesTheStreamAfterTheRetention(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b redistest.Backend) {
+		f := newFixture(t, b, nil)
+		d := f.driver(near(0.5))
+		r := f.tripRequest(40 * time.Minute)
+		r.Riders = []dispatch.Rider{{Name: "Purge SOS Rider", Phone: "13955507777"}}
+		tr, err := f.s.Request(f.ctx, f.requester(), r)
+		require.NoError(t, err)
+		_, err = f.s.Accept(f.ctx, d, tr.ID)
+		require.NoError(t, err)
+		_, _, err = f.s.RaiseSOS(f.ctx, d, safety.Raise{Location: &heartlink.Point{Lat: centre.Lat, Lng: centre.Lng}, TripID: tr.ID})
+		require.NoError(t, err)
+		require.NotEmpty(t, findSecrets(t, f, []string{"13955507777"}))
+
+		f.clock.Advance(f.pol.RiderRetention + 2*time.Hour)
+		_, err = f.s.PurgeRiders(f.ctx)
+		require.NoError(t, err)
+		assert.Empty(t, findSecrets(t, f, []string{"13955507777", "Purge SOS Rider"}))
 	})
 }

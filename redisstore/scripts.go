@@ -54,6 +54,14 @@ var (
 	pinLua string
 	//go:embed wake.lua
 	wakeLua string
+	//go:embed share_make.lua
+	shareMakeLua string
+	//go:embed share_revoke.lua
+	shareRevokeLua string
+	//go:embed sos_raise.lua
+	sosRaiseLua string
+	//go:embed sos_resolve.lua
+	sosResolveLua string
 )
 
 // scripts are a store's Lua scripts, each with the shared helpers and the
@@ -66,6 +74,7 @@ type scripts struct {
 	reassign, page, pin                            *redis.Script
 	idemReserve, idemFinish                        *redis.Script
 	shiftChange, shiftRemove, wake, purge          *redis.Script
+	shareMake, shareRevoke, sosRaise, sosResolve   *redis.Script
 }
 
 func newScripts(historyLen int) scripts {
@@ -93,5 +102,9 @@ func newScripts(historyLen int) scripts {
 		shiftRemove: redis.NewScript(lib + shiftRemoveLua),
 		pin:         redis.NewScript(lib + pinLua),
 		wake:        redis.NewScript(lib + wakeLua),
+		shareMake:   redis.NewScript(lib + shareMakeLua),
+		shareRevoke: redis.NewScript(lib + shareRevokeLua),
+		sosRaise:    redis.NewScript(lib + sosRaiseLua),
+		sosResolve:  redis.NewScript(lib + sosResolveLua),
 	}
 }

@@ -34,6 +34,10 @@ var pages = map[string]string{
 	"/request": "pages/request.html",
 }
 
+// guardianPage is the page of every guardian link, /g/{token}: the same
+// file for each, which reads its token from its own address.
+const guardianPage = "pages/guardian.html"
+
 // asset is one embedded file, ready to serve.
 type asset struct {
 	body  []byte
@@ -66,11 +70,17 @@ func load(name string) (asset, error) {
 	return asset{body: b, ctype: ct, etag: `"` + hex.EncodeToString(sum[:12]) + `"`}, nil
 }
 
-// Handler serves GET (and HEAD) /board, /driver, /request and /static/...
+// Handler serves GET (and HEAD) /board, /driver, /request, /g/{token}
+// (a guardian link's page) and /static/...
 // from the embedded files. Any other path is a 404, any other method a 405.
 // Mount it for those paths only; it does not touch /api or /ws.
 func Handler() http.Handler {
 	h := &handler{pages: map[string]asset{}, static: map[string]asset{}}
+	g, err := load(guardianPage)
+	if err != nil {
+		panic("web: " + err.Error())
+	}
+	h.guardian = g
 	for p, name := range pages {
 		a, err := load(name)
 		if err != nil {
@@ -78,7 +88,7 @@ func Handler() http.Handler {
 		}
 		h.pages[p] = a
 	}
-	err := fs.WalkDir(files, "static", func(name string, d fs.DirEntry, err error) error {
+	err = fs.WalkDir(files, "static", func(name string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
 		}
@@ -96,8 +106,9 @@ func Handler() http.Handler {
 }
 
 type handler struct {
-	pages  map[string]asset
-	static map[string]asset
+	pages    map[string]asset
+	static   map[string]asset
+	guardian asset
 }
 
 // hostRE is what a Host header must look like to be named in the CSP.
@@ -137,6 +148,9 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	p := r.URL.Path
 	a, isPage := h.pages[strings.TrimSuffix(p, "/")]
+	if tok, ok := strings.CutPrefix(p, "/g/"); ok && tok != "" && !strings.Contains(tok, "/") {
+		a, isPage = h.guardian, true
+	}
 	if !isPage {
 		var ok bool
 		if a, ok = h.static[p]; !ok {

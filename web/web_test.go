@@ -168,3 +168,24 @@ func TestStringsInBothLanguages(t *testing.T) {
 		assert.True(t, zh[k] && en[k], "%q in both languages", k)
 	}
 }
+
+// A guardian link's page is one file for every token, under /g/; it
+// reaches the API alone, with no token field, and sends no referrer.
+func TestGuardianPage(t *testing.T) {
+	h := Handler()
+	w := get(t, h, "/g/gl_abcdefghijklmnopqrstuvwxyz234567abcdefghijklmnopqrst")
+	require.Equal(t, http.StatusOK, w.Code)
+	assert.Equal(t, "text/html; charset=utf-8", w.Header().Get("Content-Type"))
+	assert.Equal(t, "no-referrer", w.Header().Get("Referrer-Policy"))
+	body := w.Body.String()
+	assert.Contains(t, body, `id="lang"`)
+	assert.Contains(t, body, `src="/static/guardian.js"`)
+	assert.NotContains(t, body, `id="token"`, "nobody signs in here")
+	assert.NotContains(t, body, "style=", "the CSP forbids inline styles")
+	js := get(t, h, "/static/guardian.js")
+	require.Equal(t, http.StatusOK, js.Code)
+	assert.Contains(t, js.Body.String(), "/api/v1/shared/")
+	for _, p := range []string{"/g/", "/g/a/b"} {
+		assert.Equal(t, http.StatusNotFound, get(t, h, p).Code, p)
+	}
+}

@@ -32,6 +32,8 @@ type config struct {
 	Policy       dispatch.Policy
 	Limits       httpapi.Limits
 	MaxBodySize  int64
+	// PublicURL is where browsers reach the service, for guardian links.
+	PublicURL string
 
 	// RedisWait is how long start-up keeps trying a store that is not
 	// ready (refused, loading, slow, a replica); zero tries once.
@@ -161,6 +163,10 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.DurationVar(&p.RiderRetention, "rider-retention", envDur("HEARTLINK_RIDER_RETENTION", p.RiderRetention), "how long after a trip's arrive_by its riders' names, phones and addresses are kept")
 	fs.IntVar(&c.Limits.PerAddress, "rate-per-address", envInt("HEARTLINK_RATE_PER_ADDRESS", 100), "requests per second per client address (0: off)")
 	fs.IntVar(&c.Limits.PerToken, "rate-per-token", envInt("HEARTLINK_RATE_PER_TOKEN", 20), "requests per second per caller (0: off)")
+	fs.IntVar(&c.Limits.PerAddressShared, "rate-shared", envInt("HEARTLINK_RATE_SHARED", 2), "guardian link reads per second per client address, burst five times that (0: off)")
+	fs.DurationVar(&p.Share.Grace, "share-grace", envDur("HEARTLINK_SHARE_GRACE", p.Share.Grace), "how long after its trip ends a guardian link still answers (0: it stops at the end)")
+	fs.DurationVar(&p.Share.MaxAge, "share-max-age", envDur("HEARTLINK_SHARE_MAX_AGE", p.Share.MaxAge), "the longest a guardian link lives from its making")
+	fs.StringVar(&c.PublicURL, "public-url", getenv("HEARTLINK_PUBLIC_URL"), "where browsers reach the service, e.g. https://heartlink.example.org, for the guardian links it hands out (empty: the address each request came to)")
 	fs.Int64Var(&c.MaxBodySize, "max-body", int64(envInt("HEARTLINK_MAX_BODY", 64<<10)), "largest request body in bytes")
 	fs.DurationVar(&c.WriteTimeout, "write-timeout", envDur("HEARTLINK_WRITE_TIMEOUT", time.Minute), "longest an HTTP request may take to be answered, handling and writing (not the websockets)")
 	proxies := fs.String("trusted-proxies", getenv("HEARTLINK_TRUSTED_PROXIES"), "reverse proxies (CIDRs or addresses, comma-separated) whose X-Forwarded-For is believed for the per-address limit; empty: none")
@@ -224,6 +230,13 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	p.Handover.ArriveWithinKm = *arriveM / 1000
 	c.Limits.PerAddressBurst = 2 * c.Limits.PerAddress
 	c.Limits.PerTokenBurst = 2 * c.Limits.PerToken
+	c.Limits.PerAddressSharedBurst = 5 * c.Limits.PerAddressShared
+	if p.Share.Grace < 0 || p.Share.MaxAge <= 0 {
+		return c, errors.New("-share-grace must not be negative and -share-max-age must be positive")
+	}
+	if u := c.PublicURL; u != "" && !strings.HasPrefix(u, "https://") && !strings.HasPrefix(u, "http://") {
+		return c, fmt.Errorf("-public-url %q: want an http:// or https:// URL", u)
+	}
 	c.AdminToken = getenv("HEARTLINK_ADMIN_TOKEN")
 	if c.AdminToken != "" && len(c.AdminToken) < 16 {
 		return c, errors.New("HEARTLINK_ADMIN_TOKEN must be at least 16 characters")

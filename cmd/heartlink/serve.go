@@ -67,6 +67,8 @@ func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 		Plans:       store,
 		Idempotency: store,
 		Alerts:      store,
+		Safety:      store,
+		PublicURL:   cfg.PublicURL,
 		Live: &httpapi.LiveConfig{
 			Feed: store, Tickets: store, Replies: store, Mover: store, Sockets: store,
 			Origins: cfg.Origins, LocationRate: cfg.LocationRate, FrameRate: cfg.FrameRate, BoardQueue: cfg.BoardQueue,
@@ -178,11 +180,12 @@ func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 	return <-errc
 }
 
-// withPages serves the three pages (and their files) beside the API.
+// withPages serves the pages (and their files) beside the API: the three
+// signed-in ones and the guardian link's, under /g/.
 func withPages(api http.Handler) http.Handler {
 	pages := web.Handler()
 	mux := http.NewServeMux()
-	for _, p := range []string{"/board", "/driver", "/request", "/static/"} {
+	for _, p := range []string{"/board", "/driver", "/request", "/static/", "/g/"} {
 		mux.Handle(p, pages)
 	}
 	mux.Handle("/", api)

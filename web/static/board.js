@@ -18,9 +18,10 @@ const state = {
   plans: new Map(), // "campaign/shift" → RoutePlan (routes with their status)
   planUi: new Map(), // "campaign/shift" → {busy, error}
   planChecked: new Set(), // "campaign/shift" whose plan was asked for at least once
+  sos: new Map(), // SOS id → the open SOS as the board shows it (driver, trip, riders to call)
 };
 
-const dirty = { map: true, trips: true, alerts: true, counters: true, campaigns: true };
+const dirty = { map: true, trips: true, alerts: true, counters: true, campaigns: true, sos: true };
 let renderTimer = 0;
 let socket = null;
 let timers = [];
@@ -37,6 +38,7 @@ function render() {
   if (dirty.alerts) { dirty.alerts = false; renderAlerts(); }
   if (dirty.trips) { dirty.trips = false; renderTrips(); }
   if (dirty.campaigns) { dirty.campaigns = false; renderCampaigns(); }
+  if (dirty.sos) { dirty.sos = false; renderSOS(); }
 }
 
 // ---------- state changes ----------
@@ -67,6 +69,13 @@ let rosterTimer = 0;
 function mergeDriver(d) {
   const old = state.drivers.get(d.driver_id) || {};
   state.drivers.set(d.driver_id, { ...old, ...d });
+  for (const a of state.sos.values()) {
+    // the map follows a driver in trouble as their app moves
+    if (a.driver_id === d.driver_id && typeof d.lat === 'number') {
+      a.location = { lat: d.lat, lng: d.lng };
+      schedule('sos');
+    }
+  }
   if (!d.name && !old.name && !state.roster.has(d.driver_id) && !rosterTimer) {
     rosterTimer = setTimeout(() => { rosterTimer = 0; loadRoster(); }, 2000);
   }
@@ -83,6 +92,10 @@ function onFrame(f) {
       for (const tr of d.trips || []) mergeTrip(tr);
       for (const a of d.alerts || []) state.alerts.set(a.trip_id, a.reason);
       for (const a of d.alerts || []) if (!state.trips.has(a.trip_id)) fetchTrip(a.trip_id);
+      state.sos.clear();
+      for (const a of d.sos || []) state.sos.set(a.id, a);
+      if (state.sos.size) say(t('sos.alert', { name: [...state.sos.values()].map(sosWho).join(', ') }), 'error');
+      schedule('sos');
       loadTrips();
       reloadPlans(); // frames missed while disconnected
       schedule('map', 'trips', 'alerts', 'counters');
@@ -98,6 +111,17 @@ function onFrame(f) {
       if (!state.trips.has(d.trip_id)) fetchTrip(d.trip_id);
       say(t('board.newAlert', { id: d.trip_id }), 'warn');
       schedule('alerts', 'counters', 'trips');
+      break;
+    case 'sos': {
+      const fresh = !state.sos.has(d.id);
+      state.sos.set(d.id, d);
+      if (fresh) say(t('sos.alert', { name: sosWho(d) }), 'error');
+      schedule('sos', 'map');
+      break;
+    }
+    case 'sos_resolved':
+      if (state.sos.delete(d.id)) say(t('sos.resolved'));
+      schedule('sos', 'map');
       break;
     case 'alert_closed':
       state.alerts.delete(d.trip_id);
@@ -192,6 +216,7 @@ function renderMap() {
   const pts = [];
   for (const p of state.places) pts.push(p);
   for (const d of state.drivers.values()) if (typeof d.lat === 'number') pts.push(d);
+  for (const a of state.sos.values()) if (a.location) pts.push(a.location);
   for (const tr of state.trips.values()) {
     if (ACTIVE.has(tr.status)) { pts.push(tr.pickup, tr.dropoff); } else if (OPEN.has(tr.status)) pts.push(tr.pickup);
   }
@@ -326,6 +351,90 @@ function renderMap() {
     c.firstChild.textContent = `${d.name || driverName(d.driver_id)}${plate ? ' · ' + plate : ''} · ${t(isBusy ? 'legend.busy' : 'legend.' + d.status)}`;
   }
   for (const [id, el] of els.drivers) if (!seenD.has(id)) { el.remove(); els.drivers.delete(id); }
+  renderSOSMarkers();
+}
+
+// ---------- SOS ----------
+
+function sosWho(a) {
+  return (a.driver && a.driver.name) || driverName(a.driver_id);
+}
+
+// renderSOSMarkers draws a red ringed dot where each driver in trouble is.
+function renderSOSMarkers() {
+  const layer = document.getElementById('layer-sos');
+  const kids = [];
+  for (const a of state.sos.values()) {
+    if (!a.location || typeof a.location.lat !== 'number') continue;
+    const [x, y] = projection.xy(a.location);
+    const g = s('g', { class: 'sos', dataset: { sosId: a.id }, transform: `translate(${x.toFixed(1)},${y.toFixed(1)})` });
+    const title = s('title');
+    title.textContent = `SOS · ${sosWho(a)}${a.driver && a.driver.plate ? ' · ' + a.driver.plate : ''}`;
+    g.append(title, s('circle', { r: 18, class: 'sos-ring' }), s('circle', { r: 9, class: 'sos-marker' }));
+    kids.push(g);
+  }
+  layer.replaceChildren(...kids);
+}
+
+function contactLine(c) {
+  if (!c) return '—';
+  return [c.name, c.phone, c.plate].filter(Boolean).join(' · ');
+}
+
+function sosItem(a) {
+  const note = h('input', { type: 'text', class: 'sos-note', id: 'sos-note-' + a.id, maxlength: '500' });
+  const li = h('li', { class: 'sos-item', dataset: { sosId: a.id } },
+    h('strong', { class: 'sos-who' }),
+    h('span', { class: 'sos-when' }),
+    h('dl', {},
+      h('dt', {}, t('sos.driver')), h('dd', { class: 'sos-driver' }),
+      h('dt', {}, t('sos.trip')), h('dd', { class: 'sos-trip' }),
+      h('dt', {}, t('sos.riders')), h('dd', { class: 'sos-riders' }),
+      h('dt', {}, t('sos.requester')), h('dd', { class: 'sos-requester' })),
+    h('label', { for: 'sos-note-' + a.id }, t('sos.resolveNote')),
+    note,
+    h('button', { type: 'button', class: 'primary sos-resolve' }, t('sos.resolve')),
+    h('p', { class: 'alert-error field-error', role: 'alert' }));
+  li.querySelector('.sos-resolve').addEventListener('click', async () => {
+    const btn = li.querySelector('.sos-resolve');
+    const err = li.querySelector('.alert-error');
+    btn.disabled = true;
+    err.textContent = '';
+    try {
+      await api('POST', `/sos/${encodeURIComponent(a.id)}/resolve`, note.value.trim() ? { note: note.value.trim() } : {});
+      state.sos.delete(a.id);
+      say(t('sos.resolved'));
+      schedule('sos', 'map');
+    } catch (e) {
+      err.textContent = e.message;
+      say(e.message, 'error');
+    } finally {
+      btn.disabled = false;
+    }
+  });
+  return li;
+}
+
+function renderSOS() {
+  const ul = document.getElementById('sos-list');
+  const have = new Map([...ul.children].map((li) => [li.dataset.sosId, li]));
+  for (const [id, li] of have) if (!state.sos.has(id)) li.remove();
+  const list = [...state.sos.values()].sort((a, b) => Date.parse(a.raised_at) - Date.parse(b.raised_at));
+  for (const a of list) {
+    const li = have.get(a.id) || sosItem(a);
+    li.querySelector('.sos-who').textContent = 'SOS · ' + sosWho(a);
+    li.querySelector('.sos-when').textContent = ` ${t('sos.raisedAt', { at: fmtTime(a.raised_at) })} · ${t('sos.updatedAt', { at: fmtTime(a.updated_at) })}`;
+    li.querySelector('.sos-driver').textContent = contactLine(a.driver);
+    li.querySelector('.sos-trip').textContent = a.trip
+      ? `${a.trip.id} · ${t('kind.' + a.trip.kind)} · ${statusLabel(a.trip.status)} · ${(a.trip.dropoff && a.trip.dropoff.address) || ''}`
+      : t('sos.noTrip');
+    li.querySelector('.sos-riders').textContent = (a.riders || []).map(contactLine).join('; ') || '—';
+    li.querySelector('.sos-requester').textContent = contactLine(a.requester);
+    if (!li.isConnected) ul.append(li);
+  }
+  document.getElementById('sos-empty').hidden = state.sos.size > 0;
+  document.getElementById('sos-panel').dataset.open = String(state.sos.size);
+  renderSOSMarkers();
 }
 
 // ---------- counters ----------
@@ -777,12 +886,16 @@ function stop() {
   for (const x of timers) clearInterval(x);
   timers = [];
   state.drivers.clear(); state.roster.clear(); state.trips.clear(); state.alerts.clear(); state.campaigns.clear();
-  state.plans.clear(); state.planUi.clear(); state.planChecked.clear();
+  state.plans.clear(); state.planUi.clear(); state.planChecked.clear(); state.sos.clear();
   rows.clear();
-  schedule('map', 'trips', 'alerts', 'counters', 'campaigns');
+  schedule('map', 'trips', 'alerts', 'counters', 'campaigns', 'sos');
 }
 
-initLang(() => { fillFilter(); schedule('map', 'trips', 'alerts', 'counters', 'campaigns'); });
+initLang(() => {
+  fillFilter();
+  document.getElementById('sos-list').replaceChildren(); // rebuilt with the labels of the new language
+  schedule('map', 'trips', 'alerts', 'counters', 'campaigns', 'sos');
+});
 fillFilter();
 document.getElementById('trip-filter').addEventListener('change', () => schedule('trips'));
 initSignin({

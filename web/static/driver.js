@@ -598,6 +598,85 @@ function renderStats() {
   el.textContent = t('hours.text', { hours: fmtNumber(st.hours, 1), trips: fmtNumber(st.trips_completed || 0) });
 }
 
+// ---------- SOS ----------
+
+// While an SOS is open, its position goes to the board every SOS_EVERY_MS
+// (pressing it again is the API's way to move it), until a coordinator
+// resolves it (an sos_resolved frame). A press that fails is retried.
+const SOS_EVERY_MS = 5000;
+const sos = { id: '', tripId: '', timer: 0, message: '' };
+
+function sosPosition() {
+  if (state.position) return { lat: state.position.lat, lng: state.position.lng };
+  const p = state.me && (state.me.location || state.me.home);
+  return p ? { lat: p.lat, lng: p.lng } : null;
+}
+
+function renderSOS() {
+  const st = document.getElementById('sos-status');
+  st.hidden = !sos.message;
+  st.textContent = sos.message;
+  document.getElementById('sos').setAttribute('aria-pressed', String(Boolean(sos.id)));
+}
+
+function askSOS() {
+  document.getElementById('sos-confirm').hidden = false;
+  document.getElementById('sos-yes').focus();
+}
+
+function cancelSOS() {
+  document.getElementById('sos-confirm').hidden = true;
+  document.getElementById('sos').focus();
+}
+
+async function pressSOS() {
+  clearTimeout(sos.timer);
+  const location = sosPosition();
+  const body = { location };
+  const tr = currentTrip();
+  if (tr && (!sos.tripId || sos.tripId === tr.id)) body.trip_id = tr.id;
+  try {
+    const r = await api('POST', '/sos', body);
+    const first = sos.id !== r.id;
+    sos.id = r.id;
+    sos.tripId = r.trip_id || '';
+    sos.message = t('sos.sent');
+    if (first) say(t('sos.sent'), 'warn');
+  } catch (e) {
+    sos.message = t('sos.failed', { msg: e.message });
+    say(sos.message, 'error');
+  }
+  renderSOS();
+  sos.timer = setTimeout(pressSOS, sos.id ? SOS_EVERY_MS : 3000);
+}
+
+function raiseSOS() {
+  document.getElementById('sos-confirm').hidden = true;
+  if (navigator.geolocation && geoWatch === null) {
+    // one fix now if the phone gives it; the last known position otherwise
+    navigator.geolocation.getCurrentPosition((pos) => {
+      state.position = { lat: pos.coords.latitude, lng: pos.coords.longitude, source: 'gps' };
+    }, () => {}, { enableHighAccuracy: true, timeout: 4000, maximumAge: 10000 });
+  }
+  pressSOS();
+}
+
+function sosResolved(d) {
+  if (!sos.id || d.id !== sos.id) return;
+  clearTimeout(sos.timer);
+  sos.id = '';
+  sos.tripId = '';
+  sos.message = t('sos.resolvedDriver');
+  say(sos.message);
+  renderSOS();
+}
+
+function stopSOS() {
+  clearTimeout(sos.timer);
+  sos.id = ''; sos.tripId = ''; sos.message = '';
+  renderSOS();
+}
+
 // ---------- live ----------
 
 function onFrame(f) {
@@ -632,6 +711,7 @@ function onFrame(f) {
       say(t('signup.promoted'), 'warn');
       loadCampaigns();
       break;
+    case 'sos_resolved': sosResolved(d); break;
     case 'shift_fill': {
       // Pushed at most once a second per shift while sign-ups happen.
       const c = state.campaigns.find((x) => x.id === d.campaign_id);
@@ -677,6 +757,7 @@ async function start() {
 function stop() {
   socket?.stop();
   socket = null;
+  stopSOS();
   stopLocation();
   if (geoWatch !== null) { navigator.geolocation.clearWatch(geoWatch); geoWatch = null; }
   for (const x of timers) clearInterval(x);
@@ -695,8 +776,13 @@ document.getElementById('decline').addEventListener('click', decline);
 document.getElementById('accept-route').addEventListener('click', () => answerRoute('accept'));
 document.getElementById('decline-route').addEventListener('click', () => answerRoute('decline'));
 document.getElementById('next-step').addEventListener('click', nextStep);
+document.getElementById('sos').addEventListener('click', askSOS);
+document.getElementById('sos-yes').addEventListener('click', raiseSOS);
+document.getElementById('sos-no').addEventListener('click', cancelSOS);
 
 initLang(() => {
+  if (sos.message) sos.message = t(sos.id ? 'sos.sent' : 'sos.resolvedDriver');
+  renderSOS();
   renderPresence(); renderOffer(); renderRouteOffer(); renderTrips(); renderSignups(); renderStats();
   if (state.me) document.getElementById('hello').textContent = t('driver.hello', { name: state.me.name, plate: state.me.vehicle ? state.me.vehicle.plate : '' });
 });
