@@ -49,7 +49,13 @@ func (s *Store) PurgeRiders(ctx context.Context) (int, error) {
 	}
 	// The change stream is capped by length, which on a quiet fleet can
 	// be weeks: what it holds for boards (an SOS's phones) goes by age too.
-	if err := s.rdb.XTrimMinID(ctx, s.keys.events(), cutoff).Err(); err != nil {
+	// Its ids are Redis's clock, not the store's.
+	rnow, err := s.rdb.Time(ctx).Result()
+	if err != nil {
+		return 0, wrap(err, "purge")
+	}
+	minID := strconv.FormatInt(ms(rnow.Add(-s.policy.RiderRetention)), 10)
+	if err := s.rdb.XTrimMinID(ctx, s.keys.events(), minID).Err(); err != nil {
 		return 0, wrap(err, "purge")
 	}
 	n := 0
