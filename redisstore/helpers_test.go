@@ -69,7 +69,7 @@ type fixture struct {
 	tb     testing.TB
 	ctx    context.Context
 	s      *Store
-	rdb    *redis.Client
+	rdb    redis.UniversalClient
 	clock  *clock
 	rt     *roundTrips
 	pol    dispatch.Policy
