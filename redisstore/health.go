@@ -112,7 +112,7 @@ func (s *Store) BeginEpoch(ctx context.Context) (FleetEpoch, error) {
 // reports (refused, loading, timed out, a replica) may pass with time;
 // another (a wrong password, say) will not.
 func Probe(ctx context.Context, rdb redis.UniversalClient) error {
-	return eachPrimary(ctx, rdb, func(ctx context.Context, addr string, c redis.UniversalClient) error {
+	err := eachPrimary(ctx, rdb, func(ctx context.Context, addr string, c redis.UniversalClient) error {
 		if err := c.Ping(ctx).Err(); err != nil {
 			return err
 		}
@@ -125,6 +125,20 @@ func Probe(ctx context.Context, rdb redis.UniversalClient) error {
 		}
 		return nil
 	})
+	if errors.Is(err, ErrReplica) {
+		reloadTopology(rdb)
+	}
+	return err
+}
+
+// reloadTopology has a cluster client read again which node holds which
+// slots when a primary it knew is found a replica: after a failover the
+// next check asks the new primaries, rather than report the old one for
+// as long as go-redis keeps its view (up to 10 s).
+func reloadTopology(rdb redis.UniversalClient) {
+	if c, ok := rdb.(*redis.ClusterClient); ok {
+		c.ReloadState(context.Background())
+	}
 }
 
 // eachPrimary calls f for every primary of a cluster, in parallel, or for
@@ -204,6 +218,9 @@ func (s *Store) CheckHealth(ctx context.Context) error {
 			return err
 		}
 		h.durability, h.known = least(found), len(found) > 0
+		if h.replica != "" {
+			reloadTopology(s.rdb)
+		}
 	}
 	if s.health.epoch != "" {
 		v, err := s.rdb.Get(ctx, s.keys.epoch()).Result()

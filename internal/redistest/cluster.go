@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -97,7 +98,14 @@ func StartCluster(tb testing.TB, masters, replicas int) *Cluster {
 	if err != nil {
 		needCluster(tb, err.Error())
 	}
-	tb.Cleanup(c.Stop)
+	tb.Cleanup(func() {
+		if tb.Failed() {
+			for _, addr := range c.Addrs {
+				tb.Logf("log of cluster node %s:\n%s", addr, c.Log(addr))
+			}
+		}
+		c.Stop()
+	})
 	return c
 }
 
@@ -125,6 +133,13 @@ func (c *Cluster) Node(tb testing.TB, addr string) *redis.Client {
 	n := redis.NewClient(&redis.Options{Addr: addr})
 	tb.Cleanup(func() { n.Close() })
 	return n
+}
+
+// Log returns what the node at addr logged (warnings and up).
+func (c *Cluster) Log(addr string) string {
+	_, port, _ := net.SplitHostPort(addr)
+	b, _ := os.ReadFile(filepath.Join(c.dir, "node-"+port+".log"))
+	return string(b)
 }
 
 // Stop kills every node and removes the cluster's directory.
@@ -187,6 +202,8 @@ func startCluster(masters, replicas int) (c *Cluster, err error) {
 			"--cluster-enabled", "yes", "--cluster-config-file", "nodes-"+p+".conf",
 			// A primary that stops answering is failed over within seconds.
 			"--cluster-node-timeout", "2000",
+			// A replica syncs at once, not after Redis's 5 s wait for others.
+			"--repl-diskless-sync-delay", "0",
 			"--save", "", "--appendonly", "no", "--dir", dir, "--loglevel", "warning",
 			"--logfile", "node-"+p+".log")
 		setDeathSignal(cmd) // the nodes die with the test binary
@@ -209,7 +226,7 @@ func startCluster(masters, replicas int) (c *Cluster, err error) {
 		return c, fmt.Errorf("redis-cli --cluster create: %w\n%s", err, out)
 	}
 	for _, addr := range c.Addrs {
-		if err := until(ctx, addr, clusterOK(n)); err != nil {
+		if err := until(ctx, addr, clusterOK(n, masters*replicas)); err != nil {
 			return c, fmt.Errorf("cluster node %s: %w", addr, err)
 		}
 	}
@@ -222,8 +239,9 @@ func startCluster(masters, replicas int) (c *Cluster, err error) {
 	return c, nil
 }
 
-// clusterOK is a node saying the cluster is ok and knows all n nodes.
-func clusterOK(n int) func(ctx context.Context, c *redis.Client) error {
+// clusterOK is a node saying the cluster is ok and knows all n nodes,
+// wantReplicas of them as replicas of their primaries.
+func clusterOK(n, wantReplicas int) func(ctx context.Context, c *redis.Client) error {
 	return func(ctx context.Context, c *redis.Client) error {
 		info, err := c.ClusterInfo(ctx).Result()
 		if err != nil {
@@ -231,6 +249,26 @@ func clusterOK(n int) func(ctx context.Context, c *redis.Client) error {
 		}
 		if !strings.Contains(info, "cluster_state:ok") || !strings.Contains(info, "cluster_known_nodes:"+strconv.Itoa(n)+"\r") {
 			return errors.New("cluster not ok yet")
+		}
+		// Every node known by gossip, with its role: a primary refuses a
+		// manual failover from a replica it does not yet know as its own.
+		nodes, err := c.ClusterNodes(ctx).Result()
+		if err != nil {
+			return err
+		}
+		replicas := 0
+		for line := range strings.Lines(nodes) {
+			f := strings.Fields(line)
+			if len(f) < 8 || f[7] != "connected" || strings.Contains(f[2], "handshake") ||
+				strings.Contains(f[2], "fail") || strings.Contains(f[2], "noaddr") {
+				return fmt.Errorf("cluster node not settled yet: %s", strings.TrimSpace(line))
+			}
+			if strings.Contains(f[2], "slave") && f[3] != "-" {
+				replicas++
+			}
+		}
+		if replicas != wantReplicas {
+			return fmt.Errorf("%d of %d replicas known yet", replicas, wantReplicas)
 		}
 		return nil
 	}
