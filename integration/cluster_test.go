@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -100,16 +101,29 @@ func TestClusterSlotMigration(t *testing.T) {
 	awaitReady(t, anon, "the slot on its new primary", func(r ready) bool { return r.Status == "ready" })
 }
 
-// TestClusterFailover promotes the replica of the primary that holds the
-// fleet's slot (CLUSTER FAILOVER on the replica, as an operator does
-// before taking the primary down) while a school books trips and a driver
-// accepts them: every trip booked is accepted and still held by the
-// driver afterwards, no answer is a 5xx other than a 503 to send again,
-// and /readyz is ready once the replica has taken over. A planned failover
-// loses nothing: the replica has caught up before it takes over. A primary
-// that dies loses what it acknowledged and had not yet sent (docs/cluster.md).
+// TestClusterFailover fails the primary that holds the fleet's slot over
+// to its replica while a school books trips and a driver accepts them:
+// planned (CLUSTER FAILOVER on the replica, as an operator does before
+// taking a primary down), and by a crash (kill -9 of the primary, its
+// replica promoted by the cluster once the others find it gone). Every
+// trip booked is accepted and still held by the driver afterwards, no
+// answer is a 5xx other than a 503 to send again, /readyz is 503 while the
+// slot has no primary and ready once the replica has taken over.
+//
+// A planned failover loses nothing: the replica has caught up before it
+// takes over. A crash loses what the primary acknowledged and had not yet
+// sent to its replica (docs/cluster.md); here the traffic pauses and WAIT
+// makes sure the replica has everything before the kill, so that the test
+// checks the service's side, not the luck of replication timing.
 // Not parallel: six nodes are enough load on a small machine.
 func TestClusterFailover(t *testing.T) {
+	for _, crash := range []bool{false, true} {
+		name := map[bool]string{false: "planned", true: "crash"}[crash]
+		t.Run(name, func(t *testing.T) { clusterFailover(t, crash) })
+	}
+}
+
+func clusterFailover(t *testing.T, crash bool) {
 	c := redistest.StartCluster(t, 3, 1)
 	b := backend{name: "cluster", cluster: c.Addrs[:3], prefix: redistest.Prefix(t)}
 	srv := startServer(t, b, healthCheck...)
@@ -138,8 +152,18 @@ func TestClusterFailover(t *testing.T) {
 
 	tr := startTraffic(t, srv, school, drv)
 	tr.await(2)
-	require.NoError(t, replica.Do(ctx, "CLUSTER", "FAILOVER").Err())
-	eventually(t, 10*time.Second, "the replica to take over", func() bool {
+	if crash {
+		tr.mu.Lock() // between two flows
+		synced, err := primary.Wait(ctx, 1, 5*time.Second).Result()
+		require.NoError(t, err)
+		require.EqualValues(t, 1, synced, "the replica has every acknowledged write")
+		c.Kill(primary.Options().Addr)
+		awaitNotReady(t, anon, "")
+		tr.mu.Unlock()
+	} else {
+		require.NoError(t, replica.Do(ctx, "CLUSTER", "FAILOVER").Err())
+	}
+	eventually(t, 15*time.Second, "the replica to take over", func() bool {
 		role, _ := replica.Do(ctx, "ROLE").Slice()
 		return len(role) > 0 && role[0] == "master"
 	})
@@ -164,6 +188,7 @@ func TestClusterFailover(t *testing.T) {
 // /readyz that is neither 200 nor 503 or takes over a second fails it.
 type traffic struct {
 	t                         *testing.T
+	mu                        sync.Mutex // held through each flow: a test holds it to act between two
 	booked, accepted, retried atomic.Int64
 	stopped, failed, done     chan struct{}
 }
@@ -182,7 +207,10 @@ func startTraffic(t *testing.T, srv *server, school *requester, drv *driver) *tr
 				}
 			default:
 			}
-			if err := tr.flow(i, anon, school, drv); err != nil {
+			tr.mu.Lock()
+			err := tr.flow(i, anon, school, drv)
+			tr.mu.Unlock()
+			if err != nil {
 				t.Error(err)
 				close(tr.failed)
 				return

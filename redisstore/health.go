@@ -289,12 +289,15 @@ func (s *Store) Durability() (d Durability, ok bool) {
 	return Durability{}, false
 }
 
-// Ready reports whether the store may be used, for /readyz: it answers a
-// PING now, and the last check found it neither a replica nor without the
-// fleet's data. The error says why not: a heartlink.Error (unavailable)
-// for a reason an operator can act on, else what the PING met.
+// Ready reports whether the store may be used, for /readyz: the server
+// that holds the fleet's keys answers now, and the last check found it
+// neither a replica nor without the fleet's data. The error says why not:
+// a heartlink.Error (unavailable) for a reason an operator can act on,
+// else what the call met. It asks with EXISTS of the fleet's epoch, not
+// PING, which a cluster client sends to any primary: that one answering
+// says nothing of the one holding the fleet's slot.
 func (s *Store) Ready(ctx context.Context) error {
-	if err := s.rdb.Ping(ctx).Err(); err != nil {
+	if err := s.rdb.Exists(ctx, s.keys.epoch()).Err(); err != nil {
 		if strings.HasPrefix(err.Error(), "LOADING") {
 			return heartlink.Errorf(heartlink.EUnavailable, "redis is loading its data; ready once it has")
 		}

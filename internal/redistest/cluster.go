@@ -142,6 +142,17 @@ func (c *Cluster) Log(addr string) string {
 	return string(b)
 }
 
+// Kill stops the node at addr at once, as a crash would (kill -9), and
+// waits for it to go.
+func (c *Cluster) Kill(addr string) {
+	for _, n := range c.nodes {
+		if n.addr == addr {
+			n.cmd.Process.Kill()
+			<-n.done
+		}
+	}
+}
+
 // Stop kills every node and removes the cluster's directory.
 func (c *Cluster) Stop() {
 	for _, n := range c.nodes {
