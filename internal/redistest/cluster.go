@@ -73,14 +73,18 @@ func ClusterClient(tb testing.TB) (*redis.ClusterClient, string) {
 	tb.Cleanup(func() {
 		ctx := context.Background()
 		c.ForEachMaster(ctx, func(ctx context.Context, n *redis.Client) error {
-			iter := n.Scan(ctx, 0, "*{"+prefix+"}*", 1000).Iterator()
+			iter := n.Scan(ctx, 0, "*{"+prefix+"[}:]*", 1000).Iterator()
 			var keys []string
 			for iter.Next(ctx) {
 				keys = append(keys, iter.Val())
 			}
-			if len(keys) > 0 {
-				n.Del(ctx, keys...) // one prefix is one hash tag: one slot
-			}
+			// One by one: a few keys have hash tags of their own (slots).
+			n.Pipelined(ctx, func(p redis.Pipeliner) error {
+				for _, k := range keys {
+					p.Del(ctx, k)
+				}
+				return nil
+			})
 			return nil
 		})
 		c.Close()

@@ -104,7 +104,7 @@ func Client(tb testing.TB) (*redis.Client, string) {
 	prefix := Prefix(tb)
 	tb.Cleanup(func() {
 		ctx := context.Background()
-		iter := c.Scan(ctx, 0, "*{"+prefix+"}*", 1000).Iterator()
+		iter := c.Scan(ctx, 0, "*{"+prefix+"[}:]*", 1000).Iterator()
 		var keys []string
 		for iter.Next(ctx) {
 			keys = append(keys, iter.Val())
