@@ -246,7 +246,7 @@ func startCluster(masters, replicas int) (c *Cluster, err error) {
 		}
 	}
 	// Replicas must have synced before a failover can be asked of them.
-	for _, addr := range c.Addrs[masters:] {
+	for _, addr := range c.Addrs {
 		if err := until(ctx, addr, linkUp); err != nil {
 			return c, fmt.Errorf("cluster replica %s: %w", addr, err)
 		}
@@ -289,12 +289,13 @@ func clusterOK(n, wantReplicas int) func(ctx context.Context, c *redis.Client) e
 	}
 }
 
+// linkUp is a node that is a primary, or a replica in sync with its own.
 func linkUp(ctx context.Context, c *redis.Client) error {
 	info, err := c.Info(ctx, "replication").Result()
 	if err != nil {
 		return err
 	}
-	if !strings.Contains(info, "master_link_status:up") {
+	if !strings.Contains(info, "role:master") && !strings.Contains(info, "master_link_status:up") {
 		return errors.New("replica not in sync yet")
 	}
 	return nil
