@@ -195,7 +195,8 @@ func withPages(api http.Handler) http.Handler {
 // and everything past this point runs the same on either.
 func connect(ctx context.Context, cfg config, log *slog.Logger) (redis.UniversalClient, func(), error) {
 	var rdb redis.UniversalClient
-	var where []any
+	var at string    // names the store in the error that ends a start
+	var logged []any // and in the log
 	switch {
 	case len(cfg.RedisCluster) > 0:
 		opt, err := clusterOptions(cfg.RedisCluster)
@@ -204,7 +205,8 @@ func connect(ctx context.Context, cfg config, log *slog.Logger) (redis.Universal
 		}
 		clusterTimeouts(opt, cfg.RedisTimeout)
 		rdb = redis.NewClusterClient(opt)
-		where = []any{"cluster", strings.Join(opt.Addrs, ",")}
+		at = "redis cluster at " + strings.Join(opt.Addrs, ",")
+		logged = []any{"cluster", strings.Join(opt.Addrs, ",")}
 	case cfg.RedisURL != "":
 		opt, err := redis.ParseURL(cfg.RedisURL)
 		if err != nil {
@@ -212,15 +214,16 @@ func connect(ctx context.Context, cfg config, log *slog.Logger) (redis.Universal
 		}
 		withTimeouts(opt, cfg.RedisTimeout)
 		rdb = redis.NewClient(opt)
-		where = []any{"addr", opt.Addr, "db", opt.DB}
+		at = "redis at " + opt.Addr
+		logged = []any{"addr", opt.Addr, "db", opt.DB}
 	default:
 		return embedded(log, cfg.RedisTimeout)
 	}
 	if err := waitForStore(ctx, cfg.RedisWait, log, func(ctx context.Context) error { return redisstore.Probe(ctx, rdb) }); err != nil {
 		rdb.Close()
-		return nil, nil, fmt.Errorf("redis %s %s: %w", where[0], where[1], err)
+		return nil, nil, fmt.Errorf("%s: %w", at, err)
 	}
-	log.Info("store: redis", append(where, "prefix", cfg.Prefix)...)
+	log.Info("store: redis", append(logged, "prefix", cfg.Prefix)...)
 	return rdb, func() { rdb.Close() }, nil
 }
 
