@@ -20,6 +20,9 @@ import (
 	"github.com/heartlink/heartlink/internal/redistest"
 )
 
+// TestMain stops the Redis Cluster the store tests share once they ran.
+func TestMain(m *testing.M) { os.Exit(redistest.Run(m)) }
+
 func TestParseConfig(t *testing.T) {
 	tests := []struct {
 		name    string

@@ -54,7 +54,7 @@ func ClusterAddrs(tb testing.TB) []string {
 	tb.Helper()
 	sharedOnce.Do(func() {
 		var err error
-		if shared, err = startCluster(3, 0); err != nil {
+		if shared, err = startClusterTries(3, 0); err != nil {
 			sharedMissing = err.Error()
 		}
 	})
@@ -98,7 +98,7 @@ func ClusterClient(tb testing.TB) (*redis.ClusterClient, string) {
 // ClusterAddrs does.
 func StartCluster(tb testing.TB, masters, replicas int) *Cluster {
 	tb.Helper()
-	c, err := startCluster(masters, replicas)
+	c, err := startClusterTries(masters, replicas)
 	if err != nil {
 		needCluster(tb, err.Error())
 	}
@@ -173,6 +173,22 @@ func (c *Cluster) Stop() {
 	os.RemoveAll(c.dir)
 }
 
+// errPortTaken is a node's port found taken, between the check that it
+// was free and the node's start, by another program (another test
+// binary's cluster, say).
+var errPortTaken = errors.New("port taken by another server")
+
+// startClusterTries is startCluster, tried again on other ports when
+// another program took one of them first.
+func startClusterTries(masters, replicas int) (*Cluster, error) {
+	for try := 1; ; try++ {
+		c, err := startCluster(masters, replicas)
+		if !errors.Is(err, errPortTaken) || try == 3 {
+			return c, err
+		}
+	}
+}
+
 // startCluster starts masters×(1+replicas) nodes and joins them, within
 // clusterStart.
 func startCluster(masters, replicas int) (c *Cluster, err error) {
@@ -230,9 +246,25 @@ func startCluster(masters, replicas int) (c *Cluster, err error) {
 		c.nodes = append(c.nodes, node)
 		c.Addrs = append(c.Addrs, node.addr)
 	}
-	for _, addr := range c.Addrs {
-		if err := until(ctx, addr, func(ctx context.Context, n *redis.Client) error { return n.Ping(ctx).Err() }); err != nil {
-			return c, fmt.Errorf("cluster node %s did not answer: %w", addr, err)
+	for _, node := range c.nodes {
+		// The node answering is ours, not a server that had the port first.
+		ours := func(ctx context.Context, n *redis.Client) error {
+			select {
+			case <-node.done:
+				return fmt.Errorf("%s: redis-server exited: %w", node.addr, errPortTaken)
+			default:
+			}
+			info, err := n.Info(ctx, "server").Result()
+			if err != nil {
+				return err
+			}
+			if !strings.Contains(info, "process_id:"+strconv.Itoa(node.cmd.Process.Pid)+"\r") {
+				return fmt.Errorf("%s: %w", node.addr, errPortTaken)
+			}
+			return nil
+		}
+		if err := until(ctx, node.addr, ours); err != nil {
+			return c, fmt.Errorf("cluster node %s did not answer: %w", node.addr, err)
 		}
 	}
 	args := append([]string{"--cluster", "create"}, c.Addrs...)
@@ -301,14 +333,15 @@ func linkUp(ctx context.Context, c *redis.Client) error {
 	return nil
 }
 
-// until calls f on a client of addr until it succeeds or ctx ends.
+// until calls f on a client of addr until it succeeds, finds the port
+// taken, or ctx ends.
 func until(ctx context.Context, addr string, f func(context.Context, *redis.Client) error) error {
 	c := redis.NewClient(&redis.Options{Addr: addr, MaxRetries: -1})
 	defer c.Close()
 	for {
 		err := f(ctx, c)
-		if err == nil {
-			return nil
+		if err == nil || errors.Is(err, errPortTaken) {
+			return err
 		}
 		select {
 		case <-ctx.Done():
