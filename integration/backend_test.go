@@ -1,24 +1,30 @@
 package integration
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/heartlink/heartlink/internal/redistest"
 )
 
-// backend is the store a server runs on: real Redis under a key prefix of
-// its own, or the embedded in-memory store inside the process.
+// backend is the store a server runs on: real Redis or a Redis Cluster
+// under a key prefix of its own, or the embedded in-memory store inside
+// the process.
 type backend struct {
 	name     string
-	redisURL string // "" for the embedded store
+	redisURL string   // "" for the embedded store and a cluster
+	cluster  []string // a cluster's nodes
 	prefix   string
 }
 
 func (b backend) flags() []string {
-	if b.redisURL == "" {
-		return nil
+	switch {
+	case len(b.cluster) > 0:
+		return []string{"-redis-cluster", strings.Join(b.cluster, ","), "-redis-prefix", b.prefix}
+	case b.redisURL != "":
+		return []string{"-redis", b.redisURL, "-redis-prefix", b.prefix}
 	}
-	return []string{"-redis", b.redisURL, "-redis-prefix", b.prefix}
+	return nil
 }
 
 // realRedis returns a backend on the Redis redistest finds or starts, with
@@ -34,12 +40,23 @@ func realRedis(tb testing.TB) backend {
 	return backend{name: "redis", redisURL: url, prefix: prefix}
 }
 
+// clusterRedis is realRedis on the Redis Cluster redistest starts for the
+// test binary (three primaries).
+func clusterRedis(tb testing.TB) backend {
+	tb.Helper()
+	_, prefix := redistest.ClusterClient(tb)
+	return backend{name: "cluster", cluster: redistest.ClusterAddrs(tb), prefix: prefix}
+}
+
 // fresh returns the backend with a key prefix of its own, for a subtest
 // that must not see the data of the subtests before it. The embedded store
 // is fresh with every process.
 func (b backend) fresh(tb testing.TB) backend {
 	tb.Helper()
-	if b.redisURL == "" {
+	switch {
+	case len(b.cluster) > 0:
+		return backend{name: b.name, cluster: b.cluster, prefix: redistest.Prefix(tb)}
+	case b.redisURL == "":
 		return b
 	}
 	return realRedis(tb)

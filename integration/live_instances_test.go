@@ -12,11 +12,19 @@ import (
 // TestLiveTwoInstances runs two server processes on one Redis, behind a
 // load balancer that put the driver's socket on B and the school and the
 // board on A: the driver is offered the trip requested on A, accepts it
-// over B, and the board on A sees it assigned. Real Redis only: each
-// embedded store lives inside its own process.
+// over B, and the board on A sees it assigned. On real Redis and on a
+// Redis Cluster (pub/sub, the event stream and every script across slots
+// and nodes), not on the embedded store, which lives inside one process.
 func TestLiveTwoInstances(t *testing.T) {
-	t.Parallel()
-	b := realRedis(t)
+	for name, store := range map[string]func(testing.TB) backend{"redis": realRedis, "cluster": clusterRedis} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			liveTwoInstances(t, store(t))
+		})
+	}
+}
+
+func liveTwoInstances(t *testing.T, b backend) {
 	a, bb := liveServer(t, b, "-offers-at-once", "2"), liveServer(t, b, "-offers-at-once", "2")
 	f := newFixture(t, a)
 	school := f.addRequester("school")

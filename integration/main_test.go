@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/heartlink/heartlink/internal/redistest"
 )
 
 // binary is the heartlink executable that TestMain built for this run.
@@ -38,7 +40,7 @@ func runMain(m *testing.M) int {
 		fmt.Fprintf(os.Stderr, "integration: go build ./cmd/heartlink: %v\n%s", err, out)
 		return 1
 	}
-	code := m.Run()
+	code := redistest.Run(m) // and stop the shared Redis Cluster, if a test started it
 	// Run whole, the suite must call every operation of the document.
 	whole := flag.Lookup("test.run").Value.String() == "" && flag.Lookup("test.skip").Value.String() == "" && !testing.Short()
 	if !openAPI.report(os.Stderr, whole) && code == 0 {

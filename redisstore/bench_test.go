@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/require"
 
 	"github.com/heartlink/heartlink"
@@ -16,7 +17,7 @@ import (
 
 // The benchmarks run against real Redis only: the figures in
 // docs/PERFORMANCE.md are for a local Redis server.
-var realRedis = redistest.Backend{Name: "redis", New: redistest.Client}
+var realRedis = redistest.Backend{Name: "redis", New: func(tb testing.TB) (redis.UniversalClient, string) { return redistest.Client(tb) }}
 
 // reportLatency adds p50, p99 and max of the samples to the benchmark.
 func reportLatency(b *testing.B, samples []time.Duration) {

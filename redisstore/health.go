@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -68,10 +69,11 @@ type FleetEpoch struct {
 // health is what the last check found. It is replaced whole, so that
 // every request can read it without a lock.
 type health struct {
-	replica    string // "redis at X (of Y)": a primary found to be a replica
-	lost       string // "missing" or "changed": the fleet epoch is not the one begun with
-	durability Durability
-	known      bool // durability has been read
+	replica     string // "redis at X (of Y)": a primary found to be a replica
+	replicaAddr string // X, so that of several the same one is named each time
+	lost        string // "missing" or "changed": the fleet epoch is not the one begun with
+	durability  Durability
+	known       bool // durability has been read
 }
 
 // monitor keeps the store's health and what checking it needs.
@@ -110,7 +112,7 @@ func (s *Store) BeginEpoch(ctx context.Context) (FleetEpoch, error) {
 // reports (refused, loading, timed out, a replica) may pass with time;
 // another (a wrong password, say) will not.
 func Probe(ctx context.Context, rdb redis.UniversalClient) error {
-	return eachPrimary(ctx, rdb, func(ctx context.Context, addr string, c redis.UniversalClient) error {
+	err := eachPrimary(ctx, rdb, func(ctx context.Context, addr string, c redis.UniversalClient) error {
 		if err := c.Ping(ctx).Err(); err != nil {
 			return err
 		}
@@ -123,6 +125,20 @@ func Probe(ctx context.Context, rdb redis.UniversalClient) error {
 		}
 		return nil
 	})
+	if errors.Is(err, ErrReplica) {
+		reloadTopology(rdb)
+	}
+	return err
+}
+
+// reloadTopology has a cluster client read again which node holds which
+// slots when a primary it knew is found a replica: after a failover the
+// next check asks the new primaries, rather than report the old one for
+// as long as go-redis keeps its view (up to 10 s).
+func reloadTopology(rdb redis.UniversalClient) {
+	if c, ok := rdb.(*redis.ClusterClient); ok {
+		c.ReloadState(context.Background())
+	}
 }
 
 // eachPrimary calls f for every primary of a cluster, in parallel, or for
@@ -183,24 +199,27 @@ func (s *Store) CheckHealth(ctx context.Context) error {
 		h.durability = Durability{Warning: "embedded store: nothing persists; everything is lost when Heart-Link stops"}
 		h.known = true
 	} else {
-		var mu sync.Mutex // mu guards h, which primaries are checked in parallel to fill
+		var mu sync.Mutex // mu guards h and found, which primaries are checked in parallel to fill
+		var found []nodeDurability
 		err := eachPrimary(ctx, s.rdb, func(ctx context.Context, addr string, c redis.UniversalClient) error {
-			of, d, err := checkNode(ctx, addr, c)
+			of, d, err := checkNode(ctx, c)
 			if err != nil {
 				return err
 			}
 			mu.Lock()
 			defer mu.Unlock()
-			if of != "" && h.replica == "" {
-				h.replica = redisAt(addr) + " (of " + of + ")"
+			if of != "" && (h.replica == "" || addr < h.replicaAddr) {
+				h.replica, h.replicaAddr = redisAt(addr)+" (of "+of+")", addr
 			}
-			if !h.known || d.risk() > h.durability.risk() {
-				h.durability, h.known = d, true
-			}
+			found = append(found, nodeDurability{addr, d})
 			return nil
 		})
 		if err != nil {
 			return err
+		}
+		h.durability, h.known = least(found), len(found) > 0
+		if h.replica != "" {
+			reloadTopology(s.rdb)
 		}
 	}
 	if s.health.epoch != "" {
@@ -270,12 +289,15 @@ func (s *Store) Durability() (d Durability, ok bool) {
 	return Durability{}, false
 }
 
-// Ready reports whether the store may be used, for /readyz: it answers a
-// PING now, and the last check found it neither a replica nor without the
-// fleet's data. The error says why not: a heartlink.Error (unavailable)
-// for a reason an operator can act on, else what the PING met.
+// Ready reports whether the store may be used, for /readyz: the server
+// that holds the fleet's keys answers now, and the last check found it
+// neither a replica nor without the fleet's data. The error says why not:
+// a heartlink.Error (unavailable) for a reason an operator can act on,
+// else what the call met. It asks with EXISTS of the fleet's epoch, not
+// PING, which a cluster client sends to any primary: that one answering
+// says nothing of the one holding the fleet's slot.
 func (s *Store) Ready(ctx context.Context) error {
-	if err := s.rdb.Ping(ctx).Err(); err != nil {
+	if err := s.rdb.Exists(ctx, s.keys.epoch()).Err(); err != nil {
 		if strings.HasPrefix(err.Error(), "LOADING") {
 			return heartlink.Errorf(heartlink.EUnavailable, "redis is loading its data; ready once it has")
 		}
@@ -321,9 +343,36 @@ func lostMessage(how string) string {
 	return "the store lost its data (fleet epoch missing): restore Redis or restart Heart-Link to start a new fleet"
 }
 
+// nodeDurability is what one primary, at addr, said of its durability.
+type nodeDurability struct {
+	addr string
+	d    Durability
+}
+
+// least is the durability of the least durable primaries, its warning
+// naming every one of them, in the same order at every check (a
+// cluster's primaries answer in any order), so that a change is logged
+// once, not at every check.
+func least(nodes []nodeDurability) Durability {
+	slices.SortFunc(nodes, func(a, b nodeDurability) int { return strings.Compare(a.addr, b.addr) })
+	var worst Durability
+	var addrs []string
+	for i, n := range nodes {
+		switch {
+		case i == 0 || n.d.risk() > worst.risk():
+			worst, addrs = n.d, []string{n.addr}
+		case n.d == worst && n.addr != "":
+			addrs = append(addrs, n.addr)
+		}
+	}
+	if worst.Warning != "" {
+		worst.Warning = redisAt(strings.Join(addrs, ", ")) + ": " + worst.Warning
+	}
+	return worst
+}
+
 // checkNode reads one primary's role and durability in one round trip.
-// The durability's warning names the server.
-func checkNode(ctx context.Context, addr string, c redis.UniversalClient) (replica string, d Durability, err error) {
+func checkNode(ctx context.Context, c redis.UniversalClient) (replica string, d Durability, err error) {
 	var role *redis.Cmd
 	var info *redis.StringCmd
 	var fsync, save *redis.MapStringStringCmd
@@ -358,11 +407,7 @@ func checkNode(ctx context.Context, addr string, c redis.UniversalClient) (repli
 	} else if !refused(err) {
 		return "", d, err
 	}
-	d = p.durability()
-	if d.Warning != "" {
-		d.Warning = redisAt(addr) + ": " + d.Warning
-	}
-	return replica, d, nil
+	return replica, p.durability(), nil
 }
 
 // persistence is what a primary said of its persistence: aof is 1 or 0

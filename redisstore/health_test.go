@@ -2,7 +2,9 @@ package redisstore
 
 import (
 	"context"
+	"slices"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/redis/go-redis/v9"
@@ -121,6 +123,50 @@ func TestHealthOfRedis(t *testing.T) {
 	assert.ErrorContains(t, s.Ready(ctx), "fleet epoch changed")
 	require.NoError(t, other.CheckHealth(ctx))
 	assert.NoError(t, other.Ready(ctx), "the restarted instance serves the new fleet")
+}
+
+// TestHealthOfACluster checks every primary of a Redis Cluster: the
+// durability is that of the least durable, naming each such primary (the
+// same way at every check, whatever order they answered in), and the fleet
+// epoch is read from the primary that holds the fleet's slot.
+func TestHealthOfACluster(t *testing.T) {
+	ctx := context.Background()
+	c := redistest.StartCluster(t, 3, 0)
+	rdb := c.Client(t)
+	s := New(rdb, Options{Prefix: redistest.Prefix(t)})
+	_, err := s.BeginEpoch(ctx)
+	require.NoError(t, err)
+	require.NoError(t, Probe(ctx, rdb))
+	require.NoError(t, s.CheckHealth(ctx))
+	addrs := slices.Sorted(slices.Values(c.Addrs))
+	d, ok := s.Durability()
+	require.True(t, ok)
+	assert.Equal(t, "redis at "+strings.Join(addrs, ", ")+": no AOF and no RDB snapshots (appendonly no, save \"\"): a Redis restart loses everything, every acknowledged accept with it", d.Warning)
+	for range 3 {
+		require.NoError(t, s.CheckHealth(ctx))
+		again, _ := s.Durability()
+		assert.Equal(t, d, again, "the same primaries, named in the same order, at every check")
+	}
+	assert.NoError(t, s.Ready(ctx))
+
+	for _, addr := range addrs[1:] {
+		n := c.Node(t, addr)
+		require.NoError(t, n.ConfigSet(ctx, "appendonly", "yes").Err())
+		require.NoError(t, n.ConfigSet(ctx, "appendfsync", "always").Err())
+	}
+	require.NoError(t, s.CheckHealth(ctx))
+	d, _ = s.Durability()
+	assert.False(t, d.Durable())
+	assert.True(t, strings.HasPrefix(d.Warning, "redis at "+addrs[0]+": no AOF"), "only the primary without AOF is named: %q", d.Warning)
+	require.NoError(t, c.Node(t, addrs[0]).ConfigSet(ctx, "appendonly", "yes").Err())
+	require.NoError(t, c.Node(t, addrs[0]).ConfigSet(ctx, "appendfsync", "always").Err())
+	require.NoError(t, s.CheckHealth(ctx))
+	d, _ = s.Durability()
+	assert.Equal(t, Durability{AOF: true, Fsync: "always"}, d, "durable once every primary is")
+
+	require.NoError(t, rdb.Del(ctx, s.keys.epoch()).Err())
+	require.NoError(t, s.CheckHealth(ctx))
+	assert.ErrorContains(t, s.Ready(ctx), "fleet epoch missing")
 }
 
 func TestBeginEpoch(t *testing.T) {

@@ -69,7 +69,7 @@ type fixture struct {
 	tb     testing.TB
 	ctx    context.Context
 	s      *Store
-	rdb    *redis.Client
+	rdb    redis.UniversalClient
 	clock  *clock
 	rt     *roundTrips
 	pol    dispatch.Policy
@@ -95,7 +95,8 @@ func (f *fixture) store() *Store {
 	return New(f.rdb, Options{Prefix: f.prefix, Clock: f.clock, Policy: &f.pol})
 }
 
-// eachBackend runs fn against real Redis and the embedded store.
+// eachBackend runs fn against real Redis, a Redis Cluster and the
+// embedded store.
 func eachBackend(t *testing.T, fn func(t *testing.T, b redistest.Backend)) {
 	for _, b := range redistest.Backends() {
 		t.Run(b.Name, func(t *testing.T) { fn(t, b) })

@@ -2,17 +2,31 @@ package redisstore
 
 import "github.com/heartlink/heartlink"
 
-// keys names every key of the store. All share the hash tag {prefix}, so
-// that every script's keys live in one Redis Cluster slot: one fleet (a
-// city) is one slot, and a province shards by running a prefix per city.
-type keys struct{ p string }
+// keys names every key of the store. All but a few share the hash tag
+// {prefix}, so that every script's and transaction's keys live in one
+// Redis Cluster slot: one fleet (a city) is one slot, and a province shards
+// by running a prefix per city. The few (see spread) each have a hash tag
+// of their own. docs/cluster.md says why no more are spread.
+type keys struct {
+	p    string // "{prefix}:"
+	name string // prefix
+}
 
 func newKeys(prefix string) keys {
 	if prefix == "" {
 		prefix = "hl"
 	}
-	return keys{p: "{" + prefix + "}:"}
+	return keys{p: "{" + prefix + "}:", name: prefix}
 }
+
+// spread names a key with a hash tag of its own, "{prefix:kind:id}", for
+// the keys that no script or transaction touches with another: a caller's
+// rate budget, a ticket, a live answer, an account's socket leases. Each
+// is read or written alone, in a round trip of its own or in a plain
+// pipeline (which may span slots), so on a cluster they spread over every
+// slot and off the fleet's, which carries the dispatch work, at no cost in
+// round trips.
+func (k keys) spread(kind, id string) string { return "{" + k.name + ":" + kind + ":" + id + "}" }
 
 func (k keys) trip(id string) string         { return k.p + "trip:" + id }
 func (k keys) tripOffers(id string) string   { return k.p + "trip:" + id + ":offers" }
@@ -41,12 +55,12 @@ func (k keys) tokenOf(role heartlink.Role, id string) string {
 // sockets holds the live sockets an account holds on any instance, by
 // when each one's lease ends.
 func (k keys) sockets(holder heartlink.Principal) string {
-	return k.p + "sockets:" + string(holder.Role) + ":" + holder.ID
+	return k.spread("sockets", string(holder.Role)+":"+holder.ID)
 }
 
-func (k keys) rate(who string) string    { return k.p + "rate:" + who }
-func (k keys) ticket(hash string) string { return k.p + "ticket:" + hash }
-func (k keys) reply(key string) string   { return k.p + "reply:" + key }
+func (k keys) rate(who string) string    { return k.spread("rate", who) }
+func (k keys) ticket(hash string) string { return k.spread("ticket", hash) }
+func (k keys) reply(key string) string   { return k.spread("reply", key) }
 
 // tripEnds holds every trip whose riders' data is still kept, by arrive_by:
 // the purge's work list (see purge.go).

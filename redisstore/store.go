@@ -2,7 +2,8 @@
 // dispatch rules atomically: each change of a trip is one Lua script checked
 // against the trip's current state. It is the only package that knows key
 // names and Lua. It runs the same against a Redis server, a Redis Cluster
-// (all keys share one hash tag) and the embedded in-process store.
+// (every key a script or transaction touches shares the fleet's hash tag;
+// see keys.go) and the embedded in-process store.
 package redisstore
 
 import (

@@ -14,7 +14,7 @@ import (
 // Unavailable reports whether err is the store failing to answer — down,
 // refusing connections, frozen past the per-call deadline, loading its
 // data, a replica refusing writes, a cluster without a primary for the
-// slot — rather than a fault in the request or the service. Users are told
+// slot or moving it — rather than a fault in the request or the service. Users are told
 // to retry (503 unavailable with Retry-After), not "internal error".
 func Unavailable(err error) bool {
 	if err == nil {
@@ -38,7 +38,10 @@ func Unavailable(err error) bool {
 		// was refused as it was queued: READONLY on a replica, OOM or
 		// MISCONF, the store's state (a malformed command, the one other
 		// cause, is a bug the tests catch).
-		for _, prefix := range []string{"LOADING", "READONLY", "EXECABORT", "MASTERDOWN", "CLUSTERDOWN", "TRYAGAIN", "BUSY", "NOREPLICAS", "MISCONF", "OOM"} {
+		// ASK and MOVED are a cluster's slot moving: go-redis follows them,
+		// and one that comes back has outlasted its redirections (a script
+		// sent to the new primary, refused, sent back, while keys move).
+		for _, prefix := range []string{"LOADING", "READONLY", "EXECABORT", "MASTERDOWN", "CLUSTERDOWN", "TRYAGAIN", "ASK ", "MOVED ", "BUSY", "NOREPLICAS", "MISCONF", "OOM"} {
 			if strings.HasPrefix(msg, prefix) {
 				return true
 			}

@@ -17,9 +17,10 @@ import (
 	"github.com/heartlink/heartlink/internal/redistest"
 )
 
-// TestMain fails the run if any Scheduler goroutine outlives the tests.
+// TestMain fails the run if any Scheduler goroutine outlives the tests,
+// and stops the Redis Cluster the tests share.
 func TestMain(m *testing.M) {
-	code := m.Run()
+	code := redistest.Run(m)
 	if code == 0 {
 		if leaked := leakedGoroutines(); leaked != "" {
 			fmt.Fprintf(os.Stderr, "scheduler goroutines left behind:\n%s\n", leaked)
@@ -57,7 +58,8 @@ func embedded(tb testing.TB) Store {
 	return NewRedisStore(c, redistest.Prefix(tb))
 }
 
-// eachBackend runs f against real Redis and the embedded store.
+// eachBackend runs f against real Redis, a Redis Cluster and the embedded
+// store.
 func eachBackend(t *testing.T, f func(t *testing.T, newStore func() Store)) {
 	for _, b := range redistest.Backends() {
 		t.Run(b.Name, func(t *testing.T) {

@@ -72,7 +72,8 @@ func TestRedisStore(t *testing.T) {
 }
 
 func TestRedisStoreKeys(t *testing.T) {
-	c, prefix := redistest.Backends()[1].New(t)
+	c, _ := redistest.Embedded(t)
+	prefix := redistest.Prefix(t)
 	tests := []struct{ prefix, want string }{
 		{"", "{hl}:"},
 		{"hl", "{hl}:"},

@@ -21,6 +21,9 @@ import (
 type config struct {
 	Addr     string
 	RedisURL string
+	// RedisCluster are the seed nodes of a Redis Cluster (host:port, or a
+	// redis:// URL with addr= parameters for more), instead of RedisURL.
+	RedisCluster []string
 	// RedisTimeout bounds each call to Redis, so that a frozen store fails
 	// requests fast (503) instead of holding them.
 	RedisTimeout time.Duration
@@ -68,7 +71,7 @@ type config struct {
 
 // embedded reports whether the service runs on the embedded in-memory
 // store, which keeps nothing: no Redis is configured.
-func (c config) embedded() bool { return c.RedisURL == "" }
+func (c config) embedded() bool { return c.RedisURL == "" && len(c.RedisCluster) == 0 }
 
 // usage heads -h: the two ways to run the command, then every flag.
 const usage = `usage:
@@ -137,6 +140,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	p := &c.Policy
 	fs.StringVar(&c.Addr, "addr", env("HEARTLINK_ADDR", ":8080"), "listen address")
 	fs.StringVar(&c.RedisURL, "redis", getenv("REDIS_URL"), "Redis URL (redis://host:6379/0); empty runs on an embedded in-memory store")
+	cluster := fs.String("redis-cluster", getenv("HEARTLINK_REDIS_CLUSTER"), "Redis Cluster seed nodes, host:port[,host:port...] (or redis://[user:pass@]host:port?addr=host:port...), instead of -redis")
 	fs.DurationVar(&c.RedisTimeout, "redis-timeout", envDur("HEARTLINK_REDIS_TIMEOUT", time.Second), "longest one call to Redis may take before the request fails with 503")
 	fs.StringVar(&c.Prefix, "redis-prefix", env("HEARTLINK_REDIS_PREFIX", "hl"), "key prefix, also the Redis Cluster hash tag")
 	fs.DurationVar(&c.RedisWait, "redis-wait", envWait("HEARTLINK_REDIS_WAIT", time.Minute), "how long start-up keeps trying a Redis that refuses, times out, is loading its data or is a replica, before giving up (0: try once)")
@@ -240,6 +244,14 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	c.AdminToken = getenv("HEARTLINK_ADMIN_TOKEN")
 	if c.AdminToken != "" && len(c.AdminToken) < 16 {
 		return c, errors.New("HEARTLINK_ADMIN_TOKEN must be at least 16 characters")
+	}
+	for a := range strings.SplitSeq(*cluster, ",") {
+		if a = strings.TrimSpace(a); a != "" {
+			c.RedisCluster = append(c.RedisCluster, a)
+		}
+	}
+	if len(c.RedisCluster) > 0 && c.RedisURL != "" {
+		return c, errors.New("-redis and -redis-cluster (or REDIS_URL and HEARTLINK_REDIS_CLUSTER) are both set: choose one")
 	}
 	if err := c.LogLevel.UnmarshalText([]byte(*level)); err != nil {
 		return c, fmt.Errorf("-log-level %q: %w", *level, err)

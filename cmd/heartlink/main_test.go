@@ -20,6 +20,9 @@ import (
 	"github.com/heartlink/heartlink/internal/redistest"
 )
 
+// TestMain stops the Redis Cluster the store tests share once they ran.
+func TestMain(m *testing.M) { os.Exit(redistest.Run(m)) }
+
 func TestParseConfig(t *testing.T) {
 	tests := []struct {
 		name    string
@@ -78,6 +81,13 @@ func TestParseConfig(t *testing.T) {
 			}},
 		{name: "a negative store wait", args: []string{"-redis-wait", "-1s"}, wantErr: "-redis-wait"},
 		{name: "no store checks", args: []string{"-redis-check", "0s"}, wantErr: "-redis-check"},
+		{name: "a cluster", env: map[string]string{"HEARTLINK_REDIS_CLUSTER": "10.0.0.1:7000, 10.0.0.2:7000,"},
+			check: func(t *testing.T, c config) {
+				assert.Equal(t, []string{"10.0.0.1:7000", "10.0.0.2:7000"}, c.RedisCluster)
+				assert.False(t, c.embedded(), "a cluster is not the embedded store")
+			}},
+		{name: "a cluster and a Redis", args: []string{"-redis-cluster", "10.0.0.1:7000"}, env: map[string]string{"REDIS_URL": "redis://r:6379/0"},
+			wantErr: "choose one"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -192,23 +193,55 @@ func withPages(api http.Handler) http.Handler {
 	return mux
 }
 
-// connect opens Redis, or the embedded store when no URL is configured.
+// connect opens Redis, a Redis Cluster, or the embedded store when
+// neither is configured. Both Redis kinds are one redis.UniversalClient,
+// and everything past this point runs the same on either.
 func connect(ctx context.Context, cfg config, log *slog.Logger) (redis.UniversalClient, func(), error) {
-	if cfg.RedisURL == "" {
+	var rdb redis.UniversalClient
+	var at string    // names the store in the error that ends a start
+	var logged []any // and in the log
+	switch {
+	case len(cfg.RedisCluster) > 0:
+		opt, err := clusterOptions(cfg.RedisCluster)
+		if err != nil {
+			return nil, nil, fmt.Errorf("-redis-cluster: %w", err)
+		}
+		clusterTimeouts(opt, cfg.RedisTimeout)
+		rdb = redis.NewClusterClient(opt)
+		at = "redis cluster at " + strings.Join(opt.Addrs, ",")
+		logged = []any{"cluster", strings.Join(opt.Addrs, ",")}
+	case cfg.RedisURL != "":
+		opt, err := redis.ParseURL(cfg.RedisURL)
+		if err != nil {
+			return nil, nil, fmt.Errorf("-redis: %w", err)
+		}
+		withTimeouts(opt, cfg.RedisTimeout)
+		rdb = redis.NewClient(opt)
+		at = "redis at " + opt.Addr
+		logged = []any{"addr", opt.Addr, "db", opt.DB}
+	default:
 		return embedded(log, cfg.RedisTimeout)
 	}
-	opt, err := redis.ParseURL(cfg.RedisURL)
-	if err != nil {
-		return nil, nil, fmt.Errorf("-redis: %w", err)
-	}
-	withTimeouts(opt, cfg.RedisTimeout)
-	rdb := redis.NewClient(opt)
 	if err := waitForStore(ctx, cfg.RedisWait, log, func(ctx context.Context) error { return redisstore.Probe(ctx, rdb) }); err != nil {
 		rdb.Close()
-		return nil, nil, fmt.Errorf("redis at %s: %w", opt.Addr, err)
+		return nil, nil, fmt.Errorf("%s: %w", at, err)
 	}
-	log.Info("store: redis", "addr", opt.Addr, "db", opt.DB, "prefix", cfg.Prefix)
+	log.Info("store: redis", append(logged, "prefix", cfg.Prefix)...)
 	return rdb, func() { rdb.Close() }, nil
+}
+
+// clusterOptions reads -redis-cluster: host:port seeds, or one redis://
+// URL (user, password, TLS, more seeds as addr=host:port).
+func clusterOptions(seeds []string) (*redis.ClusterOptions, error) {
+	if len(seeds) == 1 && strings.Contains(seeds[0], "://") {
+		return redis.ParseClusterURL(seeds[0])
+	}
+	for _, a := range seeds {
+		if _, _, err := net.SplitHostPort(a); err != nil {
+			return nil, fmt.Errorf("%q: want host:port: %w", a, err)
+		}
+	}
+	return &redis.ClusterOptions{Addrs: seeds}, nil
 }
 
 // withTimeouts bounds every call to Redis by d, and by the caller's
@@ -216,6 +249,19 @@ func connect(ctx context.Context, cfg config, log *slog.Logger) (redis.Universal
 // request within about d (one retry on a fresh connection at most)
 // instead of holding it for go-redis's defaults of seconds per try.
 func withTimeouts(opt *redis.Options, d time.Duration) {
+	opt.DialTimeout = d
+	opt.ReadTimeout = d
+	opt.WriteTimeout = d
+	opt.PoolTimeout = d
+	opt.ContextTimeoutEnabled = true
+	opt.MaxRetries = 1
+}
+
+// clusterTimeouts is withTimeouts for a cluster's nodes. Redirections
+// (MOVED, ASK while a slot migrates) are followed at once and do not count
+// as retries; TRYAGAIN and CLUSTERDOWN are retried after a short pause,
+// up to go-redis's three redirections, then answered 503.
+func clusterTimeouts(opt *redis.ClusterOptions, d time.Duration) {
 	opt.DialTimeout = d
 	opt.ReadTimeout = d
 	opt.WriteTimeout = d

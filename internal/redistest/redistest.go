@@ -104,7 +104,7 @@ func Client(tb testing.TB) (*redis.Client, string) {
 	prefix := Prefix(tb)
 	tb.Cleanup(func() {
 		ctx := context.Background()
-		iter := c.Scan(ctx, 0, "*{"+prefix+"}*", 1000).Iterator()
+		iter := c.Scan(ctx, 0, "*{"+prefix+"[}:]*", 1000).Iterator()
 		var keys []string
 		for iter.Next(ctx) {
 			keys = append(keys, iter.Val())
@@ -131,15 +131,16 @@ func Embedded(tb testing.TB) (*redis.Client, *miniredis.Miniredis) {
 type Backend struct {
 	Name string
 	// New returns a client and a key prefix for one test.
-	New func(tb testing.TB) (*redis.Client, string)
+	New func(tb testing.TB) (redis.UniversalClient, string)
 }
 
-// Backends are real Redis and the embedded store: every behaviour suite
-// runs on both.
+// Backends are real Redis, a Redis Cluster of three primaries and the
+// embedded store: every behaviour suite runs on all three.
 func Backends() []Backend {
 	return []Backend{
-		{Name: "redis", New: Client},
-		{Name: "embedded", New: func(tb testing.TB) (*redis.Client, string) {
+		{Name: "redis", New: func(tb testing.TB) (redis.UniversalClient, string) { return Client(tb) }},
+		{Name: "cluster", New: func(tb testing.TB) (redis.UniversalClient, string) { return ClusterClient(tb) }},
+		{Name: "embedded", New: func(tb testing.TB) (redis.UniversalClient, string) {
 			c, _ := Embedded(tb)
 			return c, Prefix(tb)
 		}},
