@@ -60,7 +60,11 @@ func (k keys) sockets(holder heartlink.Principal) string {
 
 func (k keys) rate(who string) string    { return k.spread("rate", who) }
 func (k keys) ticket(hash string) string { return k.spread("ticket", hash) }
-func (k keys) reply(key string) string   { return k.spread("reply", key) }
+
+// reply is a live request's answer. It stays in the fleet's slot: an
+// accept or decline marks it inside its own script (OnceWithin), whose
+// keys must share one slot.
+func (k keys) reply(key string) string { return k.p + "reply:" + key }
 
 // tripEnds holds every trip whose riders' data is still kept, by arrive_by:
 // the purge's work list (see purge.go).

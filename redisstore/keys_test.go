@@ -26,7 +26,7 @@ func TestKeysHashTags(t *testing.T) {
 	for _, key := range []string{
 		k.trip("t1"), k.tripOffers("t1"), k.driver("d1"), k.driverRoute("d1"), k.queue(), k.events(),
 		k.token("h"), k.tokenOf(heartlink.RoleDriver, "d1"), k.idempotency("h"), k.epoch(), k.deadlines(),
-		k.shiftConfirmed("c", "s"), k.positions(),
+		k.shiftConfirmed("c", "s"), k.positions(), k.reply("r1"),
 	} {
 		if got := hashTag(key); got != "yt" {
 			t.Errorf("hashTag(%q) = %q; want %q", key, got, "yt")
@@ -35,7 +35,6 @@ func TestKeysHashTags(t *testing.T) {
 	for key, want := range map[string]string{
 		k.rate("token:abc"): "yt:rate:token:abc",
 		k.ticket("h1"):      "yt:ticket:h1",
-		k.reply("r1"):       "yt:reply:r1",
 		k.sockets(driver):   "yt:sockets:driver:drv_1",
 		// redis_rate puts its own prefix before the key.
 		"rate:" + k.rate("a"): "yt:rate:a",
