@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -95,31 +96,52 @@ func TestTripsBookedBeforeThePurgeArePurged(t *testing.T) {
 	})
 }
 
-// findSecrets reads every key of the store, whatever its type, and returns
-// where any of secrets appears.
+// findSecrets reads every key of the store, on every primary of a
+// cluster, whatever its type, and returns where any of secrets appears.
 func findSecrets(t *testing.T, f *fixture, secrets []string) []string {
 	t.Helper()
 	ctx := context.Background()
 	var found []string
-	var cursor uint64
-	for {
-		keys, next, err := f.rdb.Scan(ctx, cursor, f.s.keys.p+"*", 1000).Result()
-		require.NoError(t, err)
-		for _, k := range keys {
-			text := dumpKey(t, ctx, f.rdb, k)
-			for _, s := range secrets {
-				if strings.Contains(text, s) {
-					found = append(found, fmt.Sprintf("%s holds %q", k, s))
+	scan := func(ctx context.Context, node *redis.Client) error {
+		var cursor uint64
+		for {
+			keys, next, err := node.Scan(ctx, cursor, "*", 1000).Result()
+			if err != nil {
+				return err
+			}
+			for _, k := range keys {
+				if !strings.Contains(k, f.prefix) {
+					continue // another test's, on a shared Redis
+				}
+				text := dumpKey(t, ctx, node, k)
+				for _, s := range secrets {
+					if strings.Contains(text, s) {
+						found = append(found, fmt.Sprintf("%s holds %q", k, s))
+					}
 				}
 			}
-		}
-		if cursor = next; cursor == 0 {
-			return found
+			if cursor = next; cursor == 0 {
+				return nil
+			}
 		}
 	}
+	switch c := f.rdb.(type) {
+	case *redis.ClusterClient:
+		var mu sync.Mutex
+		require.NoError(t, c.ForEachMaster(ctx, func(ctx context.Context, node *redis.Client) error {
+			mu.Lock()
+			defer mu.Unlock()
+			return scan(ctx, node)
+		}))
+	case *redis.Client:
+		require.NoError(t, scan(ctx, c))
+	default:
+		t.Fatalf("no way to read every key of a %T", f.rdb)
+	}
+	return found
 }
 
-func dumpKey(t *testing.T, ctx context.Context, rdb *redis.Client, k string) string {
+func dumpKey(t *testing.T, ctx context.Context, rdb redis.Cmdable, k string) string {
 	t.Helper()
 	typ, err := rdb.Type(ctx, k).Result()
 	require.NoError(t, err)
