@@ -94,6 +94,10 @@ const (
 	// a coordinator resolved it. The trip did not change.
 	ActSOS         Action = "sos"
 	ActSOSResolved Action = "sos_resolved"
+	// ActExported: a coordinator exported a rider's data at the rider's
+	// request; ActErased: erased it (the trip's riders then lack it).
+	ActExported Action = "exported"
+	ActErased   Action = "erased"
 )
 
 // Transition is one allowed change of status: the statuses it may start

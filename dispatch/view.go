@@ -197,3 +197,19 @@ func (p Policy) OfferOf(t *Trip, exp time.Time, ins *Insertion) Offer {
 }
 
 func round1(x float64) float64 { return math.Round(x*10) / 10 }
+
+// ContactRead is one read of a trip's riders' contact: who, when, and
+// through what ("trip", "list", "accept").
+type ContactRead struct {
+	At    time.Time `json:"at"`
+	Actor string    `json:"actor"`
+	Via   string    `json:"via"`
+}
+
+// Erasure is what erasing a rider's data did: the trips their name and
+// phone were removed from, and those kept because they are still to be
+// driven (or changed meanwhile: ask again).
+type Erasure struct {
+	Erased []string `json:"erased"`
+	Kept   []string `json:"kept"`
+}

@@ -147,7 +147,7 @@ type action func(ctx context.Context, req request) (any, error)
 
 func (s *session) actions() map[string]action {
 	d := s.l.s.cfg.Dispatch
-	view := func(t *dispatch.Trip) any {
+	view := func(t *dispatch.Trip) dispatch.View {
 		return dispatch.ViewOf(t, s.l.s.cfg.Policy.AccessFor(t, s.by, false, s.l.s.cfg.Clock.Now()))
 	}
 	needTrip := func(req request) error {
@@ -165,7 +165,15 @@ func (s *session) actions() map[string]action {
 			if err != nil {
 				return nil, err
 			}
-			return map[string]any{"trip": view(t)}, nil
+			v := view(t)
+			// Logged beside the ack, not before it: an accept is one
+			// round trip.
+			go func() {
+				ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+				defer cancel()
+				s.l.s.contactRead(ctx, s.by, "accept", []dispatch.View{v})
+			}()
+			return map[string]any{"trip": v}, nil
 		},
 		"decline": func(ctx context.Context, req request) (any, error) {
 			if err := needTrip(req); err != nil {

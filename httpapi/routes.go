@@ -64,6 +64,9 @@ func (s *Server) routes() []route {
 		{"DELETE", "/api/v1/trips/{id}/share/{link}", s.auth(s.needSafety(s.handleUnshare(true)))},
 		{"GET", "/api/v1/shared/{token}", s.needSafety(s.handleShared())},
 		// An SOS is never refused for load: see authSOS.
+		{"POST", "/api/v1/riders/export", s.auth(s.needPrivacy(s.handleRiderExport()))},
+		{"POST", "/api/v1/riders/erase", s.auth(s.needPrivacy(s.handleRiderErase()))},
+		{"GET", "/api/v1/trips/{id}/reads", s.auth(s.needPrivacy(s.handleContactReads()))},
 		{"POST", "/api/v1/sos", s.authSOS(s.needSafety(s.handleSOSRaise()))},
 		{"GET", "/api/v1/sos", s.auth(s.needSafety(s.handleSOSList()))},
 		{"POST", "/api/v1/sos/{id}/resolve", s.auth(s.needSafety(s.handleSOSResolve()))},

@@ -75,6 +75,9 @@ type Config struct {
 	// called after one is created or changed (to reschedule its jobs).
 	Campaigns  campaign.Service
 	OnCampaign func()
+	// Privacy answers riders' requests for their data and logs who read
+	// riders' contact; nil switches both off.
+	Privacy Privacy
 	// Recurring keeps recurring bookings; nil switches them off.
 	Recurring Recurring
 	// Plans pools exam escorts into routes; nil switches planning off.

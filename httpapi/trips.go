@@ -3,6 +3,7 @@ package httpapi
 import (
 	"context"
 	"net/http"
+	"strings"
 
 	"github.com/heartlink/heartlink"
 	"github.com/heartlink/heartlink/dispatch"
@@ -16,8 +17,18 @@ func (s *Server) view(r *http.Request, t *dispatch.Trip) dispatch.View {
 }
 
 // views renders trips as the caller may see them, naming the assigned
-// driver and car to those who see a trip whole (one read for all).
+// driver and car to those who see a trip whole (one read for all), and
+// logs the contact reads.
 func (s *Server) views(r *http.Request, ts []*dispatch.Trip) []dispatch.View {
+	via := "trip"
+	if strings.HasSuffix(r.URL.Path, "/accept") {
+		via = "accept"
+	}
+	return s.viewsLogged(r, ts, via)
+}
+
+// viewsLogged is views with the contact reads logged as via ("": not).
+func (s *Server) viewsLogged(r *http.Request, ts []*dispatch.Trip, via string) []dispatch.View {
 	now := s.cfg.Clock.Now()
 	out := make([]dispatch.View, len(ts))
 	var ids []string
@@ -32,6 +43,7 @@ func (s *Server) views(r *http.Request, ts []*dispatch.Trip) []dispatch.View {
 		}
 	}
 	s.nameDrivers(r.Context(), out, ids)
+	s.contactRead(r.Context(), principal(r), via, out)
 	return out
 }
 
@@ -86,6 +98,7 @@ func (s *Server) handleTripGet() http.Handler {
 		if a >= dispatch.Full && t.DriverID != "" {
 			s.nameDrivers(r.Context(), v, []string{t.DriverID})
 		}
+		s.contactRead(r.Context(), principal(r), "trip", v)
 		s.json(w, http.StatusOK, v[0])
 	})
 }
@@ -114,7 +127,7 @@ func (s *Server) handleTripList() http.Handler {
 			s.error(w, r, err)
 			return
 		}
-		s.page(w, "trips", s.views(r, ts), next)
+		s.page(w, "trips", s.viewsLogged(r, ts, "list"), next)
 	})
 }
 

@@ -238,6 +238,11 @@ var matrix = map[string]matrixEntry{
 	"POST /api/v1/sos/{id}/resolve": {path: func(w *world) string { return "/api/v1/sos/" + w.sos() + "/resolve" },
 		allow: each(ok200, asCoordinator)},
 	"GET /api/v1/trips/{id}/events": {path: tripPath(assignedID, "/events"), allow: each(ok200, asCoordinator)},
+	"GET /api/v1/trips/{id}/reads":  {path: tripPath(assignedID, "/reads"), allow: each(ok200, asCoordinator)},
+	"POST /api/v1/riders/export": {path: literal("/api/v1/riders/export"),
+		body: func(*world) any { return map[string]string{"phone": "13900000001"} }, allow: each(ok200, asCoordinator)},
+	"POST /api/v1/riders/erase": {path: literal("/api/v1/riders/erase"),
+		body: func(*world) any { return map[string]string{"phone": "13700000000"} }, allow: each(ok200, asCoordinator)},
 
 	"POST /api/v1/realtime/tickets":  {path: literal("/api/v1/realtime/tickets"), allow: each(ok201, anySignedIn...)},
 	"GET /ws/driver":                 {path: literal("/ws/driver"), allow: each(upgrade, bothDrivers...)},

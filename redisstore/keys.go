@@ -74,6 +74,13 @@ func (k keys) tripEnds() string { return k.p + "trips:ends" }
 // plans), by when the last of their stops is: the purge deletes them.
 func (k keys) retained() string { return k.p + "purge:keys" }
 
+// rider indexes a rider's trips by the hash of their phone (see
+// privacy.go): never the phone itself in a key.
+func (k keys) rider(phoneHash string) string { return k.p + "rider:" + phoneHash }
+
+// tripReads is who read a trip's riders' contact, newest last.
+func (k keys) tripReads(id string) string { return k.p + "trip:" + id + ":reads" }
+
 // tripEndsFilled marks tripEnds as holding the trips booked before it was.
 func (k keys) tripEndsFilled() string { return k.p + "trips:ends:filled" }
 

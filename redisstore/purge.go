@@ -81,6 +81,7 @@ func (s *Store) PurgeRiders(ctx context.Context) (int, error) {
 					p.ZRem(ctx, s.keys.tripEnds(), id) // gone already
 					continue
 				}
+				s.unindexRiders(ctx, p, t)
 				t.Purge(now)
 				data := encodeTrip(t)[1]
 				// Eval, not EvalSha: a pipeline cannot fall back on NOSCRIPT.
@@ -150,8 +151,8 @@ func (s *Store) dropRetained(ctx context.Context, cutoff string) error {
 	return nil
 }
 
-// fillTripEnds puts in the purge's work list the trips booked before there
-// was one, once.
+// fillTripEnds puts in the purge's work list, and in the riders' index by
+// phone, the trips booked before there were these, once.
 func (s *Store) fillTripEnds(ctx context.Context) error {
 	if n, err := s.rdb.Exists(ctx, s.keys.tripEndsFilled()).Result(); err != nil || n > 0 {
 		return wrap(err, "purge")
@@ -174,6 +175,7 @@ func (s *Store) fillTripEnds(ctx context.Context) error {
 			for _, t := range trips {
 				if t.PurgedAt.IsZero() {
 					p.ZAddNX(ctx, s.keys.tripEnds(), redis.Z{Score: float64(ms(t.ArriveBy)), Member: t.ID})
+					s.indexRiders(ctx, p, t)
 				}
 			}
 			return nil

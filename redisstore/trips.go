@@ -207,6 +207,7 @@ func (s *Store) Request(ctx context.Context, by heartlink.Principal, r dispatch.
 			p.RPush(ctx, s.keys.tripAudit(t.ID), auditJSON(now, by.String(), dispatch.ActRequested, "", dispatch.Queued, ""))
 			p.ZAdd(ctx, s.keys.trips(), redis.Z{Score: float64(ms(now)), Member: t.ID})
 			p.ZAdd(ctx, s.keys.tripEnds(), redis.Z{Score: float64(ms(t.ArriveBy)), Member: t.ID})
+			s.indexRiders(ctx, p, t)
 			p.ZAdd(ctx, s.keys.open(), redis.Z{Score: float64(ms(t.ArriveBy)), Member: t.ID})
 			if requester != "" {
 				p.ZAdd(ctx, s.keys.reqTrips(requester), redis.Z{Score: float64(ms(now)), Member: t.ID})

@@ -69,6 +69,7 @@ func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 		Idempotency: store,
 		Alerts:      store,
 		Safety:      store,
+		Privacy:     store,
 		PublicURL:   cfg.PublicURL,
 		Live: &httpapi.LiveConfig{
 			Feed: store, Tickets: store, Replies: store, Mover: store, Sockets: store,
