@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"slices"
 	"strings"
 
 	"github.com/redis/go-redis/v9"
@@ -201,16 +202,20 @@ type contactRead struct {
 }
 
 // ContactReads is who read a trip's riders' contact, oldest first (the
-// last maxReads), for coordinators.
+// last maxReads), for coordinators. The drivers who were given the trip
+// (an accept, a claim, an assignment by hand), and so its contact, are
+// read from its audit trail: an accept logs nothing more, and stays one
+// round trip.
 func (s *Store) ContactReads(ctx context.Context, by heartlink.Principal, tripID string) ([]dispatch.ContactRead, error) {
 	if err := mustCoordinator(by); err != nil {
 		return nil, err
 	}
 	var n *redis.IntCmd
-	var list *redis.StringSliceCmd
+	var list, audit *redis.StringSliceCmd
 	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		n = p.Exists(ctx, s.keys.trip(tripID))
 		list = p.LRange(ctx, s.keys.tripReads(tripID), 0, -1)
+		audit = p.LRange(ctx, s.keys.tripAudit(tripID), 0, -1)
 		return nil
 	})
 	if err != nil {
@@ -220,6 +225,20 @@ func (s *Store) ContactReads(ctx context.Context, by heartlink.Principal, tripID
 		return nil, heartlink.Errorf(heartlink.ENotFound, "no trip %q", tripID)
 	}
 	out := make([]dispatch.ContactRead, 0, len(list.Val()))
+	for _, raw := range audit.Val() {
+		var e auditEntry
+		if err := json.Unmarshal([]byte(raw), &e); err != nil {
+			return nil, wrap(err, "decode event")
+		}
+		switch e.Action {
+		case dispatch.ActAccepted, dispatch.ActClaimed:
+			out = append(out, dispatch.ContactRead{At: fromMs(e.At), Actor: e.Actor, Via: "accept"})
+		case dispatch.ActAssigned, dispatch.ActReassigned:
+			if e.Driver != "" {
+				out = append(out, dispatch.ContactRead{At: fromMs(e.At), Actor: heartlink.Principal{Role: heartlink.RoleDriver, ID: e.Driver}.String(), Via: "assigned"})
+			}
+		}
+	}
 	for _, raw := range list.Val() {
 		var e contactRead
 		if err := json.Unmarshal([]byte(raw), &e); err != nil {
@@ -227,5 +246,6 @@ func (s *Store) ContactReads(ctx context.Context, by heartlink.Principal, tripID
 		}
 		out = append(out, dispatch.ContactRead{At: fromMs(e.At), Actor: e.Actor, Via: e.Via})
 	}
+	slices.SortStableFunc(out, func(a, b dispatch.ContactRead) int { return a.At.Compare(b.At) })
 	return out, nil
 }
