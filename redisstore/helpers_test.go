@@ -233,3 +233,26 @@ func (f *fixture) report(id string, s dispatch.Step) dispatch.ProgressReport {
 	f.tb.Helper()
 	return dispatch.ProgressReport{Step: s, PIN: f.trip(id).PIN}
 }
+
+// allKeys is every key matching pattern, on every primary of a cluster.
+func (f *fixture) allKeys(pattern string) []string {
+	f.tb.Helper()
+	var mu sync.Mutex
+	var out []string
+	each := func(ctx context.Context, node *redis.Client) error {
+		keys, err := node.Keys(ctx, pattern).Result()
+		mu.Lock()
+		out = append(out, keys...)
+		mu.Unlock()
+		return err
+	}
+	switch c := f.rdb.(type) {
+	case *redis.ClusterClient:
+		require.NoError(f.tb, c.ForEachMaster(f.ctx, each))
+	case *redis.Client:
+		require.NoError(f.tb, each(f.ctx, c))
+	default:
+		f.tb.Fatalf("no way to list the keys of a %T", f.rdb)
+	}
+	return out
+}
