@@ -197,7 +197,7 @@ func (s *Store) accept(ctx context.Context, tripID, driverID, mode string, versi
 		if res[0] == "ok" {
 			s.count(func(st *Stats) { st.Accepted++ })
 			if res[3] != "0" {
-				s.nudge() // riders already on the route moved: retime them now
+				s.retimeSoon(driverID) // riders already on the route moved
 			}
 		}
 		return t, res[0], nil

@@ -188,6 +188,21 @@ func (s *Store) retime(ctx context.Context, driverID string) error {
 	return wrap(err, "retime")
 }
 
+// retimeSoon retimes a driver's route beside the step that moved it (an
+// accept, a reassignment), not after it: the step answers in its own
+// round trip. The retime outbox keeps the driver until it is done, so if
+// this fails the workers do it at their next round.
+func (s *Store) retimeSoon(driverID string) {
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), replyWrite)
+		defer cancel()
+		if err := s.retime(ctx, driverID); err != nil {
+			s.log.Warn("retime", "driver", driverID, "err", err)
+			s.nudge()
+		}
+	}()
+}
+
 // workRetimes retimes the routes an insertion has moved.
 func (s *Store) workRetimes(ctx context.Context) error {
 	ids, err := s.rdb.ZRange(ctx, s.keys.retime(), 0, 49).Result()

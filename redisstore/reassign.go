@@ -75,7 +75,7 @@ func (s *Store) Reassign(ctx context.Context, by heartlink.Principal, tripID, dr
 			return nil, wrap(err, "decode trip")
 		}
 		if moved, _ := strconv.Atoi(res[2]); moved > 0 {
-			s.nudge() // riders already on the new route moved: retime them now
+			s.retimeSoon(driverID) // riders already on the new route moved
 		}
 		return got, nil
 	}
