@@ -38,3 +38,24 @@ func TestRouteCacheNeverAnswersAnOlderRoute(t *testing.T) {
 	_, err = c.stops("drv_3", "{not json")
 	assert.Error(t, err)
 }
+
+// A trip's data decoded once is given again for the same text, and a
+// caller changing its riders changes nobody else's copy.
+func TestTripDataIsDecodedOnceAndCopied(t *testing.T) {
+	raw := `{"id":"trp_c","kind":"exam_escort","created_by":"x","pickup":{"lat":1,"lng":2},"dropoff":{"lat":3,"lng":4},"riders":[{"name":"Li","phone":"139"}],"arrive_by":"2027-06-07T08:00:00Z","earliest":"2027-06-07T07:00:00Z","drop_by":"2027-06-07T07:50:00Z","created_at":"2027-06-06T08:00:00Z"}`
+	a, err := tripDataOf(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.Riders[0].Name = ""
+	b, err := tripDataOf(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.Riders[0].Name != "Li" {
+		t.Errorf("a second decoding of the same text has riders %v; want Li, whatever the first caller did", b.Riders)
+	}
+	if _, err := tripDataOf(raw[:20]); err == nil {
+		t.Error("broken text decoded without an error")
+	}
+}

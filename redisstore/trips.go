@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"math"
+	"slices"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -77,8 +79,8 @@ func encodeTrip(t *dispatch.Trip) []any {
 
 // decodeTrip builds a trip from its hash, as HGETALL returns it.
 func decodeTrip(h map[string]string) (*dispatch.Trip, error) {
-	var d tripData
-	if err := json.Unmarshal([]byte(h["data"]), &d); err != nil {
+	d, err := tripDataOf(h["data"])
+	if err != nil {
 		return nil, err
 	}
 	t := &dispatch.Trip{
@@ -101,6 +103,39 @@ func decodeTrip(h map[string]string) (*dispatch.Trip, error) {
 	t.PickupAt, t.DropoffAt = fromMs(pk), fromMs(dr)
 	return t, nil
 }
+
+// tripDataOf decodes a trip's data field, or gives what decoding the same
+// text gave before: the field is written once, at booking (and again only
+// when riders' data is removed), but read by every dispatch, live batch and
+// answer that touches the trip. A hit needs the same text byte for byte;
+// the riders are copied, since callers may change them.
+func tripDataOf(raw string) (tripData, error) {
+	tripDataCache.mu.Lock()
+	d, ok := tripDataCache.m[raw]
+	tripDataCache.mu.Unlock()
+	if !ok {
+		if err := json.Unmarshal([]byte(raw), &d); err != nil {
+			return tripData{}, err
+		}
+		tripDataCache.mu.Lock()
+		if tripDataCache.m == nil || len(tripDataCache.m) >= tripDataCacheMax {
+			tripDataCache.m = make(map[string]tripData)
+		}
+		tripDataCache.m[raw] = d
+		tripDataCache.mu.Unlock()
+	}
+	d.Riders = slices.Clone(d.Riders)
+	return d, nil
+}
+
+// tripDataCache is what tripDataOf decoded, by the text; past
+// tripDataCacheMax trips it starts afresh.
+var tripDataCache struct {
+	mu sync.Mutex
+	m  map[string]tripData
+}
+
+const tripDataCacheMax = 1 << 13
 
 // load reads a trip; a missing trip is ENotFound.
 func (s *Store) load(ctx context.Context, id string) (*dispatch.Trip, error) {
