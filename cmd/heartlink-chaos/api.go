@@ -63,6 +63,10 @@ type request struct {
 	path   string
 	body   any
 	header map[string]string
+	// loseFirst: the first send gives up on its answer after a few
+	// milliseconds, as a school's flaky network would, so that the
+	// request is likely done and its answer lost, and sent again.
+	loseFirst bool
 }
 
 // once sends req to instance i.
@@ -111,12 +115,24 @@ func (c *api) call(ctx context.Context, req request) (answer, error) {
 	i := c.rng.IntN(len(c.r.urls))
 	c.mu.Unlock()
 	for attempt := 0; ; attempt++ {
-		a, err := c.once(ctx, (i+attempt)%len(c.r.urls), req)
+		actx, cancel := ctx, context.CancelFunc(func() {})
+		if attempt == 0 && req.loseFirst {
+			c.mu.Lock()
+			d := time.Duration(5+c.rng.IntN(45)) * time.Millisecond
+			c.mu.Unlock()
+			actx, cancel = context.WithTimeout(ctx, d)
+		}
+		a, err := c.once(actx, (i+attempt)%len(c.r.urls), req)
+		lost := actx.Err() != nil
+		cancel()
 		if ctx.Err() != nil {
 			return answer{}, ctx.Err()
 		}
 		wait := 100*time.Millisecond + time.Duration(attempt%5)*50*time.Millisecond
 		switch {
+		case err != nil && lost:
+			c.stats.answersLost.Add(1)
+			wait = 0
 		case err != nil:
 			c.stats.networkErrors.Add(1)
 		case a.Status == http.StatusServiceUnavailable, a.Status == http.StatusTooManyRequests,

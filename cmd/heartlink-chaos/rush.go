@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"net/http"
 	"sync"
 	"time"
@@ -76,14 +77,17 @@ func (r *rush) path() string {
 func (w *world) runRush(ctx, answers context.Context) {
 	r := w.rush
 	start := make(chan struct{})
+	rng := rand.New(rand.NewPCG(w.cfg.Seed, 6))
 	for _, d := range w.drivers {
+		lose := rng.Float64() < loseShare
 		s := &signup{}
 		r.answers[d.id] = s
 		r.wait.Go(func() {
 			<-start
 			a, err := w.api.call(answers, request{
 				token: d.token, method: http.MethodPost, path: r.path(),
-				header: map[string]string{"Idempotency-Key": fmt.Sprintf("chaos-%d-signup-%s", w.cfg.Seed, d.id)},
+				header:    map[string]string{"Idempotency-Key": fmt.Sprintf("chaos-%d-signup-%s", w.cfg.Seed, d.id)},
+				loseFirst: lose,
 			})
 			r.mu.Lock()
 			defer r.mu.Unlock()

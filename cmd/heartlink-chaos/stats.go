@@ -15,6 +15,7 @@ type stats struct {
 	// HTTP.
 	networkErrors atomic.Int64 // requests that got no answer (the instance died, say)
 	retries       atomic.Int64 // requests sent again
+	answersLost   atomic.Int64 // first sends whose answer the client gave up on
 	http503       atomic.Int64
 	http503Outage atomic.Int64 // of them, while Redis was down or just after
 

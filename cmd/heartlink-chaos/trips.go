@@ -84,6 +84,10 @@ func (w *world) book(ctx, answers context.Context) {
 	}
 }
 
+// loseShare is the share of trip requests and sign-ups whose first answer
+// the client gives up on.
+const loseShare = 0.2
+
 // bookOne sends one trip request until it is answered.
 func (w *world) bookOne(ctx context.Context, b *booking) {
 	rng := rand.New(rand.NewPCG(w.cfg.Seed, uint64(1000+b.k)))
@@ -110,6 +114,7 @@ func (w *world) bookOne(ctx context.Context, b *booking) {
 	a, err := w.api.call(ctx, request{
 		token: w.requesters[b.requester].Token, method: http.MethodPost, path: "/api/v1/trips",
 		body: body, header: map[string]string{"Idempotency-Key": b.key},
+		loseFirst: rng.Float64() < loseShare,
 	})
 	w.trips.mu.Lock()
 	defer w.trips.mu.Unlock()
