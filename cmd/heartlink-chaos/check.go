@@ -295,6 +295,9 @@ func (w *world) checkBookings(f *findings, fig *figures, trips []tripView) {
 				f.add(duplicates, "request %d (Idempotency-Key %s) booked %d trips: %s", b.k, b.key, len(got), strings.Join(got, ", "))
 			}
 		}
+		if b.other != "" {
+			f.add(duplicates, "request %d (Idempotency-Key %s) sent again was answered with trip %s, first with %s", b.k, b.key, b.tripID, b.other)
+		}
 		switch {
 		case !b.answered:
 			f.add(unanswered, "trip request %d (Idempotency-Key %s): no answer; %d trips booked by it", b.k, b.key, len(got))
@@ -367,6 +370,9 @@ func (w *world) checkRush(ctx context.Context, f *findings, fig *figures) error 
 		if told != nil && told.answered && told.status == http.StatusCreated &&
 			(told.Status != s.Status || told.Position != s.Position) {
 			f.add(rushWrong, "driver %s was told %s %d; stands %s %d", d.id, told.Status, told.Position, s.Status, s.Position)
+		}
+		if told != nil && told.differs != "" {
+			f.add(rushWrong, "driver %s signing up again with the same Idempotency-Key was answered otherwise: %s", d.id, told.differs)
 		}
 		if told != nil && told.answered && told.status != http.StatusCreated {
 			f.add(rushWrong, "driver %s's sign-up was refused: %d %s", d.id, told.status, told.code)

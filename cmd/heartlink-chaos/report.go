@@ -49,6 +49,7 @@ type figures struct {
 		HTTP            int `json:"http"`             // requests sent again (no answer, 503, 429, 409 in_progress)
 		NoAnswer        int `json:"no_answer"`        // of the sends, those that got no answer at all
 		AnswersLost     int `json:"answers_lost"`     // first sends whose answer the client gave up on after a few ms
+		SentAgain       int `json:"sent_again"`       // trip requests and sign-ups answered and sent again, as if the answer was lost
 		HTTP503         int `json:"http_503"`         // 503 answers
 		HTTP503Outage   int `json:"http_503_outage"`  // of them, while Redis was down or just after
 		Live            int `json:"live"`             // accepts and declines sent again, same request_id
@@ -103,6 +104,7 @@ func (w *world) figures() *figures {
 	f.Sockets.Cut, f.Sockets.CutMidAsk = int(s.socketsCut.Load()), int(s.cutsAfterRequest.Load())
 	f.Sockets.Dropped, f.Sockets.Reconnects, f.Sockets.DialFailures = int(s.socketDrops.Load()), int(s.reconnects.Load()), int(s.dialFailures.Load())
 	f.Retries.HTTP, f.Retries.NoAnswer, f.Retries.AnswersLost = int(s.retries.Load()), int(s.networkErrors.Load()), int(s.answersLost.Load())
+	f.Retries.SentAgain = int(s.sentAgain.Load())
 	f.Retries.HTTP503, f.Retries.HTTP503Outage = int(s.http503.Load()), int(s.http503Outage.Load())
 	f.Retries.Live, f.Retries.LiveUnavailable, f.Retries.StillAnswering = int(s.resent.Load()), int(s.unavailableFrames.Load()), int(s.stillAnswering.Load())
 	_, f.Retries.ServerErrors = s.serverErrors()
@@ -144,8 +146,8 @@ func (f *figures) writeTable(w io.Writer) error {
 	row("kills", fmt.Sprintf("%d instances, %d Redis", f.Kills.Instances, f.Kills.Redis))
 	row("sockets cut", fmt.Sprintf("%d (%d right after a request); %d dropped in all, %d reconnects, %d upgrades failed",
 		f.Sockets.Cut, f.Sockets.CutMidAsk, f.Sockets.Dropped, f.Sockets.Reconnects, f.Sockets.DialFailures))
-	row("HTTP sent again", fmt.Sprintf("%d (%d answers given up on, %d sends unanswered, %d answered 503, %d of them during store outages)",
-		f.Retries.HTTP, f.Retries.AnswersLost, f.Retries.NoAnswer, f.Retries.HTTP503, f.Retries.HTTP503Outage))
+	row("HTTP sent again", fmt.Sprintf("%d (%d answers given up on, %d sends unanswered, %d answered 503, %d of them during store outages); %d answered requests sent again",
+		f.Retries.HTTP, f.Retries.AnswersLost, f.Retries.NoAnswer, f.Retries.HTTP503, f.Retries.HTTP503Outage, f.Retries.SentAgain))
 	row("5xx other than 503 during store outages", f.Retries.ServerErrors)
 	row("live requests sent again", fmt.Sprintf("%d (%d answered unavailable, %d still being answered)",
 		f.Retries.Live, f.Retries.LiveUnavailable, f.Retries.StillAnswering))

@@ -25,6 +25,7 @@ type signup struct {
 	answered bool
 	status   int
 	code     string
+	differs  string // the answers to the same sign-up sent twice, when they differ
 	Status   string `json:"status"`
 	Position int    `json:"position"`
 }
@@ -79,16 +80,29 @@ func (w *world) runRush(ctx, answers context.Context) {
 	start := make(chan struct{})
 	rng := rand.New(rand.NewPCG(w.cfg.Seed, 6))
 	for _, d := range w.drivers {
-		lose := rng.Float64() < loseShare
+		lose, again := rng.Float64() < loseShare, rng.Float64() < loseShare
 		s := &signup{}
 		r.answers[d.id] = s
 		r.wait.Go(func() {
 			<-start
-			a, err := w.api.call(answers, request{
+			req := request{
 				token: d.token, method: http.MethodPost, path: r.path(),
 				header:    map[string]string{"Idempotency-Key": fmt.Sprintf("chaos-%d-signup-%s", w.cfg.Seed, d.id)},
 				loseFirst: lose,
-			})
+			}
+			a, err := w.api.call(answers, req)
+			if err == nil && a.Status == http.StatusCreated && again {
+				// The answer was lost after the sign-up was made: the
+				// driver's app signs up again, and must be told the same.
+				w.stats.sentAgain.Add(1)
+				first := a
+				req.loseFirst = false
+				if a, err = w.api.call(answers, req); err == nil && string(a.Body) != string(first.Body) {
+					r.mu.Lock()
+					s.differs = fmt.Sprintf("first %d %s, then %d %s", first.Status, first.Body, a.Status, a.Body)
+					r.mu.Unlock()
+				}
+			}
 			r.mu.Lock()
 			defer r.mu.Unlock()
 			if err != nil {

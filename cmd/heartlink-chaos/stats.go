@@ -16,6 +16,7 @@ type stats struct {
 	networkErrors atomic.Int64 // requests that got no answer (the instance died, say)
 	retries       atomic.Int64 // requests sent again
 	answersLost   atomic.Int64 // first sends whose answer the client gave up on
+	sentAgain     atomic.Int64 // requests answered and sent again, as if the answer was lost
 	http503       atomic.Int64
 	http503Outage atomic.Int64 // of them, while Redis was down or just after
 

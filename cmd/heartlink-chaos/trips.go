@@ -43,7 +43,8 @@ type booking struct {
 	status    int
 	code      string
 	tripID    string
-	replayed  bool // the answer said Idempotent-Replayed
+	replayed  bool   // the answer said Idempotent-Replayed
+	other     string // a trip an earlier answer to the same request named, when not tripID
 }
 
 // bookings are the run's trip requests.
@@ -111,11 +112,24 @@ func (w *world) bookOne(ctx context.Context, b *booking) {
 		"riders":    riders,
 		"arrive_by": arrive.Format(time.RFC3339),
 	}
-	a, err := w.api.call(ctx, request{
+	req := request{
 		token: w.requesters[b.requester].Token, method: http.MethodPost, path: "/api/v1/trips",
 		body: body, header: map[string]string{"Idempotency-Key": b.key},
 		loseFirst: rng.Float64() < loseShare,
-	})
+	}
+	a, err := w.api.call(ctx, req)
+	if err == nil && a.Status == http.StatusCreated && rng.Float64() < loseShare {
+		// The school's app lost this answer after the trip was booked:
+		// it sends the request again, and must get the same trip.
+		w.stats.sentAgain.Add(1)
+		req.loseFirst = false
+		first := a
+		if a, err = w.api.call(ctx, req); err == nil && a.Status == http.StatusCreated && tripID(a) != tripID(first) {
+			w.trips.mu.Lock()
+			b.other = tripID(first)
+			w.trips.mu.Unlock()
+		}
+	}
 	w.trips.mu.Lock()
 	defer w.trips.mu.Unlock()
 	if err != nil {
@@ -126,10 +140,15 @@ func (w *world) bookOne(ctx context.Context, b *booking) {
 		b.code = a.code()
 		return
 	}
+	b.tripID = tripID(a)
+	b.replayed = a.Header.Get("Idempotent-Replayed") == "true"
+}
+
+// tripID is the id of the trip an answer holds.
+func tripID(a answer) string {
 	var t struct {
 		ID string `json:"id"`
 	}
 	a.decode(&t)
-	b.tripID = t.ID
-	b.replayed = a.Header.Get("Idempotent-Replayed") == "true"
+	return t.ID
 }
