@@ -68,6 +68,8 @@ type driver struct {
 // instance, resumes after the last event seen, sends its unanswered
 // requests again, and reads; when the socket ends it dials again.
 func (d *driver) run(ctx context.Context) {
+	// A run cut short closes the socket, which ends the reader.
+	defer context.AfterFunc(ctx, d.close)()
 	stop := make(chan struct{})
 	resender := make(chan struct{})
 	go func() {
@@ -376,7 +378,6 @@ func (d *driver) close() {
 	conn.WriteControl(websocket.CloseMessage,
 		websocket.FormatCloseMessage(websocket.CloseNormalClosure, "chaos run over"), time.Now().Add(time.Second))
 	d.wmu.Unlock()
-	// The reader ends with the server's close frame, or when the
-	// connection goes.
-	time.AfterFunc(2*time.Second, func() { conn.Close() })
+	// The reader ends with the server's close frame, or at this deadline.
+	conn.SetReadDeadline(time.Now().Add(2 * time.Second))
 }

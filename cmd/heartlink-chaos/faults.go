@@ -48,11 +48,12 @@ func jitter(rng *rand.Rand, d time.Duration) time.Duration {
 	return time.Duration(float64(d) * (0.7 + 0.6*rng.Float64()))
 }
 
-// inject makes the planned kills until ctx ends.
-func (w *world) inject(ctx context.Context, faults []fault) {
+// inject makes the planned kills until the run ends (until); ctx bounds
+// the restarts, which may outlast it.
+func (w *world) inject(ctx, until context.Context, faults []fault) {
 	for _, f := range faults {
-		sleep(ctx, time.Until(w.start.Add(f.at)))
-		if ctx.Err() != nil {
+		sleep(until, time.Until(w.start.Add(f.at)))
+		if until.Err() != nil {
 			return
 		}
 		if f.redis {

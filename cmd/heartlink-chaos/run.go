@@ -68,12 +68,23 @@ func chaos(ctx context.Context, cfg config, log *slog.Logger) (*figures, error) 
 	st := &stats{}
 	w := &world{cfg: cfg, log: log, r: r, api: newAPI(r, st), stats: st, ledger: newLedger()}
 	defer w.api.http.CloseIdleConnections()
+	// However the run ends, every client it started has stopped before
+	// the processes are killed.
+	var drivers sync.WaitGroup
+	defer drivers.Wait()
+	defer w.trips.wait.Wait()
+	defer func() {
+		if w.rush != nil {
+			w.rush.wait.Wait()
+		}
+	}()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	if err := w.setUp(ctx); err != nil {
 		return nil, fmt.Errorf("set up: %w", err)
 	}
 
 	// The run: trips, faults, cuts and the rush, for cfg.Duration.
-	var drivers sync.WaitGroup
 	for _, d := range w.drivers {
 		drivers.Go(func() { d.run(ctx) })
 	}
@@ -88,12 +99,12 @@ func chaos(ctx context.Context, cfg config, log *slog.Logger) (*figures, error) 
 	defer stopAnswers()
 	var loops sync.WaitGroup
 	loops.Go(func() { w.book(runCtx, answers) })
-	loops.Go(func() { w.inject(runCtx, plan(cfg)) })
+	loops.Go(func() { w.inject(ctx, runCtx, plan(cfg)) })
 	loops.Go(func() { w.cutSockets(runCtx) })
 	loops.Go(func() {
 		sleep(runCtx, rushAt(cfg))
 		if runCtx.Err() == nil {
-			w.runRush(runCtx, answers)
+			w.runRush(ctx, answers)
 		}
 	})
 	<-runCtx.Done()
@@ -114,9 +125,7 @@ func chaos(ctx context.Context, cfg config, log *slog.Logger) (*figures, error) 
 	w.awaitAnswers(answers)
 	stopAnswers()
 	w.trips.wait.Wait()
-	if w.rush != nil {
-		w.rush.wait.Wait()
-	}
+	w.rush.wait.Wait()
 	for _, d := range w.drivers {
 		d.close()
 	}
