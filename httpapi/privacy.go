@@ -56,18 +56,28 @@ func (s *Server) needPrivacy(h http.Handler) http.Handler {
 	})
 }
 
+// riderCall reads a rider's request as a coordinator makes it, or answers
+// why it is refused.
+func (s *Server) riderCall(w http.ResponseWriter, r *http.Request) (heartlink.Principal, riderRequest, bool) {
+	by := principal(r)
+	var q riderRequest
+	err := must(by, heartlink.RoleCoordinator)
+	if err == nil {
+		err = s.decodeValid(w, r, &q)
+	}
+	if err != nil {
+		s.error(w, r, err)
+		return by, q, false
+	}
+	return by, q, true
+}
+
 // handleRiderExport answers a rider's request for their data: every trip
 // that still holds it, whole.
 func (s *Server) handleRiderExport() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		by := principal(r)
-		if err := must(by, heartlink.RoleCoordinator); err != nil {
-			s.error(w, r, err)
-			return
-		}
-		var q riderRequest
-		if err := s.decodeValid(w, r, &q); err != nil {
-			s.error(w, r, err)
+		by, q, ok := s.riderCall(w, r)
+		if !ok {
 			return
 		}
 		ts, err := s.cfg.Privacy.RiderTrips(r.Context(), by, q.Phone)
@@ -84,14 +94,8 @@ func (s *Server) handleRiderExport() http.Handler {
 // handleRiderErase erases a rider's name and phone at their request.
 func (s *Server) handleRiderErase() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		by := principal(r)
-		if err := must(by, heartlink.RoleCoordinator); err != nil {
-			s.error(w, r, err)
-			return
-		}
-		var q riderRequest
-		if err := s.decodeValid(w, r, &q); err != nil {
-			s.error(w, r, err)
+		by, q, ok := s.riderCall(w, r)
+		if !ok {
 			return
 		}
 		e, err := s.cfg.Privacy.EraseRider(r.Context(), by, q.Phone)
