@@ -167,9 +167,8 @@ func Tally(trips []*Trip, driverID string) Volunteering {
 // offer). What reports count stays: how many rode, when, how far, who
 // drove.
 func (t *Trip) Purge(at time.Time) {
-	for i := range t.Riders {
-		t.Riders[i] = Rider{}
-	}
+	// A fresh slice: whoever holds the trip before keeps its riders.
+	t.Riders = make([]Rider, len(t.Riders))
 	t.PIN = ""
 	t.Pickup, t.Dropoff = area(t.Pickup), area(t.Dropoff)
 	t.PurgedAt = at

@@ -53,16 +53,6 @@ func (s *Store) indexRiders(ctx context.Context, p redis.Pipeliner, t *dispatch.
 	}
 }
 
-// unindexRiders queues on p that t's riders no longer ride in it, as far
-// as a search by phone goes.
-func (s *Store) unindexRiders(ctx context.Context, p redis.Pipeliner, t *dispatch.Trip) {
-	for _, r := range t.Riders {
-		if h := phoneHash(r.Phone); h != "" {
-			p.SRem(ctx, s.keys.rider(h), t.ID)
-		}
-	}
-}
-
 // RiderTrips is every trip whose riders' data is still kept that carries
 // a rider with this phone, for a coordinator answering the rider's request
 // for their data. Each trip's audit trail records the export.
@@ -135,8 +125,8 @@ func (s *Store) EraseRider(ctx context.Context, by heartlink.Principal, phone st
 				out.Kept = append(out.Kept, t.ID)
 				continue
 			}
-			// The index goes with the phone; the others' stay.
-			s.unindexRiders(ctx, p, t)
+			before := *t
+			t.Riders = slices.Clone(t.Riders)
 			left := 0
 			for i, r := range t.Riders {
 				if samePhone(r.Phone, phone) {
@@ -148,10 +138,7 @@ func (s *Store) EraseRider(ctx context.Context, by heartlink.Principal, phone st
 			if left == 0 {
 				t.Purge(now)
 			}
-			s.indexRiders(ctx, p, t)
-			data := encodeTrip(t)[1]
-			done = append(done, s.scripts.purge.Eval(ctx, p, []string{s.keys.trip(t.ID), s.keys.tripEnds()}, t.ID, t.Version, data, boolArg(left == 0)))
-			p.RPush(ctx, s.keys.tripAudit(t.ID), auditJSON(now, by.String(), dispatch.ActErased, t.Status, t.Status, ""))
+			done = append(done, s.purgeTrip(ctx, p, &before, t, auditJSON(now, by.String(), dispatch.ActErased, t.Status, t.Status, "")))
 			erased = append(erased, t)
 		}
 		return nil
@@ -167,13 +154,6 @@ func (s *Store) EraseRider(ctx context.Context, by heartlink.Principal, phone st
 		}
 	}
 	return out, nil
-}
-
-func boolArg(b bool) string {
-	if b {
-		return "1"
-	}
-	return "0"
 }
 
 // ContactRead records that by read the riders' contact of trips, via

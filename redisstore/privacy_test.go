@@ -66,6 +66,8 @@ func TestARidersDataIsExportedAndErasedOnRequest(t *testing.T) {
 		assert.NotEmpty(t, s.PIN)
 		assert.Contains(t, f.actions(shared.ID), "erased cancelled")
 		assert.Equal(t, "Erase Me", f.trip(later.ID).Riders[0].Name)
+		assert.ElementsMatch(t, []string{later.ID}, f.rdb.SMembers(f.ctx, f.s.keys.rider(phoneHash(me.Phone))).Val(),
+			"the index keeps only the trip kept")
 
 		got, err = f.s.RiderTrips(f.ctx, coordinator, "13955501111")
 		require.NoError(t, err)

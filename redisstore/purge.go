@@ -81,11 +81,9 @@ func (s *Store) PurgeRiders(ctx context.Context) (int, error) {
 					p.ZRem(ctx, s.keys.tripEnds(), id) // gone already
 					continue
 				}
-				s.unindexRiders(ctx, p, t)
+				before := *t
 				t.Purge(now)
-				data := encodeTrip(t)[1]
-				// Eval, not EvalSha: a pipeline cannot fall back on NOSCRIPT.
-				done = append(done, s.scripts.purge.Eval(ctx, p, []string{s.keys.trip(id), s.keys.tripEnds()}, id, t.Version, data))
+				done = append(done, s.purgeTrip(ctx, p, &before, t, nil))
 			}
 			return nil
 		})
@@ -104,6 +102,29 @@ func (s *Store) PurgeRiders(ctx context.Context) (int, error) {
 		}
 	}
 	return n, nil // the rest next round
+}
+
+// purgeTrip queues on p purge.lua's rewrite of trip before as after, a
+// whole purge when after has no rider's data left; audit, if not nil, is
+// the trip's audit entry for it.
+func (s *Store) purgeTrip(ctx context.Context, p redis.Pipeliner, before, after *dispatch.Trip, audit []byte) *redis.Cmd {
+	keys := []string{s.keys.trip(after.ID), s.keys.tripEnds(), s.keys.tripAudit(after.ID)}
+	kept := map[string]bool{}
+	for _, r := range after.Riders {
+		kept[phoneHash(r.Phone)] = true
+	}
+	for _, r := range before.Riders {
+		if h := phoneHash(r.Phone); h != "" && !kept[h] {
+			keys = append(keys, s.keys.rider(h))
+			kept[h] = true
+		}
+	}
+	whole := "0"
+	if !after.PurgedAt.IsZero() {
+		whole = "1"
+	}
+	// Eval, not EvalSha: a pipeline cannot fall back on NOSCRIPT.
+	return s.scripts.purge.Eval(ctx, p, keys, after.ID, after.Version, encodeTrip(after)[1], whole, string(audit))
 }
 
 // retain queues on p that key, which copies riders' addresses, is deleted

@@ -64,6 +64,9 @@ func TestRidersArePurgedAfterTheRetention(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, 4, n, "every trip, the way back too")
 		assert.Empty(t, findSecrets(t, f, secrets), "no rider's name, phone or address is left")
+		for _, phone := range []string{secrets[1], secrets[3]} {
+			assert.Zero(t, f.rdb.SCard(f.ctx, f.s.keys.rider(phoneHash(phone))).Val(), "the riders' index forgets them too")
+		}
 
 		after, err := f.s.DriverStats(f.ctx, coordinator, d.ID)
 		require.NoError(t, err)
