@@ -3,7 +3,6 @@ package httpapi
 import (
 	"context"
 	"net/http"
-	"strings"
 
 	"github.com/heartlink/heartlink"
 	"github.com/heartlink/heartlink/dispatch"
@@ -20,11 +19,7 @@ func (s *Server) view(r *http.Request, t *dispatch.Trip) dispatch.View {
 // driver and car to those who see a trip whole (one read for all), and
 // logs the contact reads.
 func (s *Server) views(r *http.Request, ts []*dispatch.Trip) []dispatch.View {
-	via := "trip"
-	if strings.HasSuffix(r.URL.Path, "/accept") {
-		via = "" // in the audit trail already: see ContactReads
-	}
-	return s.viewsLogged(r, ts, via)
+	return s.viewsLogged(r, ts, "trip")
 }
 
 // viewsLogged is views with the contact reads logged as via ("": not).
@@ -186,8 +181,15 @@ func (s *Server) tripAction(do func(r *http.Request, by heartlink.Principal, id 
 }
 
 func (s *Server) handleAccept() http.Handler {
-	return s.tripAction(func(r *http.Request, by heartlink.Principal, id string) (*dispatch.Trip, error) {
-		return s.cfg.Dispatch.Accept(r.Context(), by, id)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		t, err := s.cfg.Dispatch.Accept(r.Context(), principal(r), r.PathValue("id"))
+		if err != nil {
+			s.error(w, r, err)
+			return
+		}
+		// The contact shown here is in the trip's audit trail already
+		// (accepted, by this driver): see Privacy.ContactReads.
+		s.json(w, http.StatusOK, s.viewsLogged(r, []*dispatch.Trip{t}, "")[0])
 	})
 }
 
