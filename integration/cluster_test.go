@@ -153,13 +153,15 @@ func clusterFailover(t *testing.T, crash bool) {
 	tr := startTraffic(t, srv, school, drv)
 	tr.await(2)
 	if crash {
-		tr.mu.Lock() // between two flows
-		synced, err := primary.Wait(ctx, 1, 5*time.Second).Result()
-		require.NoError(t, err)
-		require.EqualValues(t, 1, synced, "the replica has every acknowledged write")
-		c.Kill(primary.Options().Addr)
-		awaitNotReady(t, anon, "")
-		tr.mu.Unlock()
+		func() {
+			tr.mu.Lock() // between two flows; unlocked even if a check fails
+			defer tr.mu.Unlock()
+			synced, err := primary.Wait(ctx, 1, 5*time.Second).Result()
+			require.NoError(t, err)
+			require.EqualValues(t, 1, synced, "the replica has every acknowledged write")
+			c.Kill(primary.Options().Addr)
+			awaitNotReady(t, anon, "")
+		}()
 	} else {
 		require.NoError(t, replica.Do(ctx, "CLUSTER", "FAILOVER").Err())
 	}

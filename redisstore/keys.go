@@ -21,7 +21,7 @@ func newKeys(prefix string) keys {
 
 // spread names a key with a hash tag of its own, "{prefix:kind:id}", for
 // the keys that no script or transaction touches with another: a caller's
-// rate budget, a ticket, a live answer, an account's socket leases. Each
+// rate budget, a ticket, an account's socket leases. Each
 // is read or written alone, in a round trip of its own or in a plain
 // pipeline (which may span slots), so on a cluster they spread over every
 // slot and off the fleet's, which carries the dispatch work, at no cost in

@@ -373,19 +373,25 @@ func clusterPorts(n int) ([]int, error) {
 		}
 	}
 	var ports []int
+	giveUp := func(err error) ([]int, error) {
+		for _, p := range ports {
+			delete(taken, p) // free again for the next cluster of this binary
+		}
+		return nil, err
+	}
 	for tries := 0; len(ports) < n; tries++ {
 		var p int
 		switch {
 		case lo > 0 && tries > hi-lo:
-			return nil, fmt.Errorf("HEARTLINK_TEST_CLUSTER_PORTS=%d-%d: not %d free ports left", lo, hi, n)
+			return giveUp(fmt.Errorf("HEARTLINK_TEST_CLUSTER_PORTS=%d-%d: not %d free ports left", lo, hi, n))
 		case lo > 0:
 			p = lo + tries
 		case tries > 100:
-			return nil, errors.New("no free ports for a cluster")
+			return giveUp(errors.New("no free ports for a cluster"))
 		default:
 			var err error
 			if p, err = freePort(); err != nil {
-				return nil, err
+				return giveUp(err)
 			}
 		}
 		if p+10000 > 65535 || taken[p] || !free(p) || !free(p+10000) {
