@@ -28,7 +28,7 @@ const (
 	ChangeDriver         = "driver"          // a driver's presence: data DriverChange
 	ChangeAnnouncement   = "announcement"
 	ChangeShiftFill      = "shift_fill"   // a shift's fill: data {campaign_id, shift_id, confirmed, waiting}
-	ChangeSOS            = "sos"          // a driver's SOS raised or pressed again: data safety.Alarm, to the board only
+	ChangeSOS            = "sos"          // a driver's SOS raised or pressed again: data safety.SOS (boards get the safety.Alarm, rendered as they push it), to the board only
 	ChangeSOSResolved    = "sos_resolved" // a coordinator resolved an SOS: data safety.SOS, to the board and its driver
 )
 

@@ -13,6 +13,7 @@ import (
 	"github.com/heartlink/heartlink/dispatch"
 	"github.com/heartlink/heartlink/fleet"
 	"github.com/heartlink/heartlink/realtime"
+	"github.com/heartlink/heartlink/safety"
 )
 
 // Feed is the stream of changes that every instance follows.
@@ -395,11 +396,20 @@ func (l *live) render(c dispatch.Change, audiences []string, trips map[string]*d
 			}
 			out[i], _ = realtime.Encode(c.Kind, c.ID, v)
 		}
+	case dispatch.ChangeSOS:
+		// The stream holds the SOS alone; the board gets it with the
+		// people it names, read now, riders' and requester's phones
+		// included: it goes to boards and nobody else.
+		frame := l.alarm(c)
+		for i, a := range audiences {
+			if a == "board" {
+				out[i] = frame
+			}
+		}
 	default:
 		// Offers are stored already rendered for drivers; withdrawals,
-		// alerts, presence and announcements hold nothing personal. An
-		// sos holds riders' phones and is addressed to the board alone;
-		// its sos_resolved, which its driver gets too, holds none.
+		// alerts, presence and announcements hold nothing personal; an
+		// sos_resolved, which the SOS's driver gets too, holds no contact.
 		frame, err := realtime.Encode(c.Kind, c.ID, c.Data)
 		if err != nil {
 			return out
@@ -410,6 +420,31 @@ func (l *live) render(c dispatch.Change, audiences []string, trips map[string]*d
 	}
 	return out
 }
+
+// alarm renders an sos change for the board. Should the people it names
+// not be read in time, the board still gets the SOS, position and driver
+// id, at once: an alarm is never held back for its details.
+func (l *live) alarm(c dispatch.Change) []byte {
+	var sos safety.SOS
+	if err := json.Unmarshal(c.Data, &sos); err != nil {
+		return nil
+	}
+	a := safety.Alarm{SOS: sos}
+	if l.s.cfg.Safety != nil {
+		ctx, cancel := context.WithTimeout(l.ctx, alarmRead)
+		var err error
+		if a, err = l.s.cfg.Safety.Alarm(ctx, sos); err != nil {
+			l.log.Warn("live: read an SOS's people", "sos", sos.ID, "err", err)
+			a = safety.Alarm{SOS: sos}
+		}
+		cancel()
+	}
+	frame, _ := realtime.Encode(c.Kind, c.ID, a)
+	return frame
+}
+
+// alarmRead bounds how long an SOS waits for its people to be read.
+const alarmRead = 2 * time.Second
 
 // principalOf is who an audience is, for access checks. Only the board
 // reads as a coordinator; an audience that names nobody in particular

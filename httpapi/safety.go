@@ -21,6 +21,9 @@ type Safety interface {
 	RaiseSOS(ctx context.Context, by heartlink.Principal, r safety.Raise) (safety.SOS, bool, error)
 	ResolveSOS(ctx context.Context, by heartlink.Principal, id string, r safety.Resolution) (safety.SOS, error)
 	OpenSOS(ctx context.Context, by heartlink.Principal) ([]safety.Alarm, error)
+	// Alarm renders an SOS for the board with the people it names, as
+	// they are now.
+	Alarm(ctx context.Context, sos safety.SOS) (safety.Alarm, error)
 }
 
 // sharePage is where a guardian link's page lives, before its token.

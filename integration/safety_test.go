@@ -3,6 +3,7 @@ package integration
 import (
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -364,4 +365,45 @@ func TestSOSNeverRateLimited(t *testing.T) {
 		}
 	}
 	assert.True(t, limited, "guessing tokens on the SOS is as slow as anywhere")
+}
+
+// TestSOSErasedRider: an SOS is rendered with its people as a board
+// receives it, not stored with them. A board resuming from before the SOS
+// gets it with the riders to call; once a rider is erased, a board resuming
+// from the same point gets the SOS without them: the event stream never
+// held their phones.
+func TestSOSErasedRider(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b backend) {
+		srv := startServer(t, b)
+		f := newFixture(t, srv)
+		_, drv, tr := handoverTrip(t, f, examTrip(time.Hour))
+		phone := tr.Riders[0].Phone
+		before := f.board().frames()[0].ID // the snapshot's id: resume after it
+
+		s := drv.sos(north(home, 0.3), tr.ID)
+		replayed := func(what string) frameSOS {
+			t.Helper()
+			c := openLive(t, "board resuming", srv.URL, "/ws/board", adminToken, url.Values{"last_event_id": {before}})
+			fr := c.wait(frameWait, what, func(fr frame) bool { return fr.Type == "sos" && fr.str("id") == s.ID })
+			var shown frameSOS
+			fr.decode(t, &shown)
+			return shown
+		}
+		shown := replayed("the sos, replayed")
+		assert.Equal(t, tr.Riders, shown.Riders, "the riders to call, with their phones")
+		assert.NotEmpty(t, shown.Driver.Phone, "the driver to call")
+
+		f.admin.post("/api/v1/sos/"+s.ID+"/resolve", nil).must(t, http.StatusOK, nil)
+		f.admin.post("/api/v1/trips/"+tr.ID+"/cancel", nil).must(t, http.StatusOK, nil)
+		var erased struct{ Erased []string }
+		f.admin.post("/api/v1/riders/erase", map[string]string{"phone": phone}).must(t, http.StatusOK, &erased)
+		require.Equal(t, []string{tr.ID}, erased.Erased)
+
+		shown = replayed("the sos, replayed after the rider was erased")
+		assert.Equal(t, s.ID, shown.ID)
+		for _, r := range shown.Riders {
+			assert.NotEqual(t, phone, r.Phone, "the erased rider's phone is gone")
+			assert.Empty(t, r.Name)
+		}
+	})
 }

@@ -202,6 +202,11 @@ func TestSOS(t *testing.T) {
 		for _, c := range changes {
 			if strings.HasPrefix(c.Kind, "sos") {
 				kinds = append(kinds, c.Kind+" "+strings.Join(c.To, ","))
+				// Boards render an SOS with its people as they push it: the
+				// stream, which erasing a rider cannot reach, holds no phone.
+				for _, phone := range []string{"07016221234", "13800000000", trip.Riders[0].Phone} {
+					assert.NotContains(t, string(c.Data), phone, "a phone in the stream's %s", c.Kind)
+				}
 			}
 		}
 		assert.Equal(t, []string{"sos board", "sos board", "sos board", "sos_resolved board,driver:" + d.ID, "sos board"}, kinds)

@@ -57,20 +57,14 @@ func (s *Store) RaiseSOS(ctx context.Context, by heartlink.Principal, r safety.R
 			}
 			sos.ID, sos.RaisedAt, sos.TripID = prev.ID, prev.RaisedAt, prev.TripID
 		}
-		t := named
 		if sos.TripID == "" && named != nil {
-			sos.TripID = named.ID
-		} else if sos.TripID != "" && (named == nil || named.ID != sos.TripID) {
-			// The SOS keeps the trip it was raised with.
-			if t, err = s.load(ctx, sos.TripID); err != nil && heartlink.ErrorCode(err) != heartlink.ENotFound {
-				return safety.SOS{}, false, err
-			}
+			sos.TripID = named.ID // else the SOS keeps the trip it was raised with
 		}
-		alarm, err := s.alarm(ctx, sos, t)
-		if err != nil {
-			return safety.SOS{}, false, err
-		}
-		data, _ := json.Marshal(alarm)
+		// The stream holds the SOS alone, ids and the position: boards
+		// render it with the people it names when they push it (see
+		// Alarm), so that riders' phones never sit in the stream, where
+		// erasing a rider could not reach them.
+		data, _ := json.Marshal(sos)
 		tripAudit, status := s.keys.sosAudit(sos.ID), ""
 		if named != nil {
 			tripAudit, status = s.keys.tripAudit(named.ID), string(named.Status)
@@ -156,19 +150,27 @@ func (s *Store) OpenSOS(ctx context.Context, by heartlink.Principal) ([]safety.A
 		if err != nil {
 			return nil, err
 		}
-		var t *dispatch.Trip
-		if sos.TripID != "" {
-			if t, err = s.load(ctx, sos.TripID); err != nil && heartlink.ErrorCode(err) != heartlink.ENotFound {
-				return nil, err
-			}
-		}
-		a, err := s.alarm(ctx, sos, t)
+		a, err := s.Alarm(ctx, sos)
 		if err != nil {
 			return nil, err
 		}
 		out = append(out, a)
 	}
 	return out, nil
+}
+
+// Alarm renders sos for the board as its people are now: its driver, the
+// trip it names and that trip's requester, each left out when gone (a
+// trip purged, a rider erased).
+func (s *Store) Alarm(ctx context.Context, sos safety.SOS) (safety.Alarm, error) {
+	var t *dispatch.Trip
+	if sos.TripID != "" {
+		var err error
+		if t, err = s.load(ctx, sos.TripID); err != nil && heartlink.ErrorCode(err) != heartlink.ENotFound {
+			return safety.Alarm{}, err
+		}
+	}
+	return s.alarm(ctx, sos, t)
 }
 
 // alarm renders sos for the board, with its driver, trip t (nil: none)
