@@ -378,58 +378,174 @@ func (p Policy) Insert(o Origin, car Car, r DriverRoute, t *Trip) (Insertion, Re
 func (p Policy) place(o Origin, car Car, r DriverRoute, t *Trip, pick, drop RouteStop, a *stopArena) (Insertion, Reason) {
 	var before Timing // an empty route drives nowhere
 	var memo *legMemo // an empty route has one position: nothing to remember
-	if len(r.Stops) > 0 {
+	n := len(r.Stops)
+	if n > 0 {
 		memo = new(legMemo)
-		before = p.timeWith(memo, o, car, append(a.take(len(r.Stops)), r.Stops...), nil, nil)
+		// Timed in full even if a rule is broken already (a driver held up):
+		// what an insertion adds is measured against all of it.
+		before = p.timeWith(memo, o, car, append(a.take(n), r.Stops...), nil, nil)
 	}
 	first := 0
-	for first < len(r.Stops) && r.Stops[first].Done {
+	for first < n && r.Stops[first].Done {
 		first++
 	}
-	best := Insertion{AddedKm: -1}
 	why := TooLate
-	n := len(r.Stops)
-	// Two buffers at most: the position being tried, and the best so far;
-	// a better position swaps them.
-	var buf, spare []RouteStop
+	// Every position is timed in place, nothing copied, and given up as
+	// soon as it has driven further than the best so far: distance only
+	// grows along a route. Holding the car back changes no distance and
+	// breaks no rule (see Time), so positions are compared untimed by holds.
+	bi, bj := -1, -1
+	var best Timing
+	var bestAdded float64
 	for i := first; i <= n; i++ {
 		for j := i; j <= n; j++ {
-			if buf == nil {
-				buf = a.take(n + 2)
+			limit := math.Inf(1)
+			if bi >= 0 {
+				limit = before.Km + bestAdded + 1e-9
 			}
-			buf = append(buf[:0], r.Stops[:i]...)
-			buf = append(buf, pick)
-			buf = append(buf, r.Stops[i:j]...)
-			buf = append(buf, drop)
-			buf = append(buf, r.Stops[j:]...)
-			// Holding the car back changes no distance and breaks no rule
-			// (see Time), so positions are compared untimed by holds.
-			tm := p.timeWith(memo, o, car, buf, nil, nil)
+			tm := p.timePlaced(memo, o, car, r.Stops, &pick, &drop, i, j, limit)
 			if !tm.OK {
-				why = worse(why, tm.Why)
+				if tm.Why != "" {
+					why = worse(why, tm.Why)
+				}
 				continue
 			}
 			added := tm.Km - before.Km
-			if best.AddedKm >= 0 && (added > best.AddedKm+1e-9 || added > best.AddedKm-1e-9 && tm.Slack <= best.Slack) {
+			if bi >= 0 && (added > bestAdded+1e-9 || added > bestAdded-1e-9 && tm.Slack <= best.Slack) {
 				continue
 			}
-			best = Insertion{Base: r.Version, Stops: buf, Pickup: i, Dropoff: j + 1,
-				AddedKm: max(added, 0), Km: tm.Km, Slack: tm.Slack}
-			buf, spare = spare, buf
+			bi, bj, best, bestAdded = i, j, tm, max(added, 0)
 		}
 	}
-	if best.AddedKm < 0 {
+	if bi < 0 {
 		return Insertion{}, why
 	}
-	for _, s := range best.Stops[best.Pickup+1 : best.Dropoff] {
+	buf := a.take(n + 2)
+	buf = append(buf, r.Stops[:bi]...)
+	buf = append(buf, pick)
+	buf = append(buf, r.Stops[bi:bj]...)
+	buf = append(buf, drop)
+	buf = append(buf, r.Stops[bj:]...)
+	p.timeWith(memo, o, car, buf, nil, nil) // the stops' times
+	ins := Insertion{Base: r.Version, Stops: buf, Pickup: bi, Dropoff: bj + 1,
+		AddedKm: bestAdded, Km: best.Km, Slack: best.Slack}
+	for _, s := range ins.Stops[ins.Pickup+1 : ins.Dropoff] {
 		if s.TripID != t.ID {
-			best.Pooled = true
+			ins.Pooled = true
 		}
 	}
-	if best.Pickup > 0 && load(best.Stops[:best.Pickup]) > 0 {
-		best.Pooled = true
+	if ins.Pickup > 0 && load(ins.Stops[:ins.Pickup]) > 0 {
+		ins.Pooled = true
 	}
-	return best, Eligible
+	return ins, Eligible
+}
+
+// nanos is t in nanoseconds since 1970, for timePlaced. A time too far
+// off for that (the zero time: no bound set) is a bound far off, before or
+// after anything a route drives, as time.Time compares it.
+func nanos(t time.Time) int64 {
+	const far int64 = 1 << 61
+	switch sec := t.Unix(); {
+	case sec < -far/int64(time.Second):
+		return -far
+	case sec > far/int64(time.Second):
+		return far
+	}
+	return t.UnixNano()
+}
+
+// maxPlaced is the longest route timePlaced times with its stops' times
+// kept on the stack; a longer one allocates them.
+const maxPlaced = 24
+
+// timePlaced is timeWith, without holds or waits, over stops with pick
+// placed at i and drop at j+1 (stops[:i], pick, stops[i:j], drop,
+// stops[j:], as place tries them), read where they are: nothing is copied
+// and nothing written. It stops at the first rule broken, whose reason it reports, and
+// as soon as the distance driven passes limit: then it reports not OK
+// with no reason.
+func (p Policy) timePlaced(m *legMemo, o Origin, car Car, stops []RouteStop, pick, drop *RouteStop, i, j int, limit float64) Timing {
+	n := len(stops) + 2
+	// Times are nanoseconds since 1970 here: time.Time's arithmetic, with
+	// its monotonic reading and zone, was a fifth of a ranking.
+	var stack [maxPlaced]int64
+	ats := stack[:0]
+	if n > maxPlaced {
+		ats = make([]int64, 0, n)
+	}
+	at := func(v int) *RouteStop {
+		switch {
+		case v < i:
+			return &stops[v]
+		case v == i:
+			return pick
+		case v <= j:
+			return &stops[v-1]
+		case v == j+1:
+			return drop
+		}
+		return &stops[v-2]
+	}
+	tm := Timing{OK: true, Slack: time.Duration(1<<62 - 1)}
+	fail := func(why Reason) Timing { return Timing{Why: why} }
+	board, alight, idle := int64(p.Board), int64(p.Alight), int64(p.IdleReturn)
+	pos, free := o.At, nanos(o.Time)
+	seats, chairs := 0, 0
+	for k := range n {
+		s := at(k)
+		if s.Kind == PickupStop {
+			seats += s.Seats
+			if s.Wheelchair {
+				chairs++
+			}
+		} else {
+			seats -= s.Seats
+			if s.Wheelchair {
+				chairs--
+			}
+		}
+		if seats > car.Seats {
+			return fail(NoSeat)
+		}
+		if chairs > 0 && !car.Wheelchair || chairs > 1 {
+			return fail(NoChairPlace)
+		}
+		if s.Done {
+			ats = append(ats, nanos(s.At))
+			continue
+		}
+		km, d := m.leg(p.Travel, pos, s.Place.Point())
+		arrive := free + int64(d)
+		if seats == s.Seats && s.Kind == PickupStop && nanos(s.NotBefore)-arrive > idle {
+			km, _ = m.leg(p.Travel, o.At, s.Place.Point())
+		}
+		tm.Km += km
+		if tm.Km > limit {
+			return Timing{}
+		}
+		if s.Kind == PickupStop {
+			arrive = max(arrive, nanos(s.NotBefore))
+			free = arrive + board
+		} else {
+			free = arrive + alight
+			due := nanos(s.Due)
+			if arrive > due {
+				return fail(TooLate)
+			}
+			tm.Slack = min(tm.Slack, time.Duration(due-arrive))
+			for b := k - 1; b >= 0; b-- {
+				if on := at(b); on.Kind == PickupStop && on.TripID == s.TripID {
+					if arrive-(ats[b]+board) > int64(s.MaxRide) {
+						return fail(RideTooLong)
+					}
+					break
+				}
+			}
+		}
+		ats = append(ats, arrive)
+		pos = s.Place.Point()
+	}
+	return tm
 }
 
 // settle times a placed insertion in full, as Time does, and lists the
