@@ -87,6 +87,12 @@ type LiveConfig struct {
 	// it counts as slow; zero means 16384. A board takes every change of
 	// the fleet: at a busy minute thousands may wait without it being slow.
 	BoardQueue int
+	// BoardLinger is how long a frame for a board may wait for the frames
+	// after it, so that they go out in one write (realtime.Options.Linger);
+	// zero means none. A board takes
+	// every change of the fleet, several for each trip: written one by
+	// one they were most of the server's system calls.
+	BoardLinger time.Duration
 	// PerAccount is how many sockets one driver or requester may hold at
 	// once (coordinators ten times that); zero means DefaultPerAccount,
 	// negative means no limit.
@@ -103,6 +109,11 @@ func (l *live) boardQueue() int {
 	}
 	return 16384
 }
+
+// DefaultBoardLinger is the binary's default BoardLinger (-board-linger):
+// well under what a person watching a board can tell, and a fraction of
+// the board's 20 ms budget.
+const DefaultBoardLinger = 5 * time.Millisecond
 
 // system is the principal the live channels read trips as, before
 // rendering each for its audience.

@@ -101,6 +101,7 @@ func (s *Server) handleLive(role heartlink.Role) http.Handler {
 			// A board takes every change of the fleet: at a busy minute,
 			// thousands of frames may wait for it without it being slow.
 			opts.SendQueue = l.boardQueue()
+			opts.Linger = l.cfg.BoardLinger
 		}
 		c := realtime.NewConn(ws, opts)
 		if !l.sessions.attach(sess, c) {

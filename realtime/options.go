@@ -10,6 +10,12 @@ type Options struct {
 	PingInterval  time.Duration // (default PongTimeout*9/10)
 	ReadLimit     int64         // largest frame a client may send, bytes (default 16 KiB); larger → close 1009
 	CoalesceEvery time.Duration // how often coalesced frames are flushed (default 1s)
+	// Linger, when above zero, holds a queued frame back for up to this
+	// long so that the frames queued after it go out in the same write:
+	// for a socket that takes many frames a second (a board), one system
+	// call and one wake-up of the peer instead of one each. Zero, the
+	// default, writes each frame as soon as the writer is free.
+	Linger time.Duration
 }
 
 // Defaults for the zero fields of Options.

@@ -139,9 +139,14 @@ func (c *Conn) writeLoop(cancelRead context.CancelFunc) {
 	defer ping.Stop()
 	var flush *time.Timer
 	var flushC <-chan time.Time // nil unless coalesced frames wait
+	var linger *time.Timer
+	var lingerC <-chan time.Time // nil unless queued frames linger (Options.Linger)
 	defer func() {
 		if flush != nil {
 			flush.Stop()
+		}
+		if linger != nil {
+			linger.Stop()
 		}
 	}()
 
@@ -152,7 +157,19 @@ func (c *Conn) writeLoop(cancelRead context.CancelFunc) {
 			c.writeClose(true)
 			return
 		case <-c.wake:
-			err = c.batched(c.writeQueued)
+			switch {
+			case lingerC != nil:
+				// The frames queued meanwhile go out when the linger ends.
+			case c.opt.Linger > 0:
+				if linger == nil {
+					linger = time.NewTimer(c.opt.Linger)
+				} else {
+					linger.Reset(c.opt.Linger)
+				}
+				lingerC = linger.C
+			default:
+				err = c.batched(c.writeQueued)
+			}
 			if err == nil && flushC == nil && c.coalescing() {
 				if flush == nil {
 					flush = time.NewTimer(c.opt.CoalesceEvery)
@@ -161,6 +178,9 @@ func (c *Conn) writeLoop(cancelRead context.CancelFunc) {
 				}
 				flushC = flush.C
 			}
+		case <-lingerC:
+			lingerC = nil
+			err = c.batched(c.writeQueued)
 		case <-flushC:
 			flushC = nil
 			err = c.batched(c.writeCoalesced)

@@ -60,6 +60,9 @@ type config struct {
 	FrameRate    int
 	PerAccount   int
 	BoardQueue   int
+	// BoardLinger is how long a frame for a board waits for those after
+	// it, to go out in one write; 0: none.
+	BoardLinger time.Duration
 	// LiveWriteTimeout bounds each write to a websocket, the close frame
 	// of a slow client's included.
 	LiveWriteTimeout time.Duration
@@ -193,6 +196,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.BoolVar(&c.Demo, "demo", getenv("HEARTLINK_DEMO") == "1", "seed a Yingtan-like city and run ~200 simulated volunteers as real clients")
 	fs.StringVar(&c.DebugAddr, "debug-addr", getenv("HEARTLINK_DEBUG_ADDR"), "serve Go profiles (net/http/pprof) here, e.g. 127.0.0.1:6060; empty: off")
 	fs.IntVar(&c.BoardQueue, "board-queue", envInt("HEARTLINK_BOARD_QUEUE", 16384), "frames a board's websocket may hold back before it counts as slow")
+	fs.DurationVar(&c.BoardLinger, "board-linger", envDur("HEARTLINK_BOARD_LINGER", httpapi.DefaultBoardLinger), "how long a frame for a board's websocket may wait for the frames after it, so that they go out in one write (0: none)")
 	fs.DurationVar(&c.LiveWriteTimeout, "live-write-timeout", envDur("HEARTLINK_LIVE_WRITE_TIMEOUT", realtime.DefaultWriteTimeout), "longest one write to a websocket may wait for a client that does not read; a client cut off as slow gets its close code (4008) only if it reads again within this")
 	fs.IntVar(&c.LocationRate, "location-rate", envInt("HEARTLINK_LOCATION_RATE", 1), "location updates per second a driver may send")
 	fs.IntVar(&c.FrameRate, "frame-rate", envInt("HEARTLINK_FRAME_RATE", httpapi.DefaultFrameRate), "frames per second of any other type a live socket may send")

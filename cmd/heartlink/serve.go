@@ -74,8 +74,9 @@ func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 		Live: &httpapi.LiveConfig{
 			Feed: store, Tickets: store, Replies: store, Mover: store, Sockets: store,
 			Origins: cfg.Origins, LocationRate: cfg.LocationRate, FrameRate: cfg.FrameRate, BoardQueue: cfg.BoardQueue,
-			PerAccount: perAccount(cfg.PerAccount),
-			Conn:       realtime.Options{WriteTimeout: cfg.LiveWriteTimeout},
+			BoardLinger: cfg.BoardLinger,
+			PerAccount:  perAccount(cfg.PerAccount),
+			Conn:        realtime.Options{WriteTimeout: cfg.LiveWriteTimeout},
 		},
 	})
 	reg.MustRegister(append(api.Collectors(), storeCollectors(store)...)...)
