@@ -137,7 +137,10 @@ func TestPlaceAgreesWithCopying(t *testing.T) {
 			assert.InDelta(t, ref.Km, got.Km, 1e-9)
 			assert.Equal(t, ref.Slack, got.Slack)
 			assert.Equal(t, ref.Pooled, got.Pooled)
+			p.settle(o, car, r, &ref)
+			p.settle(o, car, r, &got)
 			assert.Equal(t, ref.Stops, got.Stops, "the stops, timed")
+			assert.Equal(t, ref.Moved, got.Moved)
 		}
 		assert.Equal(t, want, r.Stops, "the route placed into is not written")
 	}

@@ -369,10 +369,10 @@ func (p Policy) Insert(o Origin, car Car, r DriverRoute, t *Trip) (Insertion, Re
 	return ins, why
 }
 
-// place is Insert without the last timing: the insertion's stops are timed
-// as early as the car can make them, not yet held back to keep the reserve
-// (see Time), and Moved is empty. Its distance, slack and pooling, all a
-// ranking needs, are final: holding the car back changes none of them.
+// place is Insert without the timing: the insertion's stops are in order
+// but not yet timed, and Moved is empty (settle does both). Its distance,
+// slack and pooling, all a ranking needs, are final: holding the car back
+// changes none of them (see Time).
 // pick and drop are t's stops (StopsOf); its buffers come from a, when
 // not nil.
 func (p Policy) place(o Origin, car Car, r DriverRoute, t *Trip, pick, drop RouteStop, a *stopArena) (Insertion, Reason) {
@@ -426,7 +426,6 @@ func (p Policy) place(o Origin, car Car, r DriverRoute, t *Trip, pick, drop Rout
 	buf = append(buf, r.Stops[bi:bj]...)
 	buf = append(buf, drop)
 	buf = append(buf, r.Stops[bj:]...)
-	p.timeWith(memo, o, car, buf, nil, nil) // the stops' times
 	ins := Insertion{Base: r.Version, Stops: buf, Pickup: bi, Dropoff: bj + 1,
 		AddedKm: bestAdded, Km: best.Km, Slack: best.Slack}
 	for _, s := range ins.Stops[ins.Pickup+1 : ins.Dropoff] {
