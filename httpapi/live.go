@@ -111,9 +111,11 @@ func (l *live) boardQueue() int {
 }
 
 // DefaultBoardLinger is the binary's default BoardLinger (-board-linger):
-// well under what a person watching a board can tell, and a fraction of
-// the board's 20 ms budget.
-const DefaultBoardLinger = 5 * time.Millisecond
+// none. Measured at 1,000 drivers and 100 trips/s, 5 ms cut the server's
+// write calls by 40 % but added 8 ms to the board's p99 staleness (its
+// budget is 20 ms) for a CPU saving lost in the noise; a fleet whose
+// boards take thousands of frames a second may want it.
+const DefaultBoardLinger time.Duration = 0
 
 // system is the principal the live channels read trips as, before
 // rendering each for its audience.
