@@ -50,14 +50,7 @@ func placeCopying(p Policy, o Origin, car Car, r DriverRoute, t *Trip, pick, dro
 	if best.AddedKm < 0 {
 		return Insertion{}, why
 	}
-	for _, s := range best.Stops[best.Pickup+1 : best.Dropoff] {
-		if s.TripID != t.ID {
-			best.Pooled = true
-		}
-	}
-	if best.Pickup > 0 && load(best.Stops[:best.Pickup]) > 0 {
-		best.Pooled = true
-	}
+	best.Pooled = pooled(best.Stops, best.Pickup, best.Dropoff, t.ID)
 	return best, Eligible
 }
 

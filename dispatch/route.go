@@ -261,22 +261,9 @@ func (p Policy) timeWith(m *legMemo, o Origin, car Car, stops []RouteStop, holds
 	seats, chairs := 0, 0
 	for k := range stops {
 		s := &stops[k]
-		if s.Kind == PickupStop {
-			seats += s.Seats
-			if s.Wheelchair {
-				chairs++
-			}
-		} else {
-			seats -= s.Seats
-			if s.Wheelchair {
-				chairs--
-			}
-		}
-		if seats > car.Seats {
-			fail(NoSeat)
-		}
-		if chairs > 0 && !car.Wheelchair || chairs > 1 {
-			fail(NoChairPlace)
+		var why Reason
+		if seats, chairs, why = car.after(s, seats, chairs); why != "" {
+			fail(why)
 		}
 		if s.Done {
 			// Riders already aboard: their pick-up happened where and when
@@ -426,17 +413,42 @@ func (p Policy) place(o Origin, car Car, r DriverRoute, t *Trip, pick, drop Rout
 	buf = append(buf, r.Stops[bi:bj]...)
 	buf = append(buf, drop)
 	buf = append(buf, r.Stops[bj:]...)
-	ins := Insertion{Base: r.Version, Stops: buf, Pickup: bi, Dropoff: bj + 1,
-		AddedKm: bestAdded, Km: best.Km, Slack: best.Slack}
-	for _, s := range ins.Stops[ins.Pickup+1 : ins.Dropoff] {
-		if s.TripID != t.ID {
-			ins.Pooled = true
+	return Insertion{Base: r.Version, Stops: buf, Pickup: bi, Dropoff: bj + 1,
+		AddedKm: bestAdded, Km: best.Km, Slack: best.Slack, Pooled: pooled(buf, bi, bj+1, t.ID)}, Eligible
+}
+
+// pooled reports whether trip, picked up at stops[pickup] and dropped off
+// at stops[dropoff], shares the car with other riders.
+func pooled(stops []RouteStop, pickup, dropoff int, trip string) bool {
+	for _, s := range stops[pickup+1 : dropoff] {
+		if s.TripID != trip {
+			return true
 		}
 	}
-	if ins.Pickup > 0 && load(ins.Stops[:ins.Pickup]) > 0 {
-		ins.Pooled = true
+	return pickup > 0 && load(stops[:pickup]) > 0
+}
+
+// after is the seats and wheelchair places taken once s is served, from
+// seats and chairs before it, with the rule it breaks in car, if any.
+func (car Car) after(s *RouteStop, seats, chairs int) (int, int, Reason) {
+	if s.Kind == PickupStop {
+		seats += s.Seats
+		if s.Wheelchair {
+			chairs++
+		}
+	} else {
+		seats -= s.Seats
+		if s.Wheelchair {
+			chairs--
+		}
 	}
-	return ins, Eligible
+	switch {
+	case seats > car.Seats:
+		return seats, chairs, NoSeat
+	case chairs > 0 && !car.Wheelchair || chairs > 1:
+		return seats, chairs, NoChairPlace
+	}
+	return seats, chairs, ""
 }
 
 // nanos is t in nanoseconds since 1970, for timePlaced. A time too far
@@ -492,22 +504,9 @@ func (p Policy) timePlaced(m *legMemo, o Origin, car Car, stops []RouteStop, pic
 	seats, chairs := 0, 0
 	for k := range n {
 		s := at(k)
-		if s.Kind == PickupStop {
-			seats += s.Seats
-			if s.Wheelchair {
-				chairs++
-			}
-		} else {
-			seats -= s.Seats
-			if s.Wheelchair {
-				chairs--
-			}
-		}
-		if seats > car.Seats {
-			return fail(NoSeat)
-		}
-		if chairs > 0 && !car.Wheelchair || chairs > 1 {
-			return fail(NoChairPlace)
+		var why Reason
+		if seats, chairs, why = car.after(s, seats, chairs); why != "" {
+			return fail(why)
 		}
 		if s.Done {
 			ats = append(ats, nanos(s.At))
