@@ -164,9 +164,11 @@ func TestSOS(t *testing.T) {
 		alone, _, err := f.s.RaiseSOS(f.ctx, other, safety.Raise{Location: &here})
 		require.NoError(t, err, "a driver with no trip raises an SOS too")
 
+		rt0 := f.rt.n.Load()
 		open, err = f.s.OpenSOS(f.ctx, coordinator)
 		require.NoError(t, err)
 		require.Len(t, open, 2)
+		assert.EqualValues(t, 4, f.rt.n.Load()-rt0, "the open SOS and their people in four round trips, however many")
 		a := open[0]
 		assert.Equal(t, sos.ID, a.ID)
 		assert.InDelta(t, again.Lat, a.Location.Lat, 1e-9, "at the new position")

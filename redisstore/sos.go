@@ -132,7 +132,8 @@ func (s *Store) ResolveSOS(ctx context.Context, by heartlink.Principal, id strin
 }
 
 // OpenSOS lists the open SOS, oldest first, as the board shows them:
-// coordinators only.
+// coordinators only. Four round trips however many are open: a board
+// reconnecting in an emergency must not wait on each one in turn.
 func (s *Store) OpenSOS(ctx context.Context, by heartlink.Principal) ([]safety.Alarm, error) {
 	if err := mustCoordinator(by); err != nil {
 		return nil, heartlink.Errorf(heartlink.EForbidden, "only coordinators see SOS")
@@ -141,53 +142,82 @@ func (s *Store) OpenSOS(ctx context.Context, by heartlink.Principal) ([]safety.A
 	if err != nil {
 		return nil, wrap(err, "open sos")
 	}
-	out := []safety.Alarm{}
-	for _, id := range ids {
-		sos, err := s.sos(ctx, id)
-		if heartlink.ErrorCode(err) == heartlink.ENotFound {
-			continue
+	cmds := make([]*redis.MapStringStringCmd, len(ids))
+	if len(ids) > 0 {
+		if _, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+			for i, id := range ids {
+				cmds[i] = p.HGetAll(ctx, s.keys.sos(id))
+			}
+			return nil
+		}); err != nil {
+			return nil, wrap(err, "open sos")
 		}
-		if err != nil {
-			return nil, err
-		}
-		a, err := s.Alarm(ctx, sos)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, a)
 	}
-	return out, nil
+	list := make([]safety.SOS, 0, len(ids))
+	for _, c := range cmds {
+		if len(c.Val()) > 0 {
+			list = append(list, sosFrom(c.Val()))
+		}
+	}
+	return s.alarms(ctx, list)
 }
 
 // Alarm renders sos for the board as its people are now: its driver, the
 // trip it names and that trip's requester, each left out when gone (a
 // trip purged, a rider erased).
 func (s *Store) Alarm(ctx context.Context, sos safety.SOS) (safety.Alarm, error) {
-	var t *dispatch.Trip
-	if sos.TripID != "" {
-		var err error
-		if t, err = s.load(ctx, sos.TripID); err != nil && heartlink.ErrorCode(err) != heartlink.ENotFound {
-			return safety.Alarm{}, err
-		}
-	}
-	return s.alarm(ctx, sos, t)
-}
-
-// alarm renders sos for the board, with its driver, trip t (nil: none)
-// and the trip's requester. People who are gone are left out.
-func (s *Store) alarm(ctx context.Context, sos safety.SOS, t *dispatch.Trip) (safety.Alarm, error) {
-	var d *fleet.Driver
-	var q *fleet.Requester
-	var err error
-	if d, err = s.Driver(ctx, sos.DriverID); err != nil && heartlink.ErrorCode(err) != heartlink.ENotFound {
+	a, err := s.alarms(ctx, []safety.SOS{sos})
+	if err != nil {
 		return safety.Alarm{}, err
 	}
-	if t != nil && t.RequesterID != "" {
-		if q, err = s.Requester(ctx, t.RequesterID); err != nil && heartlink.ErrorCode(err) != heartlink.ENotFound {
-			return safety.Alarm{}, err
+	return a[0], nil
+}
+
+// alarms renders each of list as Alarm does, in two round trips for them
+// all: their drivers and trips, then the trips' requesters.
+func (s *Store) alarms(ctx context.Context, list []safety.SOS) ([]safety.Alarm, error) {
+	out := make([]safety.Alarm, len(list))
+	if len(list) == 0 {
+		return out, nil
+	}
+	var tripIDs, driverIDs []string
+	for _, x := range list {
+		driverIDs = append(driverIDs, x.DriverID)
+		if x.TripID != "" {
+			tripIDs = append(tripIDs, x.TripID)
 		}
 	}
-	return safety.AlarmOf(sos, d, t, q), nil
+	trips, drivers, err := s.TripsAndDrivers(ctx, tripIDs, driverIDs)
+	if err != nil {
+		return nil, err
+	}
+	reqs := map[string]*redis.StringCmd{}
+	for _, t := range trips {
+		if t.RequesterID != "" {
+			reqs[t.RequesterID] = nil
+		}
+	}
+	if len(reqs) > 0 {
+		if _, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+			for id := range reqs {
+				reqs[id] = p.Get(ctx, s.keys.requester(id))
+			}
+			return nil
+		}); err != nil && !errors.Is(err, redis.Nil) {
+			return nil, wrap(err, "sos requesters")
+		}
+	}
+	for i, x := range list {
+		t := trips[x.TripID]
+		var q *fleet.Requester
+		if t != nil && reqs[t.RequesterID] != nil {
+			if b, err := reqs[t.RequesterID].Bytes(); err == nil {
+				q, _ = decodeRequester(b) // unreadable: shown without
+			}
+		}
+		out[i] = safety.AlarmOf(x, drivers[x.DriverID], t, q)
+	}
+	return out, nil
 }
 
 // sos reads one SOS; a missing one is ENotFound.
@@ -199,6 +229,11 @@ func (s *Store) sos(ctx context.Context, id string) (safety.SOS, error) {
 	if len(h) == 0 {
 		return safety.SOS{}, heartlink.Errorf(heartlink.ENotFound, "no SOS %q", id)
 	}
+	return sosFrom(h), nil
+}
+
+// sosFrom is an SOS from its stored hash.
+func sosFrom(h map[string]string) safety.SOS {
 	num := func(k string) int64 { n, _ := strconv.ParseInt(h[k], 10, 64); return n }
 	lat, _ := strconv.ParseFloat(h["lat"], 64)
 	lng, _ := strconv.ParseFloat(h["lng"], 64)
@@ -206,5 +241,5 @@ func (s *Store) sos(ctx context.Context, id string) (safety.SOS, error) {
 		ID: h["id"], DriverID: h["driver"], TripID: h["trip"], Status: safety.Status(h["status"]),
 		Location: heartlink.Point{Lat: lat, Lng: lng}, RaisedAt: fromMs(num("raised")), UpdatedAt: fromMs(num("updated")),
 		ResolvedBy: h["resolved_by"], ResolvedAt: fromMs(num("resolved")), Note: h["note"],
-	}, nil
+	}
 }
