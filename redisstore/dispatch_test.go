@@ -483,3 +483,27 @@ func TestDeclineMovesOnInFourRoundTrips(t *testing.T) {
 		assert.Equal(t, []string{"requested queued", "offered offered", "declined offered", "requeued queued", "offered offered"}, f.actions(trip.ID))
 	})
 }
+
+// A trip soon is offered by where drivers are, not where they live: a
+// driver thirty kilometres from home but half a kilometre from the pickup
+// gets it, their route timed from there (from home they could not make
+// it), and one at home nearby but out across town does not.
+func TestSoonRoutesAreTimedFromWhereDriversAre(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b redistest.Backend) {
+		f := newFixture(t, b, nil)
+		away := f.driver(near(30))
+		_, err := f.s.SetPresence(f.ctx, away.ID, fleet.PresenceUpdate{Status: fleet.Online, Location: ptr(near(0.5))})
+		require.NoError(t, err)
+		out := f.driver(near(0.3))
+		_, err = f.s.SetPresence(f.ctx, out.ID, fleet.PresenceUpdate{Status: fleet.Online, Location: ptr(near(15))})
+		require.NoError(t, err)
+
+		trip := f.request(f.requester(), 40*time.Minute)
+		assert.Equal(t, []string{trip.ID}, f.offers(away), "offered where the driver is")
+		assert.Empty(t, f.offers(out), "not to the driver at home nearby but out across town")
+		os, err := f.s.Offers(f.ctx, away)
+		require.NoError(t, err)
+		require.Len(t, os, 1)
+		assert.WithinDuration(t, f.clock.Now(), os[0].PickupAt, 10*time.Minute, "picked up after a short drive from where they are")
+	})
+}

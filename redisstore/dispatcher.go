@@ -33,7 +33,9 @@ func (s *Store) search(ctx context.Context, p redis.Pipeliner, t *dispatch.Trip,
 			Radius: radiusKm, RadiusUnit: "km",
 			Sort: "ASC", Count: count,
 		},
-		WithDist: true, WithCoord: true,
+		// Not WithCoord: decoding every position doubles what a search
+		// costs Redis; the candidate reads that follow read it.
+		WithDist: true,
 	})
 }
 
@@ -47,23 +49,15 @@ type candidateReads struct {
 }
 
 // candidateFields are the fields of a driver's hash a Candidate is built
-// from, in the order candidate reads them; the positions, needed only
-// when no search found the driver, and whether a coordinator deactivated
-// them (searches never find those) last. They are boxed once: a dispatch
-// reads them for every driver it considers.
+// from, in the order candidate reads them: the positions (the search
+// that found a driver says only how far), then whether a coordinator
+// deactivated them (searches never find those). They are boxed once: a
+// dispatch reads them for every driver it considers.
 var candidateFields = []any{"status", "seen", "seats", "wc", "vm", "avail", "route_v", "route_stops", "lat", "lng", "hlat", "hlng", "inactive"}
 
-// foundFields is how many of candidateFields a driver found by a search
-// needs: the search gave where they are.
-const foundFields = 8
-
-// readCandidate queues the reads of one candidate on p: found says a
-// search found them, so their position need not be read.
-func (s *Store) readCandidate(ctx context.Context, p redis.Pipeliner, id string, since string, found bool) candidateReads {
+// readCandidate queues the reads of one candidate on p.
+func (s *Store) readCandidate(ctx context.Context, p redis.Pipeliner, id string, since string) candidateReads {
 	fields := candidateFields
-	if found {
-		fields = fields[:foundFields]
-	}
 	args := make([]any, 0, 2+len(fields))
 	args = append(append(args, "hmget", s.keys.driver(id)), fields...)
 	attrs := redis.NewSliceCmd(ctx, args...)
@@ -84,7 +78,7 @@ func (s *Store) loadSince(now time.Time) string {
 // they are if the trip is soon and they are online, else home.
 func (r candidateReads) candidate(id string, dist float64, at *heartlink.Point, now time.Time, live bool, routes *routeCache) (dispatch.Candidate, bool) {
 	v := r.attrs.Val()
-	if len(v) < foundFields || v[0] == nil || at == nil && len(v) < len(candidateFields) {
+	if len(v) < len(candidateFields) || v[0] == nil {
 		return dispatch.Candidate{}, false
 	}
 	c := dispatch.Candidate{DriverID: id, DistanceKm: dist, Status: fleet.Presence(str(v[0]))}
@@ -123,7 +117,7 @@ func (s *Store) candidate(ctx context.Context, id string, t *dispatch.Trip) (*di
 	now := s.now()
 	var r candidateReads
 	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		r = s.readCandidate(ctx, p, id, s.loadSince(now), false)
+		r = s.readCandidate(ctx, p, id, s.loadSince(now))
 		return nil
 	})
 	if err != nil && !errors.Is(err, redis.Nil) {
@@ -173,7 +167,7 @@ func (s *Store) offer(ctx context.Context, t *dispatch.Trip, found []redis.GeoLo
 		if round == 0 {
 			s.radii.learn(t.Pickup.Point(), found, count)
 		}
-		cands, err := s.readCandidates(ctx, found, now, known)
+		cands, err := s.readCandidates(ctx, found, now, known, s.policy.UsesLiveLocation(t, now))
 		if err != nil {
 			return err
 		}
@@ -291,7 +285,10 @@ func (s *Store) campaignDrivers(ctx context.Context, t *dispatch.Trip) (first, r
 
 // readCandidates reads the drivers found that known does not hold yet, in
 // one round trip, and keeps them there (nil for a driver who is none).
-func (s *Store) readCandidates(ctx context.Context, found []redis.GeoLocation, now time.Time, known map[string]*dispatch.Candidate) ([]dispatch.Candidate, error) {
+//
+// live says the search was of live positions (see search): each driver's
+// route is timed from where it found them, read with their attributes.
+func (s *Store) readCandidates(ctx context.Context, found []redis.GeoLocation, now time.Time, known map[string]*dispatch.Candidate, live bool) ([]dispatch.Candidate, error) {
 	if len(found) == 0 {
 		return nil, nil
 	}
@@ -306,7 +303,7 @@ func (s *Store) readCandidates(ctx context.Context, found []redis.GeoLocation, n
 		since := s.loadSince(now)
 		_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 			for j, i := range fresh {
-				reads[j] = s.readCandidate(ctx, p, found[i].Name, since, true)
+				reads[j] = s.readCandidate(ctx, p, found[i].Name, since)
 			}
 			return nil
 		})
@@ -316,7 +313,7 @@ func (s *Store) readCandidates(ctx context.Context, found []redis.GeoLocation, n
 	}
 	for j, i := range fresh {
 		g := found[i]
-		at := &heartlink.Point{Lat: g.Latitude, Lng: g.Longitude}
+		at := foundAt(reads[j].attrs.Val(), live)
 		// Ranking only reads candidates' routes: their stops may be shared.
 		var cp *dispatch.Candidate
 		if c, ok := reads[j].candidate(g.Name, g.Dist, at, now, false, &s.routes); ok {
@@ -331,6 +328,22 @@ func (s *Store) readCandidates(ctx context.Context, found []redis.GeoLocation, n
 		}
 	}
 	return cands, nil
+}
+
+// foundAt is where a search found a driver whose candidateFields are v:
+// their live position for a search of live positions, else their home;
+// nil when that is not there to read.
+func foundAt(v []any, live bool) *heartlink.Point {
+	i := 10 // hlat, hlng
+	if live {
+		i = 8 // lat, lng
+	}
+	if len(v) < i+2 || v[i] == nil || v[i+1] == nil {
+		return nil
+	}
+	lat, _ := strconv.ParseFloat(str(v[i]), 64)
+	lng, _ := strconv.ParseFloat(str(v[i+1]), 64)
+	return &heartlink.Point{Lat: lat, Lng: lng}
 }
 
 // redispatch reads a queued trip afresh and offers it to the next
