@@ -89,9 +89,9 @@ type LiveConfig struct {
 	BoardQueue int
 	// BoardLinger is how long a frame for a board may wait for the frames
 	// after it, so that they go out in one write (realtime.Options.Linger);
-	// zero means none. A board takes
-	// every change of the fleet, several for each trip: written one by
-	// one they were most of the server's system calls.
+	// zero means none. A board takes every change of the fleet, several
+	// for each trip: written one by one they are most of the server's
+	// system calls.
 	BoardLinger time.Duration
 	// PerAccount is how many sockets one driver or requester may hold at
 	// once (coordinators ten times that); zero means DefaultPerAccount,

@@ -88,13 +88,9 @@ func (r candidateReads) candidate(id string, dist float64, at *heartlink.Point, 
 	c.Wheelchair = str(v[3]) == "1"
 	c.VerifiedMinors = str(v[4]) == "1"
 	if at == nil {
-		i := 10 // home
-		if live && c.Status == fleet.Online && v[8] != nil {
-			i = 8
+		if at = positionOf(v, live && c.Status == fleet.Online); at == nil {
+			at = &heartlink.Point{}
 		}
-		lat, _ := strconv.ParseFloat(str(v[i]), 64)
-		lng, _ := strconv.ParseFloat(str(v[i+1]), 64)
-		at = &heartlink.Point{Lat: lat, Lng: lng}
 	}
 	c.Origin = dispatch.Origin{At: *at, Time: now}
 	route, err := routeFrom(id, v[6:8], routes)
@@ -313,7 +309,10 @@ func (s *Store) readCandidates(ctx context.Context, found []redis.GeoLocation, n
 	}
 	for j, i := range fresh {
 		g := found[i]
-		at := foundAt(reads[j].attrs.Val(), live)
+		var at *heartlink.Point // where the search found them
+		if v := reads[j].attrs.Val(); len(v) == len(candidateFields) {
+			at = positionOf(v, live)
+		}
 		// Ranking only reads candidates' routes: their stops may be shared.
 		var cp *dispatch.Candidate
 		if c, ok := reads[j].candidate(g.Name, g.Dist, at, now, false, &s.routes); ok {
@@ -330,15 +329,14 @@ func (s *Store) readCandidates(ctx context.Context, found []redis.GeoLocation, n
 	return cands, nil
 }
 
-// foundAt is where a search found a driver whose candidateFields are v:
-// their live position for a search of live positions, else their home;
-// nil when that is not there to read.
-func foundAt(v []any, live bool) *heartlink.Point {
+// positionOf is where a driver whose candidateFields are v is: their live
+// position if live and it is there, else their home; nil when neither is.
+func positionOf(v []any, live bool) *heartlink.Point {
 	i := 10 // hlat, hlng
-	if live {
+	if live && v[8] != nil && v[9] != nil {
 		i = 8 // lat, lng
 	}
-	if len(v) < i+2 || v[i] == nil || v[i+1] == nil {
+	if v[i] == nil || v[i+1] == nil {
 		return nil
 	}
 	lat, _ := strconv.ParseFloat(str(v[i]), 64)

@@ -36,22 +36,9 @@ func (s *Store) RequesterPage(ctx context.Context, limit int, after string) ([]*
 	if err != nil || len(ids) == 0 {
 		return []*fleet.Requester{}, next, err
 	}
-	ks := make([]string, len(ids))
-	for i, id := range ids {
-		ks[i] = s.keys.requester(id)
-	}
-	vals, err := s.rdb.MGet(ctx, ks...).Result()
+	out, err := s.requestersByID(ctx, ids)
 	if err != nil {
-		return nil, "", wrap(err, "requesters")
-	}
-	out := make([]*fleet.Requester, 0, len(vals))
-	for _, v := range vals {
-		if v == nil {
-			continue
-		}
-		if q, err := decodeRequester([]byte(v.(string))); err == nil {
-			out = append(out, q)
-		}
+		return nil, "", err
 	}
 	return out, next, nil
 }

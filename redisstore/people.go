@@ -413,6 +413,15 @@ func (s *Store) Requesters(ctx context.Context) ([]*fleet.Requester, error) {
 	if err != nil || len(ids) == 0 {
 		return nil, wrap(err, "requesters")
 	}
+	return s.requestersByID(ctx, ids)
+}
+
+// requestersByID reads the requesters ids name in one round trip, in their
+// order, leaving out those not there.
+func (s *Store) requestersByID(ctx context.Context, ids []string) ([]*fleet.Requester, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
 	ks := make([]string, len(ids))
 	for i, id := range ids {
 		ks[i] = s.keys.requester(id)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"slices"
 	"strconv"
 	"time"
 
@@ -191,29 +192,25 @@ func (s *Store) alarms(ctx context.Context, list []safety.SOS) ([]safety.Alarm, 
 	if err != nil {
 		return nil, err
 	}
-	reqs := map[string]*redis.StringCmd{}
+	var reqIDs []string
 	for _, t := range trips {
-		if t.RequesterID != "" {
-			reqs[t.RequesterID] = nil
+		if t.RequesterID != "" && !slices.Contains(reqIDs, t.RequesterID) {
+			reqIDs = append(reqIDs, t.RequesterID)
 		}
 	}
-	if len(reqs) > 0 {
-		if _, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-			for id := range reqs {
-				reqs[id] = p.Get(ctx, s.keys.requester(id))
-			}
-			return nil
-		}); err != nil && !errors.Is(err, redis.Nil) {
-			return nil, wrap(err, "sos requesters")
-		}
+	qs, err := s.requestersByID(ctx, reqIDs)
+	if err != nil {
+		return nil, err
+	}
+	reqs := make(map[string]*fleet.Requester, len(qs))
+	for _, q := range qs {
+		reqs[q.ID] = q
 	}
 	for i, x := range list {
-		t := trips[x.TripID]
 		var q *fleet.Requester
-		if t != nil && reqs[t.RequesterID] != nil {
-			if b, err := reqs[t.RequesterID].Bytes(); err == nil {
-				q, _ = decodeRequester(b) // unreadable: shown without
-			}
+		t := trips[x.TripID]
+		if t != nil {
+			q = reqs[t.RequesterID]
 		}
 		out[i] = safety.AlarmOf(x, drivers[x.DriverID], t, q)
 	}
