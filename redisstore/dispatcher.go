@@ -218,7 +218,9 @@ func (s *Store) offer(ctx context.Context, t *dispatch.Trip, found []redis.GeoLo
 			mode = "retry"
 		}
 	}
-	exp := now.Add(s.policy.OfferTTL)
+	// As stored, to the millisecond: the driver is shown the expiry that
+	// the deadline worker keeps, never a later one.
+	exp := now.Add(s.policy.OfferTTL).Truncate(time.Millisecond)
 	keys := []string{
 		s.keys.trip(t.ID), s.keys.tripOffers(t.ID), s.keys.tripTried(t.ID), s.keys.queue(),
 		s.keys.deadlines(), s.keys.tripAudit(t.ID), s.keys.events(), s.keys.tripProposals(t.ID),

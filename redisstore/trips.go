@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"math"
 	"slices"
 	"strconv"
@@ -273,7 +274,13 @@ func (s *Store) Request(ctx context.Context, by heartlink.Principal, r dispatch.
 		search, seq := dryCheck(t, dry[i])
 		if err := s.offer(ctx, t, searches[i].Val(), nil, now, search, seq); err != nil {
 			// The trip is stored and queued: the queue worker will retry.
-			s.log.Error("dispatch after request", "trip", t.ID, "err", err)
+			// A request cut short (its client gone, the server stopping)
+			// is no fault of ours.
+			level := slog.LevelError
+			if ctx.Err() != nil {
+				level = slog.LevelInfo
+			}
+			s.log.Log(ctx, level, "dispatch after request", "trip", t.ID, "err", err)
 		}
 	}
 	return t, nil
