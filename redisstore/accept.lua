@@ -3,7 +3,9 @@
 -- Exactly one driver ever wins: the trip must still be open (and, for an
 -- offer, the driver's offer still live), and the driver's route must still
 -- be at the version the insertion was computed for, so the new route keeps
--- every rule of every trip on it. Returns the trip as it now is.
+-- every rule of every trip on it. Returns the trip as it now is, after how
+-- many other trips on the route it moved, the route's new version and the
+-- planned times of those trips, for the retime that follows (retime.lua).
 --
 -- KEYS[1] trip  [2] trip offers  [3] driver offers  [4] driver route
 --     [5] deadlines  [6] audit  [7] open trips  [8] queue  [9] driver trips
@@ -23,7 +25,7 @@ local open = status == 'queued' or status == 'offered' or status == 'unassigned'
 
 if not open then
   if st[3] == d and (status == 'assigned' or status == 'arrived' or status == 'picked_up') then
-    return {'mine', version, '', '0', unpack(redis.call('HGETALL', KEYS[1]))}
+    return {'mine', version, '', '0', '', '', unpack(redis.call('HGETALL', KEYS[1]))}
   end
   local active = status == 'assigned' or status == 'arrived' or status == 'picked_up'
   if active and st[3] ~= d then return {'taken', status} end
@@ -74,4 +76,5 @@ emit(KEYS[10], 'assigned', 'driver:' .. d, cjson.encode({trip_id = id, version =
 emit(KEYS[10], 'driver_route', 'driver:' .. d, cjson.encode({driver_id = d, version = rv, trip_id = id}))
 withdrawn_event(KEYS[10], id, others, 'taken')
 trip_event(KEYS[10], id, action, 'assigned', v, st[4], d, true)
-return {'ok', tostring(v), table.concat(others, ','), tostring(p.moved), unpack(redis.call('HGETALL', KEYS[1]))}
+return {'ok', tostring(v), table.concat(others, ','), tostring(p.moved), tostring(rv), p.plan or '',
+  unpack(redis.call('HGETALL', KEYS[1]))}

@@ -186,8 +186,8 @@ func (s *Store) accept(ctx context.Context, tripID, driverID, mode string, versi
 	}
 	switch res[0] {
 	case "ok", "mine":
-		h := make(map[string]string, (len(res)-4)/2)
-		for i := 4; i+1 < len(res); i += 2 {
+		h := make(map[string]string, (len(res)-6)/2)
+		for i := 6; i+1 < len(res); i += 2 {
 			h[res[i]] = res[i+1]
 		}
 		t, err := decodeTrip(h)
@@ -196,8 +196,10 @@ func (s *Store) accept(ctx context.Context, tripID, driverID, mode string, versi
 		}
 		if res[0] == "ok" {
 			s.count(func(st *Stats) { st.Accepted++ })
-			if res[3] != "0" {
-				s.retimeSoon(driverID) // riders already on the route moved
+			if res[3] != "0" { // riders already on the route moved
+				rv, _ := strconv.ParseInt(res[4], 10, 64)
+				plan, _ := decodePlan(res[5])
+				s.retimeSoon(driverID, rv, plan)
 			}
 		}
 		return t, res[0], nil

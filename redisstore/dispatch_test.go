@@ -1,6 +1,7 @@
 package redisstore
 
 import (
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -505,5 +506,49 @@ func TestSoonRoutesAreTimedFromWhereDriversAre(t *testing.T) {
 		require.NoError(t, err)
 		require.Len(t, os, 1)
 		assert.WithinDuration(t, f.clock.Now(), os[0].PickupAt, 10*time.Minute, "picked up after a short drive from where they are")
+	})
+}
+
+// A trip inserted ahead of one already on the route moves that rider's
+// planned pick-up: the moved trip takes the route's new times, its audit
+// says retimed, and its requester is told, without waiting for a worker.
+func TestAnInsertionRetimesTheRidersItMoves(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b redistest.Backend) {
+		f := newFixture(t, b, nil)
+		d := f.driver(near(0.5))
+		school := f.requester()
+		first := f.request(school, time.Hour)
+		_, err := f.s.Accept(f.ctx, d, first.ID)
+		require.NoError(t, err)
+		before := f.trip(first.ID).PickupAt
+
+		r := f.tripRequest(time.Hour)
+		r.Pickup = &dispatch.Place{Lat: near(3).Lat, Lng: near(3).Lng, Address: "9 Hongqi Rd"}
+		second, err := f.s.Request(f.ctx, school, r)
+		require.NoError(t, err)
+		require.Equal(t, []string{second.ID}, f.offers(d))
+		_, err = f.s.Accept(f.ctx, d, second.ID)
+		require.NoError(t, err)
+
+		route, err := f.s.DriverRoute(f.ctx, coordinator, d.ID)
+		require.NoError(t, err)
+		var planned time.Time
+		for _, st := range route.Stops {
+			if st.TripID == first.ID && st.Kind == dispatch.PickupStop {
+				planned = st.At
+			}
+		}
+		require.False(t, planned.Sub(before).Abs() < 2*time.Minute,
+			"the scenario moves the first pick-up (%s then %s)", before, planned)
+		require.Eventually(t, func() bool { return f.trip(first.ID).PickupAt.Equal(planned) }, 5*time.Second, 5*time.Millisecond,
+			"the first trip takes its new planned pick-up")
+		assert.Contains(t, f.actions(first.ID), "retimed assigned")
+		told := false
+		for _, m := range f.stream(t) {
+			told = told || (m.Values["k"] == "trip" && strings.Contains(m.Values["d"].(string), `"retimed"`) &&
+				strings.Contains(m.Values["d"].(string), first.ID) && strings.Contains(m.Values["to"].(string), "requester:"+school.ID))
+		}
+		assert.True(t, told, "the school is told the pick-up moved")
+		f.checkRoutes(4, d)
 	})
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -86,6 +87,10 @@ type proposal struct {
 	Pickup int64  `json:"pickup,string"` // strings, so that Lua stores
 	Drop   int64  `json:"drop,string"`   // them digit for digit
 	Moved  int    `json:"moved"`
+	// Plan, when Moved > 0, holds the planned times of the route's other
+	// trips (see plannedTimes), so that the accept's caller can retime
+	// them without reading the route back.
+	Plan string `json:"plan,omitempty"`
 	// Offer is the offer as its driver was shown it, for reading back.
 	Offer json.RawMessage `json:"offer,omitempty"`
 }
@@ -94,10 +99,79 @@ type proposal struct {
 func (s *Store) proposalOf(ins *dispatch.Insertion, offer ...byte) string {
 	stops := append([]dispatch.RouteStop(nil), ins.Stops...)
 	s.policy.Promise(stops)
-	b, _ := json.Marshal(proposal{Base: ins.Base, Stops: encodeStops(stops),
+	p := proposal{Base: ins.Base, Stops: encodeStops(stops),
 		Pickup: ms(ins.Stops[ins.Pickup].At), Drop: ms(ins.Stops[ins.Dropoff].At), Moved: len(ins.Moved),
-		Offer: offer})
+		Offer: offer}
+	if p.Moved > 0 {
+		p.Plan = encodePlan(plannedTimes(stops, ins.Stops[ins.Pickup].TripID))
+	}
+	b, _ := json.Marshal(p)
 	return string(b)
+}
+
+// planned is a trip's planned pick-up and drop-off in ms, as a route has
+// them.
+type planned struct {
+	TripID     string
+	Pick, Drop int64
+}
+
+// plannedTimes lists the planned times of the trips on stops, in the order
+// they first appear, leaving out skip.
+func plannedTimes(stops []dispatch.RouteStop, skip string) []planned {
+	var out []planned
+	at := map[string]int{}
+	for _, st := range stops {
+		if st.TripID == skip {
+			continue
+		}
+		i, ok := at[st.TripID]
+		if !ok {
+			i = len(out)
+			at[st.TripID] = i
+			out = append(out, planned{TripID: st.TripID})
+		}
+		if st.Kind == dispatch.PickupStop {
+			out[i].Pick = ms(st.At)
+		} else {
+			out[i].Drop = ms(st.At)
+		}
+	}
+	return out
+}
+
+// encodePlan writes plan as "id pick drop id pick drop ...", the way the
+// accept script hands it back.
+func encodePlan(plan []planned) string {
+	var b []byte
+	for i, p := range plan {
+		if i > 0 {
+			b = append(b, ' ')
+		}
+		b = append(b, p.TripID...)
+		b = append(b, ' ')
+		b = strconv.AppendInt(b, p.Pick, 10)
+		b = append(b, ' ')
+		b = strconv.AppendInt(b, p.Drop, 10)
+	}
+	return string(b)
+}
+
+// decodePlan reads what encodePlan wrote; ok is false for anything else.
+func decodePlan(s string) (plan []planned, ok bool) {
+	f := strings.Fields(s)
+	if len(f) == 0 || len(f)%3 != 0 {
+		return nil, false
+	}
+	for i := 0; i < len(f); i += 3 {
+		pick, err1 := strconv.ParseInt(f[i+1], 10, 64)
+		drop, err2 := strconv.ParseInt(f[i+2], 10, 64)
+		if err1 != nil || err2 != nil {
+			return nil, false
+		}
+		plan = append(plan, planned{TripID: f[i], Pick: pick, Drop: drop})
+	}
+	return plan, true
 }
 
 // readRoute queues the read of a driver's route on p.
@@ -168,35 +242,49 @@ func (s *Store) retime(ctx context.Context, driverID string) error {
 		}
 		return err
 	}
-	planned := map[string][2]int64{}
-	for _, st := range r.Stops {
-		p := planned[st.TripID]
-		if st.Kind == dispatch.PickupStop {
-			p[0] = ms(st.At)
-		} else {
-			p[1] = ms(st.At)
-		}
-		planned[st.TripID] = p
+	_, err = s.retimeAt(ctx, driverID, r.Version, plannedTimes(r.Stops, ""))
+	return err
+}
+
+// retimeAt runs retime.lua for the route at version, whose trips have the
+// planned times plan. It reports false, and changes nothing, when the
+// route is no longer at that version.
+func (s *Store) retimeAt(ctx context.Context, driverID string, version int64, plan []planned) (bool, error) {
+	keys := make([]string, 0, 3+2*len(plan))
+	keys = append(keys, s.keys.driverRoute(driverID), s.keys.retime(), s.keys.events())
+	args := make([]any, 0, 3+3*len(plan))
+	args = append(args, driverID, version, ms(s.now()))
+	for _, p := range plan {
+		keys = append(keys, s.keys.trip(p.TripID), s.keys.tripAudit(p.TripID))
+		args = append(args, p.TripID, p.Pick, p.Drop)
 	}
-	keys := []string{s.keys.driverRoute(driverID), s.keys.retime(), s.keys.events()}
-	args := []any{driverID, r.Version, ms(s.now())}
-	for _, id := range r.Trips() {
-		keys = append(keys, s.keys.trip(id), s.keys.tripAudit(id))
-		args = append(args, id, planned[id][0], planned[id][1])
+	res, err := s.scripts.retime.Run(ctx, s.rdb, keys, args...).StringSlice()
+	if err != nil {
+		return false, wrap(err, "retime")
 	}
-	err = s.scripts.retime.Run(ctx, s.rdb, keys, args...).Err()
-	return wrap(err, "retime")
+	return first(res) == "ok", nil
 }
 
 // retimeSoon retimes a driver's route beside the step that moved it (an
 // accept, a reassignment), not after it: the step answers in its own
-// round trip. The retime outbox keeps the driver until it is done, so if
-// this fails the workers do it at their next round.
-func (s *Store) retimeSoon(driverID string) {
+// round trip. When the step handed back the route's version and planned
+// times (plan, from an accept), they are used as they are, without
+// reading the route again; if the route has moved on since, or there is
+// no plan, it is read afresh. The retime outbox keeps the driver until it
+// is done, so if this fails the workers do it at their next round.
+func (s *Store) retimeSoon(driverID string, version int64, plan []planned) {
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), replyWrite)
 		defer cancel()
-		if err := s.retime(ctx, driverID); err != nil {
+		done := false
+		var err error
+		if plan != nil {
+			done, err = s.retimeAt(ctx, driverID, version, plan)
+		}
+		if err == nil && !done {
+			err = s.retime(ctx, driverID)
+		}
+		if err != nil {
 			s.log.Warn("retime", "driver", driverID, "err", err)
 			s.nudge()
 		}

@@ -256,3 +256,11 @@ func (f *fixture) allKeys(pattern string) []string {
 	}
 	return out
 }
+
+// stream is every change on the event stream so far.
+func (f *fixture) stream(t testing.TB) []redis.XMessage {
+	t.Helper()
+	ms, err := f.rdb.XRange(f.ctx, f.s.keys.events(), "-", "+").Result()
+	require.NoError(t, err)
+	return ms
+}

@@ -75,7 +75,7 @@ func (s *Store) Reassign(ctx context.Context, by heartlink.Principal, tripID, dr
 			return nil, wrap(err, "decode trip")
 		}
 		if moved, _ := strconv.Atoi(res[2]); moved > 0 {
-			s.retimeSoon(driverID) // riders already on the new route moved
+			s.retimeSoon(driverID, 0, nil) // riders already on the new route moved
 		}
 		return got, nil
 	}
