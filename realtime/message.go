@@ -53,14 +53,30 @@ func Encode(typ, id string, data any) ([]byte, error) {
 	// already, is not scanned once more: every frame of the fleet passes
 	// here.
 	t, _ := json.Marshal(typ)
-	f := make([]byte, 0, len(t)+len(id)+len(raw)+24)
-	f = append(append(f, `{"type":`...), t...)
+	var q []byte
 	if id != "" {
-		q, _ := json.Marshal(id)
-		f = append(append(f, `,"id":`...), q...)
+		q, _ = json.Marshal(id)
+	}
+	const (
+		head = `{"type":`
+		ids  = `,"id":`
+		body = `,"data":`
+	)
+	// Sized exactly: one allocation, never grown.
+	n := len(head) + len(t) + 1
+	if q != nil {
+		n += len(ids) + len(q)
 	}
 	if len(raw) > 0 {
-		f = append(append(f, `,"data":`...), raw...)
+		n += len(body) + len(raw)
+	}
+	f := make([]byte, 0, n)
+	f = append(append(f, head...), t...)
+	if q != nil {
+		f = append(append(f, ids...), q...)
+	}
+	if len(raw) > 0 {
+		f = append(append(f, body...), raw...)
 	}
 	return append(f, '}'), nil
 }

@@ -35,6 +35,9 @@ func TestEncode(t *testing.T) {
 			}
 			require.NoError(t, err)
 			assert.JSONEq(t, tt.want, string(got), "Encode(%q, %q, %v)", tt.typ, tt.id, tt.data)
+			// Every frame of the fleet is encoded here: it is written into
+			// one buffer of its own size, not grown (and copied) on the way.
+			assert.Equal(t, len(got), cap(got), "the frame's buffer is sized to it")
 		})
 	}
 }
