@@ -209,6 +209,7 @@ func (p Policy) RankFrom(t *Trip, cands []Candidate, tried map[string]bool, now 
 	fits := make([]fit, 0, len(cands))
 	pick, drop := p.StopsOf(t)
 	arena := arenaFor(cands)
+	defer arena.release() // the picks' stops are copied out of it
 	for i := range cands {
 		c := &cands[i]
 		if tried[c.DriverID] || c.DistanceKm > p.RadiusMaxKm || p.Check(t, c, now) != Eligible {
@@ -246,6 +247,7 @@ func (p Policy) RankFrom(t *Trip, cands []Candidate, tried map[string]bool, now 
 			for i := range best {
 				f := &fits[in[i]]
 				best[i] = Pick{Candidate: cands[f.c], Insertion: f.ins, Score: f.score}
+				best[i].Insertion.Stops = slices.Clone(f.ins.Stops)
 				p.settleFor(t, &best[i].Candidate, &best[i].Insertion)
 			}
 			return best

@@ -3,6 +3,7 @@ package dispatch
 import (
 	"math"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/heartlink/heartlink"
@@ -154,8 +155,11 @@ func (p Policy) Time(o Origin, car Car, stops []RouteStop) Timing {
 
 // stopArena hands out stop buffers carved from one allocation, for a
 // ranking that places a trip in many routes at once. The zero (or nil)
-// arena allocates each buffer.
-type stopArena struct{ free []RouteStop }
+// arena allocates each buffer. A ranking gives its arena back (release)
+// once nothing it returns points into it, for the next ranking to reuse.
+type stopArena struct{ buf, free []RouteStop }
+
+var arenas sync.Pool // of *stopArena
 
 // arenaFor is an arena holding the buffers placing a trip in every route
 // of cands usually takes: a copy of the route and one position tried (a
@@ -165,7 +169,20 @@ func arenaFor(cands []Candidate) *stopArena {
 	for i := range cands {
 		n += 2*len(cands[i].Route.Stops) + 2
 	}
-	return &stopArena{free: make([]RouteStop, n)}
+	a, _ := arenas.Get().(*stopArena)
+	if a == nil || cap(a.buf) < n {
+		a = &stopArena{buf: make([]RouteStop, n)}
+	}
+	a.free = a.buf[:n]
+	return a
+}
+
+// release gives the arena back; no buffer it handed out may be used
+// after.
+func (a *stopArena) release() {
+	clear(a.buf[:cap(a.buf)]) // keep no trip's data alive
+	a.free = nil
+	arenas.Put(a)
 }
 
 func (a *stopArena) take(n int) []RouteStop {

@@ -221,3 +221,34 @@ func TestFitIsTheOneRule(t *testing.T) {
 	assert.True(t, why.RouteBound())
 	assert.False(t, NotVerified.RouteBound())
 }
+
+// Rankings reuse their stop buffers: what one ranking picked keeps its
+// stops, timed as they were, however many rankings follow.
+func TestPicksKeepTheirStopsAcrossRankings(t *testing.T) {
+	p := DefaultPolicy()
+	gate := now.Add(2*time.Hour + 15*time.Minute)
+	cands := make([]Candidate, 6)
+	for i := range cands {
+		cands[i] = online("drv_"+string(rune('a'+i)), 0.3+float64(i)*0.2)
+		if i%2 == 0 {
+			cands[i].Route = hold(t, p, cands[i].Car(), trip(p, "held"+string(rune('a'+i)), north(2.5), site, gate, 1))
+			cands[i].Route.DriverID = cands[i].DriverID
+		}
+	}
+	first := p.Rank(trip(p, "first", north(3.2), site, gate, 1), cands, nil, now)
+	require.NotEmpty(t, first)
+	want := make([][]RouteStop, len(first))
+	for i, pk := range first {
+		want[i] = append([]RouteStop(nil), pk.Insertion.Stops...)
+		require.Equal(t, "first", want[i][pk.Insertion.Pickup].TripID, "pick %d's stops as ranked", i)
+		for _, st := range want[i] {
+			require.False(t, st.At.IsZero(), "pick %d: stop of %q timed", i, st.TripID)
+		}
+	}
+	for i := range 20 {
+		require.NotEmpty(t, p.Rank(trip(p, "later", north(1+float64(i)*0.3), siteB, gate, 2), cands, nil, now))
+	}
+	for i, pk := range first {
+		assert.Equal(t, want[i], pk.Insertion.Stops, "pick %d's stops after later rankings", i)
+	}
+}

@@ -309,24 +309,32 @@ func (s *Store) readCandidates(ctx context.Context, found []redis.GeoLocation, n
 			return nil, wrap(err, "read candidates")
 		}
 	}
-	for j, i := range fresh {
-		g := found[i]
+	// The candidates are read into the slice returned, and known points
+	// into it: rankings only read them, so a wider search's read copies
+	// those known already, and each is allocated once.
+	cands := make([]dispatch.Candidate, 0, len(found))
+	j := 0 // into fresh and reads
+	for i, g := range found {
+		if j == len(fresh) || fresh[j] != i {
+			if c := known[g.Name]; c != nil {
+				cands = append(cands, *c)
+			}
+			continue
+		}
+		r := reads[j]
+		j++
 		var at *heartlink.Point // where the search found them
-		if v := reads[j].attrs.Val(); len(v) == len(candidateFields) {
+		if v := r.attrs.Val(); len(v) == len(candidateFields) {
 			at = positionOf(v, live)
 		}
 		// Ranking only reads candidates' routes: their stops may be shared.
-		var cp *dispatch.Candidate
-		if c, ok := reads[j].candidate(g.Name, g.Dist, at, now, false, &s.routes); ok {
-			cp = &c
+		c, ok := r.candidate(g.Name, g.Dist, at, now, false, &s.routes)
+		if !ok {
+			known[g.Name] = nil // not a candidate, and not read again
+			continue
 		}
-		known[g.Name] = cp // nil: not a candidate, and not read again
-	}
-	cands := make([]dispatch.Candidate, 0, len(found))
-	for _, g := range found {
-		if c := known[g.Name]; c != nil {
-			cands = append(cands, *c)
-		}
+		cands = append(cands, c)
+		known[g.Name] = &cands[len(cands)-1]
 	}
 	return cands, nil
 }
