@@ -74,7 +74,24 @@ func (s *Store) LastChange(ctx context.Context) (string, error) {
 
 // Follow calls fn with every change after the id after, in order, as they
 // are written by any instance, until ctx ends. A Redis failure is retried.
+//
+// The next changes are read while fn handles the last ones, so that a
+// change written meanwhile (an offer, say, behind a batch of board
+// frames) waits for fn only, not for fn and then a round trip.
 func (s *Store) Follow(ctx context.Context, after string, fn func([]dispatch.Change)) error {
+	batches := make(chan []dispatch.Change, 1)
+	go func() {
+		defer close(batches)
+		s.follow(ctx, after, batches)
+	}()
+	for cs := range batches {
+		fn(cs)
+	}
+	return nil
+}
+
+// follow reads the changes after the id after into out until ctx ends.
+func (s *Store) follow(ctx context.Context, after string, out chan<- []dispatch.Change) {
 	for ctx.Err() == nil {
 		res, err := s.rdb.XRead(ctx, &redis.XReadArgs{
 			Streams: []string{s.keys.events(), after}, Count: 512, Block: followBlock,
@@ -84,7 +101,7 @@ func (s *Store) Follow(ctx context.Context, after string, fn func([]dispatch.Cha
 			continue
 		case err != nil:
 			if ctx.Err() != nil {
-				return nil
+				return
 			}
 			s.log.Warn("follow changes", "err", err)
 			select {
@@ -98,10 +115,13 @@ func (s *Store) Follow(ctx context.Context, after string, fn func([]dispatch.Cha
 				continue
 			}
 			after = st.Messages[len(st.Messages)-1].ID
-			fn(decodeChanges(st.Messages))
+			select {
+			case out <- decodeChanges(st.Messages):
+			case <-ctx.Done():
+				return
+			}
 		}
 	}
-	return nil
 }
 
 // History returns the changes after the id after that are addressed to any

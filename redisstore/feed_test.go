@@ -3,9 +3,12 @@ package redisstore
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -139,5 +142,66 @@ func TestHistoryTooOldAsksForASnapshot(t *testing.T) {
 		_, complete, err := s.History(context.Background(), "1-0", []string{"board"}, 10)
 		require.NoError(t, err)
 		assert.False(t, complete)
+	})
+}
+
+// Follow reads ahead while its handler works: changes written meanwhile by
+// many writers still reach the handler each once, in the stream's order,
+// and Follow returns once its context ends.
+func TestFollowKeepsOrderWhileTheHandlerWorks(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b redistest.Backend) {
+		f := newFixture(t, b, nil)
+		start, err := f.s.LastChange(f.ctx)
+		require.NoError(t, err)
+		ctx, cancel := context.WithCancel(f.ctx)
+		defer cancel()
+		const writers, each = 4, 50
+		written := make(chan struct{})
+		var got []string
+		all := make(chan struct{})
+		done := make(chan error, 1)
+		go func() {
+			done <- f.store().Follow(ctx, start, func(cs []dispatch.Change) {
+				if got == nil {
+					<-written // held while everything else is written
+				}
+				for _, c := range cs {
+					got = append(got, c.ID)
+				}
+				if len(got) == writers*each+1 {
+					close(all)
+				}
+			})
+		}()
+		add := func(i int) {
+			require.NoError(t, f.rdb.XAdd(f.ctx, &redis.XAddArgs{Stream: f.s.keys.events(),
+				Values: []any{"k", "trip", "to", "board", "d", fmt.Sprintf(`{"n":%d}`, i)}}).Err())
+		}
+		add(-1)
+		var wg sync.WaitGroup
+		for w := range writers {
+			wg.Go(func() {
+				for i := range each {
+					add(w*each + i)
+				}
+			})
+		}
+		wg.Wait()
+		close(written)
+		select {
+		case <-all:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("not all %d changes followed within 10s", writers*each+1)
+		}
+		msgs := f.stream(t)
+		want := make([]string, 0, len(msgs))
+		for _, m := range msgs {
+			if idAfter(m.ID, start) {
+				want = append(want, m.ID)
+			}
+		}
+		cancel()
+		require.NoError(t, <-done, "Follow returns when its context ends")
+		assert.Equal(t, want, got, "every change once, in order")
 	})
 }
