@@ -93,6 +93,18 @@ func validSlot(f, from, to string) error {
 	return nil
 }
 
+// Listed is a with both lists present, empty rather than nil, as the
+// API shows them.
+func (a Availability) Listed() Availability {
+	if a.Weekly == nil {
+		a.Weekly = []WeeklySlot{}
+	}
+	if a.Dates == nil {
+		a.Dates = []DateSlot{}
+	}
+	return a
+}
+
 // Empty reports whether a says nothing.
 func (a *Availability) Empty() bool { return len(a.Weekly) == 0 && len(a.Dates) == 0 }
 

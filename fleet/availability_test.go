@@ -60,3 +60,32 @@ func TestAvailabilityOn(t *testing.T) {
 	_, ok = Covers(a.On(monday, sh), at(7, 5, 30), at(7, 8, 15))
 	assert.False(t, ok, "a trip before the slot begins")
 }
+
+// A station's hours are read in the city's time: open from its opening
+// minute, closed from its closing one, whatever zone the time comes in.
+func TestPlaceOpenAt(t *testing.T) {
+	shanghai, err := time.LoadLocation("Asia/Shanghai")
+	require.NoError(t, err)
+	p := &Place{Hours: &Availability{Weekly: []WeeklySlot{{Days: []string{"mon"}, From: "08:00", To: "18:00"}},
+		Dates: []DateSlot{{Date: "2027-06-08", From: "06:00", To: "24:00"}}}}
+	at := func(s string) time.Time {
+		tm, err := time.ParseInLocation("2006-01-02 15:04", s, shanghai)
+		require.NoError(t, err)
+		return tm.UTC() // as a clock gives it
+	}
+	for when, want := range map[string]bool{
+		"2027-06-07 07:59": false, // Monday, before opening
+		"2027-06-07 08:00": true,
+		"2027-06-07 17:59": true,
+		"2027-06-07 18:00": false,
+		"2027-06-08 05:59": false, // a Tuesday, open on that date only
+		"2027-06-08 23:59": true,
+		"2027-06-09 00:00": false,
+	} {
+		open, known := p.OpenAt(at(when), shanghai)
+		assert.True(t, known)
+		assert.Equal(t, want, open, "open at %s", when)
+	}
+	_, known := (&Place{}).OpenAt(at("2027-06-07 09:00"), shanghai)
+	assert.False(t, known, "no hours: nobody knows")
+}

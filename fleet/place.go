@@ -1,8 +1,10 @@
 package fleet
 
 import (
+	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/heartlink/heartlink"
 )
@@ -44,6 +46,28 @@ type Place struct {
 	// and "Yingtan No.2 Middle School" for 鹰潭二中); a search finds it by
 	// any of them.
 	Aliases []string `json:"aliases,omitempty"`
+	// Hours is when the place is open, in the city's time zone, written as
+	// a driver's availability is; nil when nobody said (see OpenAt).
+	Hours *Availability `json:"hours,omitempty"`
+	// Services is what a driver finds there: of PlaceServices.
+	Services []string `json:"services,omitempty"`
+}
+
+// PlaceServices is what a place may offer a driver.
+var PlaceServices = []string{"charging", "food", "rest", "toilet", "water"}
+
+// OpenAt says whether p is open at t, its hours read in loc; known is
+// false when p has no hours.
+func (p *Place) OpenAt(t time.Time, loc *time.Location) (open, known bool) {
+	if p.Hours == nil || p.Hours.Empty() {
+		return false, false
+	}
+	for _, w := range p.Hours.On(t, loc) {
+		if !t.Before(w.From) && t.Before(w.To) {
+			return true, true
+		}
+	}
+	return false, true
 }
 
 // Point is where p stands.
@@ -57,6 +81,9 @@ type PlaceDraft struct {
 	Lng     *float64  `json:"lng"`
 	Address string    `json:"address"`
 	Aliases []string  `json:"aliases"` // optional
+	// Hours and Services are optional: see Place.
+	Hours    *Availability `json:"hours"`
+	Services []string      `json:"services"`
 }
 
 // MaxAliases is the most other names one place may have.
@@ -87,7 +114,29 @@ func (d *PlaceDraft) Validate() error {
 			errs = append(errs, heartlink.ValidName("aliases["+strconv.Itoa(i)+"]", a))
 		}
 	}
+	if d.Hours != nil {
+		if err := d.Hours.Validate(); err != nil {
+			errs = append(errs, under("hours", err))
+		}
+	}
+	for i, sv := range d.Services {
+		if !slices.Contains(PlaceServices, sv) {
+			errs = append(errs, heartlink.FieldError(heartlink.EInvalid, "services["+strconv.Itoa(i)+"]",
+				"%q is not a service: name %s", sv, strings.Join(PlaceServices, ", ")))
+		}
+	}
 	return heartlink.Join(errs...)
+}
+
+// under returns err's problems with their fields inside field.
+func under(field string, err error) error {
+	var out []error
+	for _, p := range heartlink.Problems(err) {
+		q := *p
+		q.Field = field + "." + p.Field
+		out = append(out, &q)
+	}
+	return heartlink.Join(out...)
 }
 
 // Place is the place d adds, under id: names trimmed, an alias that
@@ -100,6 +149,15 @@ func (d *PlaceDraft) Place(id string) *Place {
 		if a = strings.TrimSpace(a); !seen[a] {
 			seen[a] = true
 			p.Aliases = append(p.Aliases, a)
+		}
+	}
+	if d.Hours != nil && !d.Hours.Empty() {
+		h := d.Hours.Listed()
+		p.Hours = &h
+	}
+	for _, sv := range d.Services {
+		if !slices.Contains(p.Services, sv) {
+			p.Services = append(p.Services, sv)
 		}
 	}
 	return p

@@ -28,15 +28,21 @@ type PlaceQuery struct {
 	// Near orders places nearest first (within a rank of Text) and gives
 	// each its distance and travel time from there; nil orders by name.
 	Near *heartlink.Point
+	// At, when set, is the time places' hours are read at (in Loc): each
+	// place with hours is found with open_now.
+	At  time.Time
+	Loc *time.Location
+	// Open keeps only the places open at At (those with hours that say so).
+	Open bool
 }
 
 // MaxPlaceText is the longest search text, in characters: no name is longer.
 const MaxPlaceText = heartlink.MaxNameLen
 
-// ParsePlaceQuery reads a search as a URL gives it: kind, q (the text)
-// and near ("lat,lng" in degrees). It reports every bad parameter at once,
-// each naming itself.
-func ParsePlaceQuery(kind, q, near string) (PlaceQuery, error) {
+// ParsePlaceQuery reads a search as a URL gives it: kind, q (the text),
+// near ("lat,lng" in degrees) and open ("true" keeps only places open
+// now). It reports every bad parameter at once, each naming itself.
+func ParsePlaceQuery(kind, q, near, open string) (PlaceQuery, error) {
 	var errs []error
 	bad := func(field, format string, args ...any) {
 		errs = append(errs, heartlink.FieldError(heartlink.EInvalid, field, format, args...))
@@ -65,6 +71,13 @@ func ParsePlaceQuery(kind, q, near string) (PlaceQuery, error) {
 			pq.Near = &heartlink.Point{Lat: y, Lng: x}
 		}
 	}
+	switch open {
+	case "", "false":
+	case "true":
+		pq.Open = true
+	default:
+		bad("open", "open must be true or false")
+	}
 	return pq, heartlink.Join(errs...)
 }
 
@@ -78,6 +91,8 @@ type PlaceFound struct {
 	*Place
 	DistanceKm    *float64 `json:"distance_km,omitempty"`
 	TravelMinutes *int     `json:"travel_minutes,omitempty"`
+	// OpenNow is set for a place with hours when the search gave a time.
+	OpenNow *bool `json:"open_now,omitempty"`
 
 	rank match
 	km   float64
@@ -110,6 +125,14 @@ func (q PlaceQuery) Search(ps []*Place, leg Leg) []PlaceFound {
 			if f.rank = p.match(text); f.rank == none {
 				continue
 			}
+		}
+		if !q.At.IsZero() {
+			if open, known := p.OpenAt(q.At, q.Loc); known {
+				f.OpenNow = &open
+			}
+		}
+		if q.Open && (f.OpenNow == nil || !*f.OpenNow) {
+			continue
 		}
 		if q.Near != nil {
 			km, d := leg(*q.Near, p.Point())

@@ -107,7 +107,7 @@ func TestParsePlaceQuery(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := ParsePlaceQuery(tt.kind, tt.q, tt.near)
+			got, err := ParsePlaceQuery(tt.kind, tt.q, tt.near, "")
 			if tt.fields == nil {
 				require.NoError(t, err)
 				assert.Equal(t, tt.want, got)

@@ -30,13 +30,15 @@ func (s *Server) handlePlaceCreate() http.Handler {
 }
 
 // handlePlaceList lists the places, or searches them: ?kind=, ?q= (a
-// name or alias) and ?near=lat,lng (nearest first, with distance and
-// travel time by the dispatch travel model). Every place is read in one
+// name or alias), ?near=lat,lng (nearest first, with distance and
+// travel time by the dispatch travel model) and ?open=true (only those
+// open now; every place with hours says open_now). Every place is read in one
 // round trip and searched in memory.
 func (s *Server) handlePlaceList() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		v := r.URL.Query()
-		q, qerr := fleet.ParsePlaceQuery(v.Get("kind"), v.Get("q"), v.Get("near"))
+		q, qerr := fleet.ParsePlaceQuery(v.Get("kind"), v.Get("q"), v.Get("near"), v.Get("open"))
+		q.At, q.Loc = s.cfg.Clock.Now(), s.cfg.Policy.Location()
 		limit, cursor, perr := pageParams(r)
 		err := heartlink.Join(qerr, perr)
 		if err != nil {

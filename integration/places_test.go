@@ -18,6 +18,8 @@ type placeFound struct {
 	Aliases       []string `json:"aliases"`
 	DistanceKm    *float64 `json:"distance_km"`
 	TravelMinutes *int     `json:"travel_minutes"`
+	Services      []string `json:"services"`
+	OpenNow       *bool    `json:"open_now"`
 }
 
 // places lists the places a search finds, in order.
@@ -134,4 +136,72 @@ func TestPlaceSearch(t *testing.T) {
 // fmtPoint writes p as the near parameter takes it.
 func fmtPoint(p point) string {
 	return strconv.FormatFloat(p.Lat, 'f', -1, 64) + "," + strconv.FormatFloat(p.Lng, 'f', -1, 64)
+}
+
+// TestStationsOpenNow: a driver looking for somewhere to rest sees which
+// stations are open now and what each offers, and can ask for the open
+// ones only; hours and services that make no sense are refused, each
+// named, and nothing is stored.
+func TestStationsOpenNow(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b backend) {
+		srv := startServer(t, b)
+		f := newFixture(t, srv)
+		drv := f.addDriver(home)
+		everyDay := []string{"mon", "tue", "wed", "thu", "fri", "sat", "sun"}
+		add := func(name string, at point, extra map[string]any) {
+			t.Helper()
+			body := map[string]any{"name": name, "kind": "station", "lat": at.Lat, "lng": at.Lng}
+			for k, v := range extra {
+				body[k] = v
+			}
+			f.admin.post("/api/v1/places", body).must(t, http.StatusCreated, nil)
+		}
+		// Open round the clock, open only on a day long past, and no hours
+		// given: whenever the test runs, the first is open and the second
+		// closed.
+		add("Always Open Station", north(home, 3), map[string]any{
+			"hours":    map[string]any{"weekly": []any{map[string]any{"days": everyDay, "from": "00:00", "to": "24:00"}}},
+			"services": []string{"rest", "charging", "rest"},
+		})
+		add("Closed Station", north(home, 1), map[string]any{
+			"hours": map[string]any{"dates": []any{map[string]any{"date": "2020-01-01", "from": "08:00", "to": "18:00"}}},
+		})
+		add("Unknown Hours Station", north(home, 2), nil)
+
+		near := url.QueryEscape(fmtPoint(home))
+		got := drv.places("kind=station&near=" + near)
+		require.Equal(t, []string{"Closed Station", "Unknown Hours Station", "Always Open Station"}, placeNames(got), "nearest first")
+		require.NotNil(t, got[0].OpenNow)
+		assert.False(t, *got[0].OpenNow, "closed now")
+		assert.Nil(t, got[1].OpenNow, "a station without hours does not say")
+		require.NotNil(t, got[2].OpenNow)
+		assert.True(t, *got[2].OpenNow, "open now")
+		assert.Equal(t, []string{"rest", "charging"}, got[2].Services, "what it offers, each once")
+
+		open := drv.places("kind=station&open=true&near=" + near)
+		assert.Equal(t, []string{"Always Open Station"}, placeNames(open), "only the stations open now")
+		require.NotNil(t, open[0].DistanceKm, "with how far it is")
+
+		for _, c := range []struct {
+			name  string
+			body  map[string]any
+			field string
+		}{
+			{"a day that is not one", map[string]any{"hours": map[string]any{"weekly": []any{map[string]any{"days": []string{"someday"}, "from": "08:00", "to": "18:00"}}}}, "hours.weekly[0].days[0]"},
+			{"closing before opening", map[string]any{"hours": map[string]any{"weekly": []any{map[string]any{"days": []string{"mon"}, "from": "18:00", "to": "08:00"}}}}, "hours.weekly[0].to"},
+			{"a service nobody offers", map[string]any{"services": []string{"rest", "spa"}}, "services[1]"},
+		} {
+			t.Run(c.name, func(t *testing.T) {
+				body := map[string]any{"name": "Bad " + c.name, "kind": "station", "lat": home.Lat, "lng": home.Lng}
+				for k, v := range c.body {
+					body[k] = v
+				}
+				e := f.in(t).admin.post("/api/v1/places", body).fails(t, http.StatusUnprocessableEntity, "invalid")
+				assert.Equal(t, c.field, e.Field)
+			})
+		}
+		e := drv.in(t).get("/api/v1/places?open=maybe").fails(t, http.StatusUnprocessableEntity, "invalid")
+		assert.Equal(t, "open", e.Field)
+		assert.Len(t, drv.places("kind=station"), 3, "nothing refused was stored")
+	})
 }

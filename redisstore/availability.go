@@ -29,12 +29,7 @@ func (s *Store) SetAvailability(ctx context.Context, by heartlink.Principal, dri
 	if err := a.Validate(); err != nil {
 		return nil, err
 	}
-	if a.Weekly == nil {
-		a.Weekly = []fleet.WeeklySlot{}
-	}
-	if a.Dates == nil {
-		a.Dates = []fleet.DateSlot{}
-	}
+	a = a.Listed()
 	b, _ := json.Marshal(a)
 	n, err := s.rdb.Exists(ctx, s.keys.driver(driverID)).Result()
 	if err != nil {
