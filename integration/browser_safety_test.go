@@ -173,3 +173,34 @@ func browserSOS(t *testing.T, b *browser, srv *server) {
 	shoot(t, board, "board-sos-resolved")
 	shoot(t, d, "driver-sos-resolved")
 }
+
+// browserStations: a driver looking for somewhere to rest asks for the
+// stations nearby and sees the open one nearest first, how far it is and
+// what it offers; unticking "open now only" shows the closed one too.
+func browserStations(t *testing.T, b *browser, srv *server) {
+	f := newFixture(t, srv)
+	drv := f.addDriver(home)
+	everyDay := []string{"mon", "tue", "wed", "thu", "fri", "sat", "sun"}
+	f.admin.post("/api/v1/places", map[string]any{"name": "Yuehu Road Station", "kind": "station",
+		"lat": north(home, 2).Lat, "lng": north(home, 2).Lng, "services": []string{"rest", "charging"},
+		"hours": map[string]any{"weekly": []any{map[string]any{"days": everyDay, "from": "00:00", "to": "24:00"}}}}).must(t, http.StatusCreated, nil)
+	f.admin.post("/api/v1/places", map[string]any{"name": "Closed Station", "kind": "station",
+		"lat": north(home, 1).Lat, "lng": north(home, 1).Lng,
+		"hours": map[string]any{"dates": []any{map[string]any{"date": "2020-01-01", "from": "08:00", "to": "18:00"}}}}).must(t, http.StatusCreated, nil)
+
+	sc := b.scene(t, srv)
+	d := sc.open("driver", "/driver")
+	d.signIn(drv.token, "#go-online")
+	d.click("#find-stations")
+	d.waitFor("the open station listed", elementText("#stations"), contains("Yuehu Road Station"), pageWait)
+	d.waitFor("only the open one", `String(document.querySelectorAll("#stations li.station").length)`, equals("1"), pageStep)
+	d.waitFor("how far, in Chinese", elementText("#stations .station-way"), contains("公里"), pageStep)
+	d.waitFor("what it offers", elementText("#stations .station-services"), equals("休息 · 充电"), pageStep)
+	d.waitFor("open now", elementText("#stations .station-open"), equals("营业中"), pageStep)
+	shoot(t, d, "driver-stations")
+
+	d.click("#stations-open")
+	d.click("#find-stations")
+	d.waitFor("the closed one too, nearest first", `Array.from(document.querySelectorAll("#stations li.station")).map(li => li.dataset.open).join(",")`,
+		equals("closed,open"), pageWait)
+}

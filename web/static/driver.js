@@ -21,6 +21,7 @@ const state = {
   campaigns: [],
   signups: new Map(), // campaign_id/shift_id → signup
   stats: null,
+  stations: null, // the last station search, nearest first
 };
 let socket = null;
 let timers = [];
@@ -598,6 +599,41 @@ function renderStats() {
   el.textContent = t('hours.text', { hours: fmtNumber(st.hours, 1), trips: fmtNumber(st.trips_completed || 0) });
 }
 
+// ---------- stations ----------
+
+// The nearest driver stations by the travel model, from where the driver
+// is (else home): open now or not, how far, what each offers.
+async function findStations() {
+  const err = document.getElementById('stations-error');
+  err.textContent = '';
+  const here = whereAmI();
+  if (!here) { err.textContent = t('position.needed'); return; }
+  const q = new URLSearchParams({ kind: 'station', near: `${here.lat},${here.lng}`, limit: '5' });
+  if (document.getElementById('stations-open').checked) q.set('open', 'true');
+  try {
+    const r = await api('GET', '/places?' + q);
+    state.stations = r.places || [];
+  } catch (e) {
+    err.textContent = e.message;
+    return;
+  }
+  renderStations();
+}
+
+function renderStations() {
+  const list = document.getElementById('stations');
+  if (!state.stations) { list.replaceChildren(); return; }
+  if (!state.stations.length) { list.replaceChildren(h('li', { class: 'empty' }, t('stations.none'))); return; }
+  list.replaceChildren(...state.stations.map((p) => {
+    const open = p.open_now === undefined ? 'unknown' : p.open_now ? 'open' : 'closed';
+    return h('li', { class: 'station', dataset: { placeId: p.id, open } },
+      h('strong', {}, p.name),
+      h('span', { class: 'station-way' }, t('stations.way', { km: fmtNumber(p.distance_km || 0, 1), min: p.travel_minutes || 0 })),
+      h('span', { class: 'station-open ' + open }, t('stations.' + open)),
+      (p.services || []).length ? h('span', { class: 'station-services' }, p.services.map((sv) => t('service.' + sv)).join(' · ')) : null);
+  }));
+}
+
 // ---------- SOS ----------
 
 // While an SOS is open, its position goes to the board every SOS_EVERY_MS
@@ -606,7 +642,9 @@ function renderStats() {
 const SOS_EVERY_MS = 5000;
 const sos = { id: '', tripId: '', timer: 0, message: '' };
 
-function sosPosition() {
+// whereAmI is the driver's position as this page knows it, else where
+// the service last had them, else home; null when none is known.
+function whereAmI() {
   if (state.position) return { lat: state.position.lat, lng: state.position.lng };
   const p = state.me && (state.me.location || state.me.home);
   return p ? { lat: p.lat, lng: p.lng } : null;
@@ -631,7 +669,7 @@ function cancelSOS() {
 
 async function pressSOS() {
   clearTimeout(sos.timer);
-  const location = sosPosition();
+  const location = whereAmI();
   const body = { location };
   const tr = currentTrip();
   if (tr && (!sos.tripId || sos.tripId === tr.id)) body.trip_id = tr.id;
@@ -762,9 +800,9 @@ function stop() {
   if (geoWatch !== null) { navigator.geolocation.clearWatch(geoWatch); geoWatch = null; }
   for (const x of timers) clearInterval(x);
   timers = [];
-  state.offers.clear(); state.routes.clear(); state.trips.clear(); state.campaigns = []; state.signups.clear(); state.stats = null;
+  state.offers.clear(); state.routes.clear(); state.trips.clear(); state.campaigns = []; state.signups.clear(); state.stats = null; state.stations = null;
   state.status = 'offline'; state.position = null;
-  renderOffer(); renderRouteOffer(); renderTrips(); renderSignups(); renderStats(); renderPresence();
+  renderOffer(); renderRouteOffer(); renderTrips(); renderSignups(); renderStats(); renderStations(); renderPresence();
 }
 
 document.getElementById('go-online').addEventListener('click', () => setPresence('online'));
@@ -776,6 +814,7 @@ document.getElementById('decline').addEventListener('click', decline);
 document.getElementById('accept-route').addEventListener('click', () => answerRoute('accept'));
 document.getElementById('decline-route').addEventListener('click', () => answerRoute('decline'));
 document.getElementById('next-step').addEventListener('click', nextStep);
+document.getElementById('find-stations').addEventListener('click', findStations);
 document.getElementById('sos').addEventListener('click', askSOS);
 document.getElementById('sos-yes').addEventListener('click', raiseSOS);
 document.getElementById('sos-no').addEventListener('click', cancelSOS);
@@ -783,7 +822,7 @@ document.getElementById('sos-no').addEventListener('click', cancelSOS);
 initLang(() => {
   if (sos.message) sos.message = t(sos.id ? 'sos.sent' : 'sos.resolvedDriver');
   renderSOS();
-  renderPresence(); renderOffer(); renderRouteOffer(); renderTrips(); renderSignups(); renderStats();
+  renderPresence(); renderOffer(); renderRouteOffer(); renderTrips(); renderSignups(); renderStats(); renderStations();
   if (state.me) document.getElementById('hello').textContent = t('driver.hello', { name: state.me.name, plate: state.me.vehicle ? state.me.vehicle.plate : '' });
 });
 renderPresence();
