@@ -24,6 +24,21 @@ type Place struct {
 	Lat     float64   `json:"lat"`
 	Lng     float64   `json:"lng"`
 	Address string    `json:"address"`
+	// Hours and Services, for a driver station: when it is open and what
+	// it offers (see driverStation).
+	Hours    *weekly  `json:"hours,omitempty"`
+	Services []string `json:"services,omitempty"`
+}
+
+// weekly is opening hours as the API takes them: one slot every day.
+type weekly struct {
+	Weekly []slot `json:"weekly"`
+}
+
+type slot struct {
+	Days []string `json:"days"`
+	From string   `json:"from"`
+	To   string   `json:"to"`
 }
 
 func (p Place) point() point { return point{p.Lat, p.Lng} }
@@ -32,6 +47,15 @@ func (p Place) point() point { return point{p.Lat, p.Lng} }
 func landmark(name string, kind placeKind, east, north float64, address string) Place {
 	at := centre.offset(east, north)
 	return Place{Name: name, Kind: kind, Lat: round6(at.Lat), Lng: round6(at.Lng), Address: address}
+}
+
+// driverStation is a 连心驿站: open 06:00–22:00 every day, with rest,
+// water and a toilet, and what else it offers.
+func driverStation(name string, east, north float64, address string, more ...string) Place {
+	p := landmark(name, station, east, north, address)
+	p.Hours = &weekly{Weekly: []slot{{Days: []string{"mon", "tue", "wed", "thu", "fri", "sat", "sun"}, From: "06:00", To: "22:00"}}}
+	p.Services = append([]string{"rest", "water", "toilet"}, more...)
+	return p
 }
 
 func round6(x float64) float64 { return float64(int64(x*1e6+0.5)) / 1e6 }
@@ -58,16 +82,16 @@ var landmarks = []Place{
 	landmark("鹰潭北站 Yingtan North Railway Station", station, 5.2, 3.6, "高铁北站广场 North Station Sq"),
 	landmark("鹰潭站 Yingtan Railway Station", station, -3.0, -0.9, "站前广场 Station Sq"),
 
-	landmark("连心驿站·胜利路 Driver Station Shengli Rd", station, -0.3, 0.5, "胜利路 Shengli Rd"),
-	landmark("连心驿站·沿江路 Driver Station Yanjiang Rd", station, 0.9, -0.3, "沿江路 Yanjiang Rd"),
-	landmark("连心驿站·交通路 Driver Station Jiaotong Rd", station, -1.9, 0.8, "交通路 Jiaotong Rd"),
-	landmark("连心驿站·梅园 Driver Station Meiyuan", station, 2.2, -0.8, "梅园大道 Meiyuan Ave"),
-	landmark("连心驿站·白露 Driver Station Bailu", station, -0.2, -2.2, "白露大道 Bailu Ave"),
-	landmark("连心驿站·龙虎山大道 Driver Station Longhushan Ave", station, 3.3, 1.1, "龙虎山大道 Longhushan Ave"),
-	landmark("连心驿站·环城北路 Driver Station Huancheng N Rd", station, -0.7, 2.3, "环城北路 Huancheng N Rd"),
-	landmark("连心驿站·站前路 Driver Station Zhanqian Rd", station, -2.7, -0.2, "站前路 Zhanqian Rd"),
-	landmark("连心驿站·天洁路 Driver Station Tianjie Rd", station, 3.9, -2.2, "天洁路 Tianjie Rd"),
-	landmark("连心驿站·湖西路 Driver Station Huxi Rd", station, 1.4, -1.4, "湖西路 Huxi Rd"),
+	driverStation("连心驿站·胜利路 Driver Station Shengli Rd", -0.3, 0.5, "胜利路 Shengli Rd", "charging", "food"),
+	driverStation("连心驿站·沿江路 Driver Station Yanjiang Rd", 0.9, -0.3, "沿江路 Yanjiang Rd"),
+	driverStation("连心驿站·交通路 Driver Station Jiaotong Rd", -1.9, 0.8, "交通路 Jiaotong Rd"),
+	driverStation("连心驿站·梅园 Driver Station Meiyuan", 2.2, -0.8, "梅园大道 Meiyuan Ave", "charging"),
+	driverStation("连心驿站·白露 Driver Station Bailu", -0.2, -2.2, "白露大道 Bailu Ave"),
+	driverStation("连心驿站·龙虎山大道 Driver Station Longhushan Ave", 3.3, 1.1, "龙虎山大道 Longhushan Ave", "charging", "food"),
+	driverStation("连心驿站·环城北路 Driver Station Huancheng N Rd", -0.7, 2.3, "环城北路 Huancheng N Rd"),
+	driverStation("连心驿站·站前路 Driver Station Zhanqian Rd", -2.7, -0.2, "站前路 Zhanqian Rd"),
+	driverStation("连心驿站·天洁路 Driver Station Tianjie Rd", 3.9, -2.2, "天洁路 Tianjie Rd"),
+	driverStation("连心驿站·湖西路 Driver Station Huxi Rd", 1.4, -1.4, "湖西路 Huxi Rd"),
 
 	landmark("信江社区 Xinjiang Community", community, -0.4, -0.7, "信江路 Xinjiang Rd"),
 	landmark("梅园社区 Meiyuan Community", community, 1.9, -0.4, "梅园大道 Meiyuan Ave"),
