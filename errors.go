@@ -163,3 +163,22 @@ func Problems(err error) []*Error {
 	}
 	return []*Error{{Code: ErrorCode(err), Message: ErrorMessage(err), Field: ErrorField(err)}}
 }
+
+// Under returns err's problems with their fields named inside field, as a
+// nested object's errors are reported ("hours" and "weekly[0].to" make
+// "hours.weekly[0].to"); a problem naming no field still names none. Nil
+// for nil.
+func Under(field string, err error) error {
+	var es Errors
+	for _, e := range Problems(err) {
+		p := *e
+		if p.Field != "" {
+			p.Field = field + "." + p.Field
+		}
+		es = append(es, &p)
+	}
+	if len(es) == 0 {
+		return nil
+	}
+	return es
+}

@@ -4,6 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestJoin(t *testing.T) {
@@ -41,4 +44,15 @@ func TestJoin(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestUnder(t *testing.T) {
+	err := Join(FieldError(EInvalid, "weekly[0].to", "to must be after from"), Errorf(EInvalid, "no field"))
+	got := Problems(Under("hours", err))
+	require.Len(t, got, 2)
+	assert.Equal(t, "hours.weekly[0].to", got[0].Field, "a field is named inside the object")
+	assert.Equal(t, "to must be after from", got[0].Message)
+	assert.Equal(t, "", got[1].Field, "a problem naming no field still names none")
+	assert.Equal(t, "weekly[0].to", ErrorField(err), "the problems given are not changed")
+	assert.NoError(t, Under("hours", nil))
 }

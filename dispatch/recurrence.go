@@ -84,15 +84,7 @@ func (d *RecurrenceDraft) Validate(now time.Time) error {
 	t.ArriveBy = &heartlink.Timestamp{Time: first}
 	t.PickupAfter = nil
 	if err := t.Validate(now); err != nil {
-		var es heartlink.Errors
-		for _, e := range heartlink.Problems(err) {
-			p := *e
-			if p.Field != "" {
-				p.Field = "trip." + p.Field
-			}
-			es = append(es, &p)
-		}
-		return es
+		return heartlink.Under("trip", err)
 	}
 	if d.Trip.ArriveBy != nil || d.Trip.PickupAfter != nil {
 		return heartlink.FieldError(heartlink.EInvalid, "trip.arrive_by", "a recurring trip's times come from arrive_at and pickup_from")

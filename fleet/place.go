@@ -49,12 +49,13 @@ type Place struct {
 	// Hours is when the place is open, in the city's time zone, written as
 	// a driver's availability is; nil when nobody said (see OpenAt).
 	Hours *Availability `json:"hours,omitempty"`
-	// Services is what a driver finds there: of PlaceServices.
+	// Services is what a driver finds there: of placeServices.
 	Services []string `json:"services,omitempty"`
 }
 
-// PlaceServices is what a place may offer a driver.
-var PlaceServices = []string{"charging", "food", "rest", "toilet", "water"}
+// placeServices is what a place may offer a driver (README and OpenAPI
+// list the same).
+var placeServices = []string{"charging", "food", "rest", "toilet", "water"}
 
 // OpenAt says whether p is open at t, its hours read in loc; known is
 // false when p has no hours.
@@ -116,27 +117,16 @@ func (d *PlaceDraft) Validate() error {
 	}
 	if d.Hours != nil {
 		if err := d.Hours.Validate(); err != nil {
-			errs = append(errs, under("hours", err))
+			errs = append(errs, heartlink.Under("hours", err))
 		}
 	}
 	for i, sv := range d.Services {
-		if !slices.Contains(PlaceServices, sv) {
+		if !slices.Contains(placeServices, sv) {
 			errs = append(errs, heartlink.FieldError(heartlink.EInvalid, "services["+strconv.Itoa(i)+"]",
-				"%q is not a service: name %s", sv, strings.Join(PlaceServices, ", ")))
+				"%q is not a service: name %s", sv, strings.Join(placeServices, ", ")))
 		}
 	}
 	return heartlink.Join(errs...)
-}
-
-// under returns err's problems with their fields inside field.
-func under(field string, err error) error {
-	var out []error
-	for _, p := range heartlink.Problems(err) {
-		q := *p
-		q.Field = field + "." + p.Field
-		out = append(out, &q)
-	}
-	return heartlink.Join(out...)
 }
 
 // Place is the place d adds, under id: names trimmed, an alias that
