@@ -199,17 +199,13 @@ func (p Policy) Rank(t *Trip, cands []Candidate, tried map[string]bool, now time
 // dispatcher may start smaller than RadiusStartKm, so that fairness weighs
 // among the drivers truly near and the search stays cheap.
 func (p Policy) RankFrom(t *Trip, cands []Candidate, tried map[string]bool, now time.Time, startKm float64) []Pick {
-	// fits are the candidates that can take t, by index into cands: a
-	// Pick, candidate and route included, is built only for the best.
-	type fit struct {
-		c     int
-		ins   Insertion
-		score float64
-	}
-	fits := make([]fit, 0, len(cands))
 	pick, drop := p.StopsOf(t)
 	arena := arenaFor(cands)
 	defer arena.release() // the picks' stops are copied out of it
+	// fits are the candidates that can take t: a Pick, candidate and
+	// route included, is built only for the best.
+	fits := arena.fits
+	defer func() { arena.fits = fits }()
 	for i := range cands {
 		c := &cands[i]
 		if tried[c.DriverID] || c.DistanceKm > p.RadiusMaxKm || p.Check(t, c, now) != Eligible {

@@ -157,7 +157,18 @@ func (p Policy) Time(o Origin, car Car, stops []RouteStop) Timing {
 // ranking that places a trip in many routes at once. The zero (or nil)
 // arena allocates each buffer. A ranking gives its arena back (release)
 // once nothing it returns points into it, for the next ranking to reuse.
-type stopArena struct{ buf, free []RouteStop }
+type stopArena struct {
+	buf, free []RouteStop
+	fits      []fit // a ranking's, kept for the next
+}
+
+// fit is a candidate that can take the trip ranked, by index into the
+// candidates, with where the trip goes on their route and its score.
+type fit struct {
+	c     int
+	ins   Insertion
+	score float64
+}
 
 var arenas sync.Pool // of *stopArena
 
@@ -174,6 +185,7 @@ func arenaFor(cands []Candidate) *stopArena {
 		a = &stopArena{buf: make([]RouteStop, n)}
 	}
 	a.free = a.buf[:n]
+	a.fits = a.fits[:0]
 	return a
 }
 
@@ -181,6 +193,7 @@ func arenaFor(cands []Candidate) *stopArena {
 // after.
 func (a *stopArena) release() {
 	clear(a.buf[:cap(a.buf)]) // keep no trip's data alive
+	clear(a.fits[:cap(a.fits)])
 	a.free = nil
 	arenas.Put(a)
 }

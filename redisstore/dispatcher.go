@@ -48,24 +48,58 @@ type candidateReads struct {
 	recent *redis.IntCmd
 }
 
-// candidateFields are the fields of a driver's hash a Candidate is built
-// from, in the order candidate reads them: the positions (the search
-// that found a driver says only how far), then whether a coordinator
-// deactivated them (searches never find those). They are boxed once: a
-// dispatch reads them for every driver it considers.
-var candidateFields = []any{"status", "seen", "seats", "wc", "vm", "avail", "route_v", "route_stops", "lat", "lng", "hlat", "hlng", "inactive"}
+// The fields of a driver's hash a Candidate is built from, in the order
+// candidate reads them, boxed once: a dispatch reads them for every
+// driver it considers. A search's reads take only the position pair its
+// index holds (it says only how far a driver is) and not whether a
+// coordinator deactivated them (deactivated drivers leave the indexes):
+// every field fewer is a reply value fewer to decode, per driver read.
+var (
+	liveFields = []any{"status", "seen", "seats", "wc", "vm", "avail", "route_v", "route_stops", "lat", "lng"}
+	homeFields = []any{"status", "seen", "seats", "wc", "vm", "avail", "route_v", "route_stops", "hlat", "hlng"}
+	// candidateFields, for one driver read alone: both positions, and
+	// whether they are inactive.
+	candidateFields = []any{"status", "seen", "seats", "wc", "vm", "avail", "route_v", "route_stops", "lat", "lng", "hlat", "hlng", "inactive"}
+)
 
-// readCandidate queues the reads of one candidate on p.
-func (s *Store) readCandidate(ctx context.Context, p redis.Pipeliner, id string, since string) candidateReads {
-	fields := candidateFields
-	args := make([]any, 0, 2+len(fields))
-	args = append(append(args, "hmget", s.keys.driver(id)), fields...)
-	attrs := redis.NewSliceCmd(ctx, args...)
-	_ = p.Process(ctx, attrs)
-	return candidateReads{
-		attrs:  attrs,
-		recent: p.ZCount(ctx, s.keys.driverTrips(id), since, "+inf"),
+// The indexes into a candidate read's values.
+const (
+	fieldRoute    = 6  // route_v, route_stops
+	fieldPosition = 8  // a search's lat, lng (or hlat, hlng); a driver's live pair
+	fieldHome     = 10 // hlat, hlng, in candidateFields
+	fieldInactive = 12 // in candidateFields
+	searchFields  = 10 // len(liveFields), len(homeFields)
+)
+
+// candidateArgs holds the arguments of many candidate reads in one
+// allocation: a dispatch reads tens of drivers at once.
+type candidateArgs []any
+
+// newCandidateArgs has room for n candidates' reads.
+func newCandidateArgs(n int) *candidateArgs {
+	a := make(candidateArgs, 0, n*(2+len(candidateFields)+4))
+	return &a
+}
+
+// cmd appends one command's arguments, head then tail, and returns them;
+// a nil a allocates them alone.
+func (a *candidateArgs) cmd(tail []any, head ...any) []any {
+	if a == nil {
+		a = new(candidateArgs)
 	}
+	start := len(*a)
+	*a = append(append(*a, head...), tail...)
+	return (*a)[start:len(*a):len(*a)]
+}
+
+// readCandidate queues the reads of one candidate on p: the fields of
+// their hash, and their trips since the start of the load window.
+func (s *Store) readCandidate(ctx context.Context, p redis.Pipeliner, id string, since string, fields []any, args *candidateArgs) candidateReads {
+	attrs := redis.NewSliceCmd(ctx, args.cmd(fields, "hmget", s.keys.driver(id))...)
+	recent := redis.NewIntCmd(ctx, args.cmd(nil, "zcount", s.keys.driverTrips(id), since, "+inf")...)
+	_ = p.Process(ctx, attrs)
+	_ = p.Process(ctx, recent)
+	return candidateReads{attrs: attrs, recent: recent}
 }
 
 // loadSince is the start of the load window at now, as a ZCOUNT bound.
@@ -78,7 +112,7 @@ func (s *Store) loadSince(now time.Time) string {
 // they are if the trip is soon and they are online, else home.
 func (r candidateReads) candidate(id string, dist float64, at *heartlink.Point, now time.Time, live bool, routes *routeCache) (dispatch.Candidate, bool) {
 	v := r.attrs.Val()
-	if len(v) < len(candidateFields) || v[0] == nil {
+	if len(v) < searchFields || v[0] == nil {
 		return dispatch.Candidate{}, false
 	}
 	c := dispatch.Candidate{DriverID: id, DistanceKm: dist, Status: fleet.Presence(str(v[0]))}
@@ -93,7 +127,7 @@ func (r candidateReads) candidate(id string, dist float64, at *heartlink.Point, 
 		}
 	}
 	c.Origin = dispatch.Origin{At: *at, Time: now}
-	route, err := routeFrom(id, v[6:8], routes)
+	route, err := routeFrom(id, v[fieldRoute:fieldRoute+2], routes)
 	if err != nil {
 		return dispatch.Candidate{}, false
 	}
@@ -113,7 +147,7 @@ func (s *Store) candidate(ctx context.Context, id string, t *dispatch.Trip) (*di
 	now := s.now()
 	var r candidateReads
 	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		r = s.readCandidate(ctx, p, id, s.loadSince(now))
+		r = s.readCandidate(ctx, p, id, s.loadSince(now), candidateFields, nil)
 		return nil
 	})
 	if err != nil && !errors.Is(err, redis.Nil) {
@@ -126,7 +160,7 @@ func (s *Store) candidate(ctx context.Context, id string, t *dispatch.Trip) (*di
 	}
 	// Searches never find a deactivated driver (they leave the geo
 	// indexes); this stops their claims, and assignments to them.
-	if v := r.attrs.Val(); len(v) == len(candidateFields) && str(v[len(v)-1]) == "1" {
+	if v := r.attrs.Val(); len(v) == len(candidateFields) && str(v[fieldInactive]) == "1" {
 		return nil, heartlink.Errorf(heartlink.EForbidden, "driver %q is inactive: a coordinator deactivated them", id)
 	}
 	return &c, nil
@@ -299,9 +333,14 @@ func (s *Store) readCandidates(ctx context.Context, found []redis.GeoLocation, n
 	reads := make([]candidateReads, len(fresh))
 	if len(fresh) > 0 {
 		since := s.loadSince(now)
+		fields := homeFields
+		if live {
+			fields = liveFields
+		}
+		args := newCandidateArgs(len(fresh))
 		_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 			for j, i := range fresh {
-				reads[j] = s.readCandidate(ctx, p, found[i].Name, since)
+				reads[j] = s.readCandidate(ctx, p, found[i].Name, since, fields, args)
 			}
 			return nil
 		})
@@ -323,12 +362,17 @@ func (s *Store) readCandidates(ctx context.Context, found []redis.GeoLocation, n
 		}
 		r := reads[j]
 		j++
-		var at *heartlink.Point // where the search found them
-		if v := r.attrs.Val(); len(v) == len(candidateFields) {
-			at = positionOf(v, live)
+		// Where the search found them: a driver whose position is gone
+		// by now (offline, or moved out of the index) is not a candidate.
+		var at *heartlink.Point
+		if v := r.attrs.Val(); len(v) == searchFields {
+			at = readPoint(v[fieldPosition], v[fieldPosition+1])
 		}
 		// Ranking only reads candidates' routes: their stops may be shared.
-		c, ok := r.candidate(g.Name, g.Dist, at, now, false, &s.routes)
+		c, ok := dispatch.Candidate{}, false
+		if at != nil {
+			c, ok = r.candidate(g.Name, g.Dist, at, now, false, &s.routes)
+		}
 		if !ok {
 			known[g.Name] = nil // not a candidate, and not read again
 			continue
@@ -342,16 +386,24 @@ func (s *Store) readCandidates(ctx context.Context, found []redis.GeoLocation, n
 // positionOf is where a driver whose candidateFields are v is: their live
 // position if live and it is there, else their home; nil when neither is.
 func positionOf(v []any, live bool) *heartlink.Point {
-	i := 10 // hlat, hlng
-	if live && v[8] != nil && v[9] != nil {
-		i = 8 // lat, lng
-	}
-	if v[i] == nil || v[i+1] == nil {
+	if len(v) < len(candidateFields) {
 		return nil
 	}
-	lat, _ := strconv.ParseFloat(str(v[i]), 64)
-	lng, _ := strconv.ParseFloat(str(v[i+1]), 64)
-	return &heartlink.Point{Lat: lat, Lng: lng}
+	if at := readPoint(v[fieldPosition], v[fieldPosition+1]); live && at != nil {
+		return at
+	}
+	return readPoint(v[fieldHome], v[fieldHome+1])
+}
+
+// readPoint is the point of a latitude and longitude read, nil when either
+// is missing.
+func readPoint(lat, lng any) *heartlink.Point {
+	if lat == nil || lng == nil {
+		return nil
+	}
+	la, _ := strconv.ParseFloat(str(lat), 64)
+	ln, _ := strconv.ParseFloat(str(lng), 64)
+	return &heartlink.Point{Lat: la, Lng: ln}
 }
 
 // redispatch reads a queued trip afresh and offers it to the next
