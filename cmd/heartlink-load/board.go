@@ -40,7 +40,38 @@ func (b *board) read() {
 			return
 		}
 		at := time.Now()
-		var f frame
+		typ, ok := typeOf(msg)
+		switch {
+		case ok && typ == "snapshot":
+			b.r.snapshotBytes.Add(int64(len(msg)))
+			b.r.boardFrames.add(typ)
+			continue
+		case ok && typ != "trip" && typ != "driver":
+			b.r.boardFrames.add(typ) // counted, not read
+			continue
+		}
+		if typ == "driver" {
+			var e struct {
+				ID string `json:"id"`
+			}
+			if json.Unmarshal(msg, &e) != nil {
+				b.r.errorFrames.add("unreadable frame")
+				continue
+			}
+			kind := "driver"
+			if e.ID == "" {
+				kind = "driver (position)"
+			}
+			b.r.boardFrames.add(kind)
+			continue
+		}
+		// A trip's frame (or one that does not start as the server's
+		// do) is decoded once, its data with its envelope.
+		var f struct {
+			Type string    `json:"type"`
+			ID   string    `json:"id"`
+			Data boardData `json:"data"`
+		}
 		if json.Unmarshal(msg, &f) != nil {
 			b.r.errorFrames.add("unreadable frame")
 			continue
@@ -52,11 +83,7 @@ func (b *board) read() {
 		case f.Type == "snapshot":
 			b.r.snapshotBytes.Add(int64(len(msg)))
 		case f.Type == "trip":
-			var t boardData
-			if json.Unmarshal(f.Data, &t) != nil {
-				b.r.errorFrames.add("unreadable frame")
-				continue
-			}
+			t := f.Data
 			if changed, ok := eventMillis(f.ID); ok {
 				b.r.staleStream.add(at.Sub(changed))
 			}

@@ -39,6 +39,9 @@ type driverData struct {
 	} `json:"result"`
 }
 
+// driverReads are the frames a driver decodes; the rest are only counted.
+var driverReads = map[string]bool{"offer": true, "offer_withdrawn": true, "ack": true, "error": true}
+
 // read handles the driver's frames until the socket ends.
 func (d *driver) read() {
 	defer d.ws.Close()
@@ -49,12 +52,19 @@ func (d *driver) read() {
 			return
 		}
 		at := time.Now()
-		var f frame
-		var data driverData
-		if json.Unmarshal(msg, &f) != nil || json.Unmarshal(f.Data, &data) != nil {
+		if typ, ok := typeOf(msg); ok && !driverReads[typ] {
+			d.r.driverFrames.add(typ) // counted, not read
+			continue
+		}
+		var f struct {
+			Type string     `json:"type"`
+			Data driverData `json:"data"`
+		}
+		if json.Unmarshal(msg, &f) != nil {
 			d.r.errorFrames.add("unreadable frame")
 			continue
 		}
+		data := f.Data
 		d.r.driverFrames.add(f.Type)
 		switch f.Type {
 		case "offer":

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -30,11 +31,22 @@ var dialer = websocket.Dialer{
 // hang the tool.
 const writeTimeout = 5 * time.Second
 
-// frame is a server frame; Data is decoded by type.
-type frame struct {
-	Type string          `json:"type"`
-	ID   string          `json:"id"`
-	Data json.RawMessage `json:"data"`
+// typeOf reads a frame's type from its first bytes, without decoding it:
+// the server writes "type" first. The tool decodes only the frames it
+// times or inspects, since its CPU shares the machine with the server it
+// measures; ok is false when a frame does not start so, to be decoded in
+// full.
+func typeOf(msg []byte) (typ string, ok bool) {
+	const head = `{"type":"`
+	if !bytes.HasPrefix(msg, []byte(head)) {
+		return "", false
+	}
+	rest := msg[len(head):]
+	end := bytes.IndexByte(rest, '"')
+	if end <= 0 || bytes.IndexByte(rest[:end], '\\') >= 0 {
+		return "", false
+	}
+	return string(rest[:end]), true
 }
 
 // request is a frame the drivers send.
