@@ -25,6 +25,7 @@ const (
 	EWrongPIN     = "wrong_pin"      // a handover step without the rider's PIN, or with a wrong one
 	ETooFar       = "too_far"        // the driver is not where the step happens (arrived, far from the pick-up)
 	ETooLarge     = "too_large"
+	EUnsupported  = "unsupported_media_type" // a body or part of a type the operation does not take
 	ERateLimited  = "rate_limited"
 	EUnavailable  = "unavailable"            // the store is unreachable or slow: retry after Retry-After
 	EKeyReused    = "idempotency_key_reused" // an Idempotency-Key sent again with another request

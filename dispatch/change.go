@@ -30,6 +30,7 @@ const (
 	ChangeShiftFill      = "shift_fill"   // a shift's fill: data {campaign_id, shift_id, confirmed, waiting}
 	ChangeSOS            = "sos"          // a driver's SOS raised or pressed again: data safety.SOS (boards get the safety.Alarm, rendered as they push it), to the board only
 	ChangeSOSResolved    = "sos_resolved" // a coordinator resolved an SOS: data safety.SOS, to the board and its driver
+	ChangeReport         = "report"       // a driver's report filed (to the board) or forwarded or resolved (to the board and its driver): data report.Report
 )
 
 // For reports whether the change is addressed to audience.

@@ -12,6 +12,7 @@ import (
 	"github.com/heartlink/heartlink/campaign"
 	"github.com/heartlink/heartlink/dispatch"
 	"github.com/heartlink/heartlink/fleet"
+	"github.com/heartlink/heartlink/report"
 )
 
 // bodyTypes are the JSON bodies the API accepts, each as its handler
@@ -29,6 +30,8 @@ var bodyTypes = []struct {
 	{"progress", valid(func() validator { return &progressRequest{} })},
 	{"assign", valid(func() validator { return &assignRequest{} })},
 	{"availability", valid(func() validator { return &fleet.Availability{} })},
+	{"report", valid(func() validator { return &report.Draft{} })},
+	{"report update", valid(func() validator { return &report.Update{} })},
 	{"trip", func(w http.ResponseWriter, r *http.Request, s *Server, now time.Time) error {
 		var v dispatch.Request
 		if err := s.decode(w, r, &v); err != nil {
@@ -84,6 +87,8 @@ func FuzzDecodeBodies(f *testing.F) {
 		`{"kind":"exam_escort","pickup":{"lat":28.27,"lng":117.06,"address":"12 Shengli Rd"},"dropoff":{"lat":28.26,"lng":117.07,"address":"School"},"riders":[{"name":"Li Ming","phone":"13900000002"}],"arrive_by":"2027-06-07T00:15:00Z","return":{"pickup_after":"2027-06-07T04:00:00Z"}}`,
 		`{"trip":{"kind":"hospital","pickup":{"lat":28.27,"lng":117.06},"dropoff":{"lat":28.24,"lng":117.03},"riders":[{"name":"Li"}]},"weekdays":[1,3,5],"arrive_at":"08:30","until":"2027-07-01"}`,
 		`{"name":"Gaokao","signup_opens":"0 8 * * *","signup_closes":"0 20 * * *","shifts":[{"date":"2027-06-07","start":"07:00","end":"11:00","cars_needed":3}]}`,
+		`{"kind":"hazard","location":{"lat":28.24,"lng":117.03},"note":"积水"}`,
+		`{"status":"forwarded","forwarded_to":"交警","note":"on their way"}`,
 		`{"name":"x","name":"y"}`, `{"a":1}`, `[]`, `null`, `"x"`, `{"lat":1e999}`, `{} {}`, ``, `{"riders":[{"name":"\u202e"}]}`,
 	}
 	for i, s := range seeds {

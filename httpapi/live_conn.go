@@ -15,6 +15,7 @@ import (
 	"github.com/heartlink/heartlink/dispatch"
 	"github.com/heartlink/heartlink/fleet"
 	"github.com/heartlink/heartlink/realtime"
+	"github.com/heartlink/heartlink/report"
 )
 
 // upgrader keeps per-connection memory small: a small read buffer and write
@@ -386,6 +387,17 @@ func (l *live) boardSnapshot(ctx context.Context, views func([]*dispatch.Trip) [
 			return nil, err
 		}
 		snap["sos"] = sos
+	}
+	if l.s.cfg.Reports != nil {
+		// Reports not yet resolved stay on every board, newest first.
+		reports, err := l.s.cfg.Reports.UnresolvedReports(ctx, system)
+		if err != nil {
+			return nil, err
+		}
+		if reports == nil {
+			reports = []report.Report{}
+		}
+		snap["reports"] = reports
 	}
 	return snap, nil
 }

@@ -276,6 +276,7 @@ func TestOpenAPIEnums(t *testing.T) {
 		{"wrong_pin", http.StatusUnprocessableEntity},
 		{"too_far", http.StatusConflict},
 		{"too_large", http.StatusRequestEntityTooLarge},
+		{"unsupported_media_type", http.StatusUnsupportedMediaType},
 		{"rate_limited", http.StatusTooManyRequests},
 		{"idempotency_key_reused", http.StatusUnprocessableEntity},
 		{"in_progress", http.StatusConflict},

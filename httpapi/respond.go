@@ -29,6 +29,8 @@ func StatusOf(code string) int {
 		return http.StatusConflict
 	case heartlink.ETooLarge:
 		return http.StatusRequestEntityTooLarge
+	case heartlink.EUnsupported:
+		return http.StatusUnsupportedMediaType
 	case heartlink.ERateLimited:
 		return http.StatusTooManyRequests
 	case heartlink.EUnavailable:

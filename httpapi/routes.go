@@ -70,6 +70,11 @@ func (s *Server) routes() []route {
 		{"POST", "/api/v1/sos", s.authSOS(s.needSafety(s.handleSOSRaise()))},
 		{"GET", "/api/v1/sos", s.auth(s.needSafety(s.handleSOSList()))},
 		{"POST", "/api/v1/sos/{id}/resolve", s.auth(s.needSafety(s.handleSOSResolve()))},
+		{"POST", "/api/v1/reports", s.auth(s.needReports(s.handleReportFile()))},
+		{"GET", "/api/v1/reports", s.auth(s.needReports(s.handleReportList()))},
+		{"GET", "/api/v1/reports/{id}", s.auth(s.needReports(s.handleReportGet()))},
+		{"PATCH", "/api/v1/reports/{id}", s.auth(s.needReports(s.handleReportUpdate()))},
+		{"GET", "/api/v1/reports/{id}/photos/{n}", s.auth(s.needReports(s.handleReportPhoto()))},
 
 		{"POST", "/api/v1/campaigns", s.auth(s.needCampaigns(s.handleCampaignCreate()))},
 		{"GET", "/api/v1/campaigns", s.auth(s.needCampaigns(s.handleCampaignList()))},

@@ -89,6 +89,12 @@ type Config struct {
 	Alerts Alerts
 	// Safety keeps guardian links and drivers' SOS; nil switches both off.
 	Safety Safety
+	// Reports keeps what drivers report from the road; nil switches
+	// reports off.
+	Reports Reports
+	// MaxPhoto caps each photo of a report in bytes, as uploaded; zero
+	// means 5 MiB.
+	MaxPhoto int64
 	// PublicURL is where browsers reach the service, e.g.
 	// "https://heartlink.example.org", for the links it hands out; empty:
 	// the address each request came to.
@@ -102,6 +108,9 @@ type Server struct {
 	mux     *http.ServeMux
 	metrics *httpMetrics
 	live    *live
+	// photos bounds how many report photos are decoded at once: each
+	// takes memory by its pixels.
+	photos chan struct{}
 }
 
 // NewServer returns the API as an http.Handler.
@@ -115,7 +124,11 @@ func NewServer(cfg Config) *Server {
 	if cfg.MaxBody == 0 {
 		cfg.MaxBody = 64 << 10
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger, mux: http.NewServeMux(), metrics: newHTTPMetrics()}
+	if cfg.MaxPhoto == 0 {
+		cfg.MaxPhoto = 5 << 20
+	}
+	s := &Server{cfg: cfg, log: cfg.Logger, mux: http.NewServeMux(), metrics: newHTTPMetrics(),
+		photos: make(chan struct{}, 2)}
 	if cfg.Live != nil {
 		s.live = newLive(s, *cfg.Live)
 	}

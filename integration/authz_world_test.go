@@ -73,6 +73,7 @@ type world struct {
 	sharedT                          *secretTrip // a trip its requester made a guardian link to
 	shareID, shareToken              string
 	sosID                            string // the own driver's open SOS
+	reportID                         string // the own driver's report, with one photo
 }
 
 // worlds numbers worlds, for their corners of the map.
@@ -380,6 +381,18 @@ func (w *world) sos() string {
 	return w.sosID
 }
 
+// report is the own driver's report, with a photo.
+func (w *world) report() string {
+	if w.reportID == "" {
+		w.tb.Helper()
+		var r struct{ ID string }
+		w.dA.in(w.tb).post("/api/v1/reports", reportForm(w.tb, [][2]string{{"kind", "hazard"}, {"location", "28.24,117.03"}}, pngWithText(w.tb))).
+			must(w.tb, http.StatusCreated, &r)
+		w.reportID = r.ID
+	}
+	return w.reportID
+}
+
 // build makes every part of the world, so that requests refused in it
 // find it as it is and leave it so.
 func (w *world) build() {
@@ -396,4 +409,5 @@ func (w *world) build() {
 	w.unservedTrip()
 	w.share()
 	w.sos()
+	w.report()
 }

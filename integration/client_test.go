@@ -68,6 +68,13 @@ type raw string
 // csvList is a request body sent as is, as text/csv: a school's list.
 type csvList string
 
+// formBody is a request body sent as is with its own Content-Type: a
+// multipart/form-data upload.
+type formBody struct {
+	contentType string
+	body        []byte
+}
+
 // response is an answer read in full.
 type response struct {
 	Method, Path string
@@ -96,6 +103,9 @@ func (c *client) send(method, path string, body any) (*response, error) {
 	case csvList:
 		sent = []byte(b)
 		rd = bytes.NewReader(sent)
+	case formBody:
+		sent = b.body
+		rd = bytes.NewReader(sent)
 	default:
 		j, err := json.Marshal(b)
 		if err != nil {
@@ -116,6 +126,8 @@ func (c *client) send(method, path string, body any) (*response, error) {
 	}
 	if _, ok := body.(csvList); ok {
 		req.Header.Set("Content-Type", "text/csv")
+	} else if f, ok := body.(formBody); ok {
+		req.Header.Set("Content-Type", f.contentType)
 	} else if rd != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}

@@ -1,6 +1,10 @@
 package redisstore
 
-import "github.com/heartlink/heartlink"
+import (
+	"strconv"
+
+	"github.com/heartlink/heartlink"
+)
 
 // keys names every key of the store. All but a few share the hash tag
 // {prefix}, so that every script's and transaction's keys live in one
@@ -167,3 +171,15 @@ func (k keys) tripShares(id string) string { return k.p + "trip:" + id + ":share
 func (k keys) sos(id string) string      { return k.p + "sos:" + id }
 func (k keys) sosAudit(id string) string { return k.p + "sos:" + id + ":audit" }
 func (k keys) sosOpen() string           { return k.p + "sos:open" }
+
+// report is one report, reportPhoto its photo n (from 1), reportAudit its
+// record; reports lists every one by when it was filed, reportsUnresolved
+// those not resolved yet, driverReports a driver's own.
+func (k keys) report(id string) string        { return k.p + "report:" + id }
+func (k keys) reportAudit(id string) string   { return k.p + "report:" + id + ":audit" }
+func (k keys) reports() string                { return k.p + "reports" }
+func (k keys) reportsUnresolved() string      { return k.p + "reports:unresolved" }
+func (k keys) driverReports(id string) string { return k.p + "driver:" + id + ":reports" }
+func (k keys) reportPhoto(id string, n int) string {
+	return k.p + "report:" + id + ":photo:" + strconv.Itoa(n)
+}

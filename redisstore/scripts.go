@@ -62,6 +62,10 @@ var (
 	sosRaiseLua string
 	//go:embed sos_resolve.lua
 	sosResolveLua string
+	//go:embed report_file.lua
+	reportFileLua string
+	//go:embed report_update.lua
+	reportUpdateLua string
 )
 
 // scripts are a store's Lua scripts, each with the shared helpers and the
@@ -75,36 +79,39 @@ type scripts struct {
 	idemReserve, idemFinish                        *redis.Script
 	shiftChange, shiftRemove, wake, purge          *redis.Script
 	shareMake, shareRevoke, sosRaise, sosResolve   *redis.Script
+	reportFile, reportUpdate                       *redis.Script
 }
 
 func newScripts(historyLen int) scripts {
 	lib := "local EVENTS_MAXLEN = " + strconv.Itoa(historyLen) + "\n" + libLua
 	return scripts{
-		offer:       redis.NewScript(lib + offerLua),
-		purge:       redis.NewScript(purgeLua),
-		accept:      redis.NewScript(lib + acceptLua),
-		answer:      redis.NewScript(lib + answerLua),
-		transition:  redis.NewScript(lib + transitionLua),
-		lease:       redis.NewScript(leaseLua),
-		move:        redis.NewScript(moveLua),
-		signup:      redis.NewScript(lib + signupLua),
-		withdraw:    redis.NewScript(lib + withdrawLua),
-		unqueue:     redis.NewScript(unqueueLua),
-		routeAccept: redis.NewScript(lib + routeAcceptLua),
-		routeAnswer: redis.NewScript(lib + routeAnswerLua),
-		retime:      redis.NewScript(lib + retimeLua),
-		unlock:      redis.NewScript(unlockLua),
-		reassign:    redis.NewScript(lib + reassignLua),
-		page:        redis.NewScript(pageLua),
-		idemReserve: redis.NewScript(idemReserveLua),
-		idemFinish:  redis.NewScript(idemFinishLua),
-		shiftChange: redis.NewScript(lib + shiftChangeLua),
-		shiftRemove: redis.NewScript(lib + shiftRemoveLua),
-		pin:         redis.NewScript(lib + pinLua),
-		wake:        redis.NewScript(lib + wakeLua),
-		shareMake:   redis.NewScript(lib + shareMakeLua),
-		shareRevoke: redis.NewScript(lib + shareRevokeLua),
-		sosRaise:    redis.NewScript(lib + sosRaiseLua),
-		sosResolve:  redis.NewScript(lib + sosResolveLua),
+		offer:        redis.NewScript(lib + offerLua),
+		purge:        redis.NewScript(purgeLua),
+		accept:       redis.NewScript(lib + acceptLua),
+		answer:       redis.NewScript(lib + answerLua),
+		transition:   redis.NewScript(lib + transitionLua),
+		lease:        redis.NewScript(leaseLua),
+		move:         redis.NewScript(moveLua),
+		signup:       redis.NewScript(lib + signupLua),
+		withdraw:     redis.NewScript(lib + withdrawLua),
+		unqueue:      redis.NewScript(unqueueLua),
+		routeAccept:  redis.NewScript(lib + routeAcceptLua),
+		routeAnswer:  redis.NewScript(lib + routeAnswerLua),
+		retime:       redis.NewScript(lib + retimeLua),
+		unlock:       redis.NewScript(unlockLua),
+		reassign:     redis.NewScript(lib + reassignLua),
+		page:         redis.NewScript(pageLua),
+		idemReserve:  redis.NewScript(idemReserveLua),
+		idemFinish:   redis.NewScript(idemFinishLua),
+		shiftChange:  redis.NewScript(lib + shiftChangeLua),
+		shiftRemove:  redis.NewScript(lib + shiftRemoveLua),
+		pin:          redis.NewScript(lib + pinLua),
+		wake:         redis.NewScript(lib + wakeLua),
+		shareMake:    redis.NewScript(lib + shareMakeLua),
+		shareRevoke:  redis.NewScript(lib + shareRevokeLua),
+		sosRaise:     redis.NewScript(lib + sosRaiseLua),
+		sosResolve:   redis.NewScript(lib + sosResolveLua),
+		reportFile:   redis.NewScript(lib + reportFileLua),
+		reportUpdate: redis.NewScript(lib + reportUpdateLua),
 	}
 }

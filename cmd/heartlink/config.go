@@ -35,6 +35,7 @@ type config struct {
 	Policy       dispatch.Policy
 	Limits       httpapi.Limits
 	MaxBodySize  int64
+	MaxPhotoSize int64
 	// PublicURL is where browsers reach the service, for guardian links.
 	PublicURL string
 
@@ -175,6 +176,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.DurationVar(&p.Share.MaxAge, "share-max-age", envDur("HEARTLINK_SHARE_MAX_AGE", p.Share.MaxAge), "the longest a guardian link lives from its making")
 	fs.StringVar(&c.PublicURL, "public-url", getenv("HEARTLINK_PUBLIC_URL"), "where browsers reach the service, e.g. https://heartlink.example.org, for the guardian links it hands out (empty: the address each request came to)")
 	fs.Int64Var(&c.MaxBodySize, "max-body", int64(envInt("HEARTLINK_MAX_BODY", 64<<10)), "largest request body in bytes")
+	fs.Int64Var(&c.MaxPhotoSize, "max-photo", int64(envInt("HEARTLINK_MAX_PHOTO", 5<<20)), "largest photo of a report in bytes, as uploaded (a report takes three)")
 	fs.DurationVar(&c.WriteTimeout, "write-timeout", envDur("HEARTLINK_WRITE_TIMEOUT", time.Minute), "longest an HTTP request may take to be answered, handling and writing (not the websockets)")
 	proxies := fs.String("trusted-proxies", getenv("HEARTLINK_TRUSTED_PROXIES"), "reverse proxies (CIDRs or addresses, comma-separated) whose X-Forwarded-For is believed for the per-address limit; empty: none")
 	origins := fs.String("ws-origins", getenv("HEARTLINK_WS_ORIGINS"), "browser origins allowed on the websockets besides the server's own, comma-separated")
@@ -234,6 +236,9 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	}
 	if *arriveM < 0 {
 		return c, errors.New("-arrive-within-m must not be negative")
+	}
+	if c.MaxBodySize <= 0 || c.MaxPhotoSize <= 0 {
+		return c, errors.New("-max-body and -max-photo must be positive")
 	}
 	p.Handover.ArriveWithinKm = *arriveM / 1000
 	c.Limits.PerAddressBurst = 2 * c.Limits.PerAddress

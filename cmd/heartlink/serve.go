@@ -69,6 +69,8 @@ func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 		Idempotency: store,
 		Alerts:      store,
 		Safety:      store,
+		Reports:     store,
+		MaxPhoto:    cfg.MaxPhotoSize,
 		Privacy:     store,
 		PublicURL:   cfg.PublicURL,
 		Live: &httpapi.LiveConfig{

@@ -3,7 +3,7 @@
 // with each shift's route plan, kept up to date over /ws/board.
 
 import {
-  t, initLang, initSignin, api, say, h, s, fmtTime, fmtNumber, statusLabel, LiveSocket, connectionSayer,
+  t, initLang, initSignin, api, apiBlob, say, h, s, fmtTime, fmtNumber, statusLabel, LiveSocket, connectionSayer,
   OPEN, ACTIVE, STATUSES,
 } from './common.js';
 import { Projection } from './map.js';
@@ -19,9 +19,10 @@ const state = {
   planUi: new Map(), // "campaign/shift" → {busy, error}
   planChecked: new Set(), // "campaign/shift" whose plan was asked for at least once
   sos: new Map(), // SOS id → the open SOS as the board shows it (driver, trip, riders to call)
+  reports: new Map(), // report id → an unresolved report from the road
 };
 
-const dirty = { map: true, trips: true, alerts: true, counters: true, campaigns: true, sos: true };
+const dirty = { map: true, trips: true, alerts: true, counters: true, campaigns: true, sos: true, reports: true };
 let renderTimer = 0;
 let socket = null;
 let timers = [];
@@ -39,6 +40,7 @@ function render() {
   if (dirty.trips) { dirty.trips = false; renderTrips(); }
   if (dirty.campaigns) { dirty.campaigns = false; renderCampaigns(); }
   if (dirty.sos) { dirty.sos = false; renderSOS(); }
+  if (dirty.reports) { dirty.reports = false; renderReports(); }
 }
 
 // ---------- state changes ----------
@@ -96,6 +98,9 @@ function onFrame(f) {
       for (const a of d.sos || []) state.sos.set(a.id, a);
       if (state.sos.size) say(t('sos.alert', { name: [...state.sos.values()].map(sosWho).join(', ') }), 'error');
       schedule('sos');
+      state.reports.clear();
+      for (const r of d.reports || []) state.reports.set(r.id, r);
+      schedule('reports');
       loadTrips();
       reloadPlans(); // frames missed while disconnected
       schedule('map', 'trips', 'alerts', 'counters');
@@ -122,6 +127,14 @@ function onFrame(f) {
     case 'sos_resolved':
       if (state.sos.delete(d.id)) say(t('sos.resolved'));
       schedule('sos', 'map');
+      break;
+    case 'report':
+      if (d.status === 'resolved') state.reports.delete(d.id);
+      else {
+        if (!state.reports.has(d.id)) say(t('report.new', { kind: t('report.kind.' + d.kind), name: driverName(d.driver_id) }), 'warn');
+        state.reports.set(d.id, d);
+      }
+      schedule('reports');
       break;
     case 'alert_closed':
       state.alerts.delete(d.trip_id);
@@ -352,6 +365,7 @@ function renderMap() {
   }
   for (const [id, el] of els.drivers) if (!seenD.has(id)) { el.remove(); els.drivers.delete(id); }
   renderSOSMarkers();
+  renderReportMarkers();
 }
 
 // ---------- SOS ----------
@@ -435,6 +449,96 @@ function renderSOS() {
   document.getElementById('sos-empty').hidden = state.sos.size > 0;
   document.getElementById('sos-panel').dataset.open = String(state.sos.size);
   renderSOSMarkers();
+}
+
+// ---------- reports ----------
+
+// renderReportMarkers draws an amber triangle where each unresolved report is.
+function renderReportMarkers() {
+  const layer = document.getElementById('layer-reports');
+  const kids = [];
+  for (const r of state.reports.values()) {
+    if (!r.location || typeof r.location.lat !== 'number') continue;
+    const [x, y] = projection.xy(r.location);
+    const g = s('g', { class: 'report', dataset: { reportId: r.id }, transform: `translate(${x.toFixed(1)},${y.toFixed(1)})` });
+    const title = s('title');
+    title.textContent = `${t('report.kind.' + r.kind)} · ${driverName(r.driver_id)}${r.note ? ' · ' + r.note : ''}`;
+    g.append(title, s('path', { d: 'M0 -10L9 7H-9z', class: 'report-marker' }));
+    kids.push(g);
+  }
+  layer.replaceChildren(...kids);
+}
+
+// showPhotos fetches a report's photos with the board's token (an <img>
+// cannot send it) and shows each from a blob: URL.
+async function showPhotos(r, box) {
+  for (const p of r.photos || []) {
+    try {
+      const url = URL.createObjectURL(await apiBlob(p.url.replace(/^\/api\/v1/, '')));
+      const img = h('img', { src: url, alt: t('report.photoAlt', { kind: t('report.kind.' + r.kind) }) });
+      img.addEventListener('click', () => window.open(url, '_blank', 'noopener'));
+      box.append(img);
+    } catch { /* a photo that cannot be read leaves the rest */ }
+  }
+}
+
+function reportItem(r) {
+  const to = h('input', { type: 'text', class: 'report-forward-to', id: 'report-to-' + r.id, maxlength: '200' });
+  const note = h('input', { type: 'text', class: 'report-note-input', id: 'report-note-' + r.id, maxlength: '1000' });
+  const li = h('li', { class: 'report-item', dataset: { reportId: r.id } },
+    h('strong', { class: 'report-what' }),
+    h('span', { class: 'report-when' }),
+    h('p', { class: 'report-note' }),
+    h('div', { class: 'report-photos' }),
+    h('label', { for: 'report-to-' + r.id }, t('report.forwardTo')), to,
+    h('label', { for: 'report-note-' + r.id }, t('report.outcomeNote')), note,
+    h('div', { class: 'actions' },
+      h('button', { type: 'button', class: 'report-forward' }, t('report.forward')),
+      h('button', { type: 'button', class: 'primary report-resolve' }, t('report.resolve'))),
+    h('p', { class: 'alert-error field-error', role: 'alert' }));
+  const send = async (status) => {
+    const err = li.querySelector('.alert-error');
+    err.textContent = '';
+    const body = { status };
+    if (to.value.trim()) body.forwarded_to = to.value.trim();
+    if (note.value.trim()) body.note = note.value.trim();
+    for (const b of li.querySelectorAll('button')) b.disabled = true;
+    try {
+      const done = await api('PATCH', `/reports/${encodeURIComponent(r.id)}`, body);
+      if (done.status === 'resolved') state.reports.delete(r.id);
+      else state.reports.set(r.id, done);
+      say(t('report.status.' + done.status));
+      schedule('reports');
+    } catch (e) {
+      err.textContent = e.message;
+      say(e.message, 'error');
+    } finally {
+      for (const b of li.querySelectorAll('button')) b.disabled = false;
+    }
+  };
+  li.querySelector('.report-forward').addEventListener('click', () => send('forwarded'));
+  li.querySelector('.report-resolve').addEventListener('click', () => send('resolved'));
+  showPhotos(r, li.querySelector('.report-photos'));
+  return li;
+}
+
+function renderReports() {
+  const ul = document.getElementById('report-list');
+  const have = new Map([...ul.children].map((li) => [li.dataset.reportId, li]));
+  for (const [id, li] of have) if (!state.reports.has(id)) li.remove();
+  const list = [...state.reports.values()].sort((a, b) => Date.parse(b.created_at) - Date.parse(a.created_at));
+  for (const r of list) {
+    const li = have.get(r.id) || reportItem(r);
+    li.querySelector('.report-what').textContent = `${t('report.kind.' + r.kind)} · ${driverName(r.driver_id)}`;
+    li.querySelector('.report-when').textContent = ` ${fmtTime(r.created_at)} · ${t('report.status.' + r.status)}` +
+      (r.forwarded_to ? ' · ' + t('report.forwardedTo', { to: r.forwarded_to }) : '');
+    li.querySelector('.report-note').textContent = r.note || '';
+    if (!li.isConnected) ul.append(li);
+  }
+  // newest first, as they came
+  for (const r of list) ul.append(ul.querySelector(`[data-report-id="${CSS.escape(r.id)}"]`));
+  document.getElementById('reports-empty').hidden = state.reports.size > 0;
+  renderReportMarkers();
 }
 
 // ---------- counters ----------

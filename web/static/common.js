@@ -101,7 +101,9 @@ export async function api(method, path, body, contentType = 'application/json') 
   const tok = token();
   if (tok) headers.Authorization = 'Bearer ' + tok;
   let payload;
-  if (body !== undefined) {
+  if (body instanceof FormData) {
+    payload = body; // the browser writes Content-Type, with its boundary
+  } else if (body !== undefined) {
     headers['Content-Type'] = contentType;
     payload = contentType === 'application/json' ? JSON.stringify(body) : body;
   }
@@ -123,6 +125,17 @@ export async function api(method, path, body, contentType = 'application/json') 
     throw err;
   }
   return data;
+}
+
+// apiBlob fetches a binary resource of the API (a report's photo) with
+// the signed-in token, for showing through a blob: URL.
+export async function apiBlob(path) {
+  const headers = {};
+  const tok = token();
+  if (tok) headers.Authorization = 'Bearer ' + tok;
+  const res = await fetch('/api/v1' + path, { headers, credentials: 'omit' });
+  if (!res.ok) throw new ApiError(res.status, null);
+  return res.blob();
 }
 
 // ---------- server clock ----------

@@ -22,6 +22,7 @@ const state = {
   signups: new Map(), // campaign_id/shift_id → signup
   stats: null,
   stations: null, // the last station search, nearest first
+  reports: new Map(), // id → the driver's own report, as last shown
 };
 let socket = null;
 let timers = [];
@@ -634,6 +635,68 @@ function renderStations() {
   }));
 }
 
+// ---------- reports ----------
+
+// A report from the road (随手拍): kind, note and up to three photos, at
+// where the driver is; the server strips the photos' metadata.
+async function sendReport(ev) {
+  ev.preventDefault();
+  const err = document.getElementById('report-error');
+  err.textContent = '';
+  const here = whereAmI();
+  if (!here) { err.textContent = t('position.needed'); return; }
+  const files = [...document.getElementById('report-photos').files];
+  if (files.length > 3) { err.textContent = t('report.tooMany'); return; }
+  const fd = new FormData();
+  fd.append('kind', document.getElementById('report-kind').value);
+  fd.append('note', document.getElementById('report-note').value.trim());
+  fd.append('location', `${here.lat},${here.lng}`);
+  for (const f of files) fd.append('photo', f, f.name);
+  const btn = document.getElementById('report-send');
+  btn.disabled = true;
+  try {
+    const r = await api('POST', '/reports', fd);
+    state.reports.set(r.id, r);
+    document.getElementById('report-form').reset();
+    say(t('report.sent'));
+    renderReports();
+  } catch (e) {
+    err.textContent = e.message;
+    say(e.message, 'error');
+  } finally {
+    btn.disabled = false;
+  }
+}
+
+async function loadReports() {
+  try {
+    const r = await api('GET', '/reports?limit=20');
+    state.reports.clear();
+    for (const x of r.reports || []) state.reports.set(x.id, x);
+    renderReports();
+  } catch (e) { /* the list is a convenience: sending still works */ }
+}
+
+function renderReports() {
+  const list = document.getElementById('reports');
+  const rs = [...state.reports.values()].sort((a, b) => Date.parse(b.created_at) - Date.parse(a.created_at));
+  if (!rs.length) { list.replaceChildren(h('li', { class: 'empty' }, t('report.none'))); return; }
+  list.replaceChildren(...rs.map((r) => h('li', { class: 'report', dataset: { reportId: r.id, status: r.status } },
+    h('strong', {}, t('report.kind.' + r.kind)),
+    h('span', { class: 'report-when' }, ' ' + fmtTime(r.created_at) + ' · '),
+    h('span', { class: 'report-status ' + r.status }, t('report.status.' + r.status)),
+    r.forwarded_to ? h('span', { class: 'report-to' }, ' · ' + t('report.forwardedTo', { to: r.forwarded_to })) : null,
+    r.note ? h('p', { class: 'report-note' }, r.note) : null,
+    r.outcome ? h('p', { class: 'report-outcome' }, t('report.outcome', { text: r.outcome })) : null)));
+}
+
+function reportChanged(d) {
+  const had = state.reports.get(d.id);
+  state.reports.set(d.id, d);
+  if (had && had.status !== d.status) say(t('report.changed', { status: t('report.status.' + d.status) }));
+  renderReports();
+}
+
 // ---------- SOS ----------
 
 // While an SOS is open, its position goes to the board every SOS_EVERY_MS
@@ -750,6 +813,7 @@ function onFrame(f) {
       loadCampaigns();
       break;
     case 'sos_resolved': sosResolved(d); break;
+    case 'report': reportChanged(d); break;
     case 'shift_fill': {
       // Pushed at most once a second per shift while sign-ups happen.
       const c = state.campaigns.find((x) => x.id === d.campaign_id);
@@ -787,6 +851,7 @@ async function start() {
   loadTrips();
   loadCampaigns();
   loadStats();
+  loadReports();
   timers.push(setInterval(() => { renderOffer(); renderRouteOffer(); }, 1000));
   // Fills arrive live (shift_fill); this re-read is a safety net for windows opening and closing.
   timers.push(setInterval(() => { if (!document.hidden) loadCampaigns(); }, 60000));
@@ -800,9 +865,9 @@ function stop() {
   if (geoWatch !== null) { navigator.geolocation.clearWatch(geoWatch); geoWatch = null; }
   for (const x of timers) clearInterval(x);
   timers = [];
-  state.offers.clear(); state.routes.clear(); state.trips.clear(); state.campaigns = []; state.signups.clear(); state.stats = null; state.stations = null;
+  state.offers.clear(); state.routes.clear(); state.trips.clear(); state.campaigns = []; state.signups.clear(); state.stats = null; state.stations = null; state.reports.clear();
   state.status = 'offline'; state.position = null;
-  renderOffer(); renderRouteOffer(); renderTrips(); renderSignups(); renderStats(); renderStations(); renderPresence();
+  renderOffer(); renderRouteOffer(); renderTrips(); renderSignups(); renderStats(); renderStations(); renderReports(); renderPresence();
 }
 
 document.getElementById('go-online').addEventListener('click', () => setPresence('online'));
@@ -815,6 +880,7 @@ document.getElementById('accept-route').addEventListener('click', () => answerRo
 document.getElementById('decline-route').addEventListener('click', () => answerRoute('decline'));
 document.getElementById('next-step').addEventListener('click', nextStep);
 document.getElementById('find-stations').addEventListener('click', findStations);
+document.getElementById('report-form').addEventListener('submit', sendReport);
 document.getElementById('sos').addEventListener('click', askSOS);
 document.getElementById('sos-yes').addEventListener('click', raiseSOS);
 document.getElementById('sos-no').addEventListener('click', cancelSOS);
@@ -822,7 +888,7 @@ document.getElementById('sos-no').addEventListener('click', cancelSOS);
 initLang(() => {
   if (sos.message) sos.message = t(sos.id ? 'sos.sent' : 'sos.resolvedDriver');
   renderSOS();
-  renderPresence(); renderOffer(); renderRouteOffer(); renderTrips(); renderSignups(); renderStats(); renderStations();
+  renderPresence(); renderOffer(); renderRouteOffer(); renderTrips(); renderSignups(); renderStats(); renderStations(); renderReports();
   if (state.me) document.getElementById('hello').textContent = t('driver.hello', { name: state.me.name, plate: state.me.vehicle ? state.me.vehicle.plate : '' });
 });
 renderPresence();
