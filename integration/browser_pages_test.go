@@ -38,6 +38,7 @@ func TestBrowser(t *testing.T) {
 	t.Run("Guardian", func(t *testing.T) { browserGuardian(t, b, startServer(t, embedded())) })
 	t.Run("SOS", func(t *testing.T) { browserSOS(t, b, startServer(t, embedded())) })
 	t.Run("Stations", func(t *testing.T) { browserStations(t, b, startServer(t, embedded())) })
+	t.Run("Reports", func(t *testing.T) { browserReports(t, b, startServer(t, embedded())) })
 }
 
 // coord formats a coordinate as a person types it.

@@ -128,7 +128,7 @@ func csp(r *http.Request) string {
 		"default-src 'none'",
 		"script-src 'self'",
 		"style-src 'self'",
-		"img-src 'self'",
+		"img-src 'self' blob:", // a report's photos, fetched with the token (see board.js showPhotos)
 		"connect-src " + connect,
 		"manifest-src 'self'",
 		"base-uri 'none'",
