@@ -31,6 +31,7 @@ const (
 	ChangeSOS            = "sos"          // a driver's SOS raised or pressed again: data safety.SOS (boards get the safety.Alarm, rendered as they push it), to the board only
 	ChangeSOSResolved    = "sos_resolved" // a coordinator resolved an SOS: data safety.SOS, to the board and its driver
 	ChangeReport         = "report"       // a driver's report filed (to the board) or forwarded or resolved (to the board and its driver): data report.Report
+	ChangeLostItem       = "lost_item"    // an item found in a car logged (to the board and the trip's requester) or handed back (and to the driver who logged it): data lost.Item
 )
 
 // For reports whether the change is addressed to audience.

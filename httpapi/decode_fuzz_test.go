@@ -12,6 +12,7 @@ import (
 	"github.com/heartlink/heartlink/campaign"
 	"github.com/heartlink/heartlink/dispatch"
 	"github.com/heartlink/heartlink/fleet"
+	"github.com/heartlink/heartlink/lost"
 	"github.com/heartlink/heartlink/report"
 )
 
@@ -32,6 +33,8 @@ var bodyTypes = []struct {
 	{"availability", valid(func() validator { return &fleet.Availability{} })},
 	{"report", valid(func() validator { return &report.Draft{} })},
 	{"report update", valid(func() validator { return &report.Update{} })},
+	{"lost item", valid(func() validator { return &lost.Draft{} })},
+	{"hand-back", valid(func() validator { return &lost.Handback{} })},
 	{"trip", func(w http.ResponseWriter, r *http.Request, s *Server, now time.Time) error {
 		var v dispatch.Request
 		if err := s.decode(w, r, &v); err != nil {
@@ -89,6 +92,7 @@ func FuzzDecodeBodies(f *testing.F) {
 		`{"name":"Gaokao","signup_opens":"0 8 * * *","signup_closes":"0 20 * * *","shifts":[{"date":"2027-06-07","start":"07:00","end":"11:00","cars_needed":3}]}`,
 		`{"kind":"hazard","location":{"lat":28.24,"lng":117.03},"note":"积水"}`,
 		`{"status":"forwarded","forwarded_to":"交警","note":"on their way"}`,
+		`{"trip_id":"trp_a","description":"蓝色雨伞","kept_at":"服务中心"}`, `{"to":"Li Ming","where":"gate","phone":"+86 139 0000 0002"}`,
 		`{"name":"x","name":"y"}`, `{"a":1}`, `[]`, `null`, `"x"`, `{"lat":1e999}`, `{} {}`, ``, `{"riders":[{"name":"\u202e"}]}`,
 	}
 	for i, s := range seeds {

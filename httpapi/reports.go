@@ -7,6 +7,7 @@ import (
 	"mime"
 	"mime/multipart"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -64,14 +65,47 @@ func (s *Server) handleReportFile() http.Handler {
 // anything is stored: one bad photo refuses the whole report.
 func (s *Server) readReport(w http.ResponseWriter, r *http.Request) (report.Draft, []report.Upload, error) {
 	var d report.Draft
+	photos, err := s.readUpload(w, r, upload{
+		json: "report", into: &d, maxPhotos: report.MaxPhotos,
+		fields: map[string]func(string) error{
+			"kind": func(v string) error { d.Kind = report.Kind(strings.TrimSpace(v)); return nil },
+			"note": func(v string) error { d.Note = v; return nil },
+			"location": func(v string) error {
+				p, err := parseLocation(v)
+				d.Location = p
+				return err
+			},
+		},
+	})
+	if err != nil {
+		return d, nil, err
+	}
+	return d, photos, nil
+}
+
+// upload says what a body with photos holds: JSON into into, either as
+// the whole body or, in multipart/form-data, as the part named json or as
+// one part per field; then at most maxPhotos parts named "photo".
+type upload struct {
+	json      string
+	into      validator
+	fields    map[string]func(string) error
+	maxPhotos int
+}
+
+// readUpload reads a JSON body, or a multipart/form-data one as u says,
+// validates what it holds and returns its photos checked and cleaned
+// (report.Clean): one bad part refuses the whole body, before anything is
+// stored.
+func (s *Server) readUpload(w http.ResponseWriter, r *http.Request, u upload) ([]report.Upload, error) {
 	mt, params, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if mt != "multipart/form-data" {
-		return d, nil, s.decodeValid(w, r, &d)
+		return nil, s.decodeValid(w, r, u.into)
 	}
 	if params["boundary"] == "" {
-		return d, nil, heartlink.Errorf(heartlink.EBadRequest, "a multipart/form-data body needs its boundary in Content-Type")
+		return nil, heartlink.Errorf(heartlink.EBadRequest, "a multipart/form-data body needs its boundary in Content-Type")
 	}
-	limit := s.cfg.MaxBody + report.MaxPhotos*s.cfg.MaxPhoto
+	limit := s.cfg.MaxBody + int64(u.maxPhotos)*s.cfg.MaxPhoto
 	mr := multipart.NewReader(http.MaxBytesReader(w, r.Body, limit), params["boundary"])
 	var raw [][]byte
 	seen := map[string]bool{}
@@ -81,48 +115,49 @@ func (s *Server) readReport(w http.ResponseWriter, r *http.Request) (report.Draf
 			break
 		}
 		if err != nil {
-			return d, nil, multipartError(err, limit)
+			return nil, multipartError(err, limit)
 		}
 		name := p.FormName()
 		if name != "photo" && seen[name] {
-			return d, nil, heartlink.FieldError(heartlink.EBadRequest, name, "the part %q appears twice", name)
+			return nil, heartlink.FieldError(heartlink.EBadRequest, name, "the part %q appears twice", name)
 		}
 		seen[name] = true
-		switch name {
-		case "photo":
-			if len(raw) == report.MaxPhotos {
-				return d, nil, heartlink.FieldError(heartlink.EInvalid, "photo", "a report has at most %d photos", report.MaxPhotos)
+		set, isField := u.fields[name]
+		switch {
+		case name == "photo":
+			if len(raw) == u.maxPhotos {
+				return nil, heartlink.FieldError(heartlink.EInvalid, "photo", "at most %d photos are taken", u.maxPhotos)
 			}
 			b, err := readPart(p, s.cfg.MaxPhoto, "photo")
 			if err != nil {
-				return d, nil, multipartError(err, limit)
+				return nil, multipartError(err, limit)
 			}
 			if len(b) == 0 {
-				return d, nil, heartlink.FieldError(heartlink.EInvalid, "photo", "photo %d is empty", len(raw)+1)
+				return nil, heartlink.FieldError(heartlink.EInvalid, "photo", "photo %d is empty", len(raw)+1)
 			}
 			raw = append(raw, b)
-		case "report":
+		case name == u.json:
 			b, err := readPart(p, s.cfg.MaxBody, name)
 			if err != nil {
-				return d, nil, multipartError(err, limit)
+				return nil, multipartError(err, limit)
 			}
-			if err := decodeBytes(b, &d); err != nil {
-				return d, nil, err
+			if err := decodeBytes(b, u.into); err != nil {
+				return nil, err
 			}
-		case "kind", "note", "location":
+		case isField:
 			b, err := readPart(p, 4<<10, name)
 			if err != nil {
-				return d, nil, multipartError(err, limit)
+				return nil, multipartError(err, limit)
 			}
-			if err := setDraftField(&d, name, string(b)); err != nil {
-				return d, nil, err
+			if err := set(string(b)); err != nil {
+				return nil, err
 			}
 		default:
-			return d, nil, heartlink.FieldError(heartlink.EBadRequest, name, "unknown part %q: a report takes report, kind, note, location and photo", name)
+			return nil, heartlink.FieldError(heartlink.EBadRequest, name, "unknown part %q: this body takes %s", name, partNames(u))
 		}
 	}
-	if err := d.Validate(); err != nil {
-		return d, nil, err
+	if err := u.into.Validate(); err != nil {
+		return nil, err
 	}
 	photos := make([]report.Upload, 0, len(raw))
 	for i, b := range raw {
@@ -132,11 +167,21 @@ func (s *Server) readReport(w http.ResponseWriter, r *http.Request) (report.Draf
 		}
 		clean, typ, err := s.cleanPhoto(r.Context(), field, b)
 		if err != nil {
-			return d, nil, err
+			return nil, err
 		}
 		photos = append(photos, report.Upload{Data: clean, ContentType: typ})
 	}
-	return d, photos, nil
+	return photos, nil
+}
+
+// partNames lists the parts u takes, for an error.
+func partNames(u upload) string {
+	names := []string{u.json}
+	for n := range u.fields {
+		names = append(names, n)
+	}
+	slices.Sort(names[1:])
+	return strings.Join(append(names, "photo"), ", ")
 }
 
 // cleanPhoto cleans one photo (report.Clean), at most two at a time.
@@ -229,15 +274,20 @@ func (s *Server) handleReportPhoto() http.Handler {
 			s.error(w, r, err)
 			return
 		}
-		h := w.Header()
-		h.Set("Content-Type", typ)
-		h.Set("Content-Length", strconv.Itoa(len(b)))
-		h.Set("Cache-Control", "private, max-age=3600")
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("Content-Security-Policy", "default-src 'none'")
-		w.WriteHeader(http.StatusOK)
-		w.Write(b)
+		servePhoto(w, b, typ)
 	})
+}
+
+// servePhoto answers a stored photo: private, never sniffed or run.
+func servePhoto(w http.ResponseWriter, b []byte, typ string) {
+	h := w.Header()
+	h.Set("Content-Type", typ)
+	h.Set("Content-Length", strconv.Itoa(len(b)))
+	h.Set("Cache-Control", "private, max-age=3600")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Content-Security-Policy", "default-src 'none'")
+	w.WriteHeader(http.StatusOK)
+	w.Write(b)
 }
 
 func (s *Server) handleReportUpdate() http.Handler {
@@ -261,30 +311,23 @@ func (s *Server) handleReportUpdate() http.Handler {
 	})
 }
 
-// setDraftField sets one of a multipart report's text parts on d: kind,
-// note, or location as JSON ({"lat": …, "lng": …}) or "lat,lng".
-func setDraftField(d *report.Draft, name, v string) error {
-	switch name {
-	case "kind":
-		d.Kind = report.Kind(strings.TrimSpace(v))
-	case "note":
-		d.Note = v
-	case "location":
-		var p heartlink.Point
-		if strings.HasPrefix(strings.TrimSpace(v), "{") {
-			if err := decodeBytes([]byte(v), &p); err != nil {
-				return heartlink.FieldError(heartlink.EBadRequest, "location", "location must be {\"lat\": …, \"lng\": …} or \"lat,lng\"")
-			}
-		} else {
-			lat, lng, ok := strings.Cut(v, ",")
-			var err1, err2 error
-			p.Lat, err1 = strconv.ParseFloat(strings.TrimSpace(lat), 64)
-			p.Lng, err2 = strconv.ParseFloat(strings.TrimSpace(lng), 64)
-			if !ok || err1 != nil || err2 != nil {
-				return heartlink.FieldError(heartlink.EBadRequest, "location", "location must be {\"lat\": …, \"lng\": …} or \"lat,lng\"")
-			}
+// parseLocation reads a multipart body's location: JSON
+// ({"lat": …, "lng": …}) or "lat,lng".
+func parseLocation(v string) (*heartlink.Point, error) {
+	bad := heartlink.FieldError(heartlink.EBadRequest, "location", "location must be {\"lat\": …, \"lng\": …} or \"lat,lng\"")
+	var p heartlink.Point
+	if strings.HasPrefix(strings.TrimSpace(v), "{") {
+		if err := decodeBytes([]byte(v), &p); err != nil {
+			return nil, bad
 		}
-		d.Location = &p
+		return &p, nil
 	}
-	return nil
+	lat, lng, ok := strings.Cut(v, ",")
+	var err1, err2 error
+	p.Lat, err1 = strconv.ParseFloat(strings.TrimSpace(lat), 64)
+	p.Lng, err2 = strconv.ParseFloat(strings.TrimSpace(lng), 64)
+	if !ok || err1 != nil || err2 != nil {
+		return nil, bad
+	}
+	return &p, nil
 }

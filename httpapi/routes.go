@@ -75,6 +75,11 @@ func (s *Server) routes() []route {
 		{"GET", "/api/v1/reports/{id}", s.auth(s.needReports(s.handleReportGet()))},
 		{"PATCH", "/api/v1/reports/{id}", s.auth(s.needReports(s.handleReportUpdate()))},
 		{"GET", "/api/v1/reports/{id}/photos/{n}", s.auth(s.needReports(s.handleReportPhoto()))},
+		{"POST", "/api/v1/lost-items", s.auth(s.needLost(s.handleLostLog()))},
+		{"GET", "/api/v1/lost-items", s.auth(s.needLost(s.handleLostList()))},
+		{"GET", "/api/v1/lost-items/{id}", s.auth(s.needLost(s.handleLostGet()))},
+		{"GET", "/api/v1/lost-items/{id}/photo", s.auth(s.needLost(s.handleLostPhoto()))},
+		{"POST", "/api/v1/lost-items/{id}/returned", s.auth(s.needLost(s.handleLostReturned()))},
 
 		{"POST", "/api/v1/campaigns", s.auth(s.needCampaigns(s.handleCampaignCreate()))},
 		{"GET", "/api/v1/campaigns", s.auth(s.needCampaigns(s.handleCampaignList()))},

@@ -92,6 +92,8 @@ type Config struct {
 	// Reports keeps what drivers report from the road; nil switches
 	// reports off.
 	Reports Reports
+	// Lost keeps the lost-property log; nil switches it off.
+	Lost LostProperty
 	// MaxPhoto caps each photo of a report in bytes, as uploaded; zero
 	// means 5 MiB.
 	MaxPhoto int64

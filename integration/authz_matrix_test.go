@@ -248,6 +248,24 @@ var matrix = map[string]matrixEntry{
 		allow: each(ok200, asCoordinator)},
 	"GET /api/v1/reports/{id}/photos/{n}": {path: func(w *world) string { return "/api/v1/reports/" + w.report() + "/photos/1" },
 		allow: each(ok200, asCoordinator, asOwnDriver)},
+	"POST /api/v1/lost-items": {path: literal("/api/v1/lost-items"),
+		body:  func(w *world) any { return map[string]any{"description": "a scarf, back seat"} },
+		allow: each(ok201, asCoordinator, asOwnDriver, asOtherDriver)},
+	"POST /api/v1/lost-items — naming a trip": {path: literal("/api/v1/lost-items"),
+		body:  func(w *world) any { return map[string]any{"description": "a scarf", "trip_id": w.assignedTrip()} },
+		allow: each(ok201, asCoordinator, asOwnDriver)}, // another driver's trip: 403
+	"GET /api/v1/lost-items": {path: literal("/api/v1/lost-items"), allow: each(ok200, anySignedIn...)},
+	"GET /api/v1/lost-items/{id}": {path: func(w *world) string { return "/api/v1/lost-items/" + w.lostItem() },
+		allow: each(ok200, asCoordinator, asOwnDriver, asOwnRequester)},
+	"GET /api/v1/lost-items/{id}/photo": {path: func(w *world) string { return "/api/v1/lost-items/" + w.lostItem() + "/photo" },
+		allow: each(ok200, asCoordinator, asOwnDriver, asOwnRequester)},
+	"POST /api/v1/lost-items/{id}/returned": {path: func(w *world) string { return "/api/v1/lost-items/" + w.lostItem() + "/returned" },
+		body: func(w *world) any {
+			var t trip
+			w.f.admin.get("/api/v1/trips/"+w.assignedTrip()).must(w.tb, http.StatusOK, &t)
+			return map[string]any{"to": "its owner", "phone": t.Riders[0].Phone} // the proof a driver gives
+		},
+		allow: each(ok200, asCoordinator, asOwnDriver, asOwnRequester)},
 	"GET /api/v1/trips/{id}/events": {path: tripPath(assignedID, "/events"), allow: each(ok200, asCoordinator)},
 	"GET /api/v1/trips/{id}/reads":  {path: tripPath(assignedID, "/reads"), allow: each(ok200, asCoordinator)},
 	"POST /api/v1/riders/export": {path: literal("/api/v1/riders/export"),

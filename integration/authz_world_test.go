@@ -74,6 +74,7 @@ type world struct {
 	shareID, shareToken              string
 	sosID                            string // the own driver's open SOS
 	reportID                         string // the own driver's report, with one photo
+	lostID                           string // an item the own driver found after the assigned trip, with a photo
 }
 
 // worlds numbers worlds, for their corners of the map.
@@ -393,6 +394,19 @@ func (w *world) report() string {
 	return w.reportID
 }
 
+// lostItem is an item the own driver found after the assigned trip, with
+// a photo.
+func (w *world) lostItem() string {
+	if w.lostID == "" {
+		w.tb.Helper()
+		var it struct{ ID string }
+		w.dA.in(w.tb).post("/api/v1/lost-items", reportForm(w.tb, [][2]string{{"trip_id", w.assignedTrip()}, {"description", "a blue umbrella"}}, pngWithText(w.tb))).
+			must(w.tb, http.StatusCreated, &it)
+		w.lostID = it.ID
+	}
+	return w.lostID
+}
+
 // build makes every part of the world, so that requests refused in it
 // find it as it is and leave it so.
 func (w *world) build() {
@@ -410,4 +424,5 @@ func (w *world) build() {
 	w.share()
 	w.sos()
 	w.report()
+	w.lostItem()
 }

@@ -180,6 +180,19 @@ func (k keys) reportAudit(id string) string   { return k.p + "report:" + id + ":
 func (k keys) reports() string                { return k.p + "reports" }
 func (k keys) reportsUnresolved() string      { return k.p + "reports:unresolved" }
 func (k keys) driverReports(id string) string { return k.p + "driver:" + id + ":reports" }
+
+// lost is one found item, lostPhoto its photo, lostAudit its record;
+// lostItems lists every one by when it was logged, lostUnclaimed those not
+// handed back yet, lostBy those a caller logged, lostFor those of a
+// requester's trips.
+func (k keys) lost(id string) string           { return k.p + "lost:" + id }
+func (k keys) lostPhoto(id string) string      { return k.p + "lost:" + id + ":photo" }
+func (k keys) lostAudit(id string) string      { return k.p + "lost:" + id + ":audit" }
+func (k keys) lostItems() string               { return k.p + "lost" }
+func (k keys) lostUnclaimed() string           { return k.p + "lost:unclaimed" }
+func (k keys) lostBy(actor string) string      { return k.p + "lost:by:" + actor }
+func (k keys) lostFor(requester string) string { return k.p + "requester:" + requester + ":lost" }
+
 func (k keys) reportPhoto(id string, n int) string {
 	return k.p + "report:" + id + ":photo:" + strconv.Itoa(n)
 }

@@ -66,6 +66,10 @@ var (
 	reportFileLua string
 	//go:embed report_update.lua
 	reportUpdateLua string
+	//go:embed lost_log.lua
+	lostLogLua string
+	//go:embed lost_return.lua
+	lostReturnLua string
 )
 
 // scripts are a store's Lua scripts, each with the shared helpers and the
@@ -79,7 +83,7 @@ type scripts struct {
 	idemReserve, idemFinish                        *redis.Script
 	shiftChange, shiftRemove, wake, purge          *redis.Script
 	shareMake, shareRevoke, sosRaise, sosResolve   *redis.Script
-	reportFile, reportUpdate                       *redis.Script
+	reportFile, reportUpdate, lostLog, lostReturn  *redis.Script
 }
 
 func newScripts(historyLen int) scripts {
@@ -113,5 +117,7 @@ func newScripts(historyLen int) scripts {
 		sosResolve:   redis.NewScript(lib + sosResolveLua),
 		reportFile:   redis.NewScript(lib + reportFileLua),
 		reportUpdate: redis.NewScript(lib + reportUpdateLua),
+		lostLog:      redis.NewScript(lib + lostLogLua),
+		lostReturn:   redis.NewScript(lib + lostReturnLua),
 	}
 }

@@ -70,6 +70,7 @@ func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 		Alerts:      store,
 		Safety:      store,
 		Reports:     store,
+		Lost:        store,
 		MaxPhoto:    cfg.MaxPhotoSize,
 		Privacy:     store,
 		PublicURL:   cfg.PublicURL,
