@@ -39,6 +39,7 @@ func TestBrowser(t *testing.T) {
 	t.Run("SOS", func(t *testing.T) { browserSOS(t, b, startServer(t, embedded())) })
 	t.Run("Stations", func(t *testing.T) { browserStations(t, b, startServer(t, embedded())) })
 	t.Run("Reports", func(t *testing.T) { browserReports(t, b, startServer(t, embedded())) })
+	t.Run("Lost", func(t *testing.T) { browserLost(t, b, startServer(t, embedded())) })
 }
 
 // coord formats a coordinate as a person types it.

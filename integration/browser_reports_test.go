@@ -1,15 +1,17 @@
 package integration
 
-// A report from the road in headless Chromium: a driver files a hazard
-// with a photo from /driver; the board shows it on the map and in its
-// panel with the photo; a coordinator forwards it and resolves it, and the
-// driver's page shows each step.
+// Reports from the road and lost property in headless Chromium: a driver
+// files a hazard with a photo from /driver; the board shows it on the map
+// and in its panel with the photo; a coordinator forwards it and resolves
+// it, and the driver's page shows each step. The same for an item left in
+// the car, handed back with the owner's phone.
 
 import (
 	"net/http"
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 )
@@ -63,4 +65,59 @@ func browserReports(t *testing.T, b *browser, srv *server) {
 	d.waitFor("the driver sees it resolved", dataStatus(mine), equals("resolved"), pageWait)
 	d.waitFor("and what became of it", elementText(mine+" .report-outcome"), contains("pumped away"), pageStep)
 	shoot(t, d, "driver-report-resolved")
+}
+
+// browserLost: a driver logs an umbrella left after a trip, with a photo,
+// from /driver; the board lists it as unclaimed with its photo; a
+// coordinator records the hand-back with the owner's phone, and the
+// driver's page shows it returned.
+func browserLost(t *testing.T, b *browser, srv *server) {
+	f := newFixture(t, srv)
+	req := examTrip(time.Hour)
+	_, drv, tr := handoverTrip(t, f, req)
+	photo := filepath.Join(t.TempDir(), "umbrella.jpg")
+	if err := os.WriteFile(photo, jpegWithEXIF(t), 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	sc := b.scene(t, srv)
+	board := sc.open("board", "/board")
+	board.signIn(adminToken, "#trip-table")
+	d := sc.open("driver", "/driver")
+	d.signIn(drv.token, "#go-online")
+	d.waitFor("the trip to name", `String([...document.querySelectorAll("#lost-trip option")].some((o) => o.value === `+jsString(tr.ID)+`))`, equals("true"), pageWait)
+
+	d.choose("#lost-trip", tr.ID)
+	d.typeInto("#lost-description", "蓝色雨伞 blue umbrella, back seat")
+	d.typeInto("#lost-kept", "服务中心")
+	d.do("choose the photo", chromedp.SetUploadFiles(chromedp.CSS("#lost-photo"), []string{photo}))
+	d.click("#lost-send")
+	d.waitFor("the item in the driver's list", `String(document.querySelectorAll("#lost-items li.lost-item").length)`, equals("1"), pageWait)
+
+	items := lostIDs(t, f.admin, "?status=unclaimed")
+	if len(items) != 1 {
+		t.Fatalf("unclaimed on the server: %+v; want the umbrella", items)
+	}
+	var it lostShown
+	for _, x := range items {
+		it = x
+	}
+	if it.TripID != tr.ID || it.Photo == nil {
+		t.Errorf("logged %+v; want trip %s with a photo", it, tr.ID)
+	}
+	item := `#lost-list li[data-lost-id="` + it.ID + `"]`
+	board.waitFor("the item on the board", shown(item), equals("yes"), pageWait)
+	board.waitFor("its photo shown", `(() => { const i = document.querySelector(`+jsString(item+" img")+`); return i && i.complete && i.naturalWidth > 0 ? "yes" : "no"; })()`,
+		equals("yes"), pageWait)
+	shoot(t, board, "board-lost")
+
+	board.typeInto(item+" .lost-to", "Li Ming")
+	board.typeInto(item+" .lost-phone", "13000000000")
+	board.click(item + " .lost-return")
+	board.waitFor("a phone not of the trip refused", elementText(item+" .alert-error"), func(s string) bool { return s != "" }, pageWait)
+	board.typeInto(item+" .lost-phone", req.Riders[0].Phone)
+	board.click(item + " .lost-return")
+	board.waitFor("the item gone from the unclaimed list", shown(item), equals("no"), pageWait)
+	d.waitFor("the driver sees it returned", dataStatus(`#lost-items li[data-lost-id="`+it.ID+`"]`), equals("returned"), pageWait)
+	shoot(t, d, "driver-lost-returned")
 }

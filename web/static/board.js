@@ -20,9 +20,10 @@ const state = {
   planChecked: new Set(), // "campaign/shift" whose plan was asked for at least once
   sos: new Map(), // SOS id → the open SOS as the board shows it (driver, trip, riders to call)
   reports: new Map(), // report id → an unresolved report from the road
+  lost: new Map(), // item id → an item found in a car, not yet handed back
 };
 
-const dirty = { map: true, trips: true, alerts: true, counters: true, campaigns: true, sos: true, reports: true };
+const dirty = { map: true, trips: true, alerts: true, counters: true, campaigns: true, sos: true, reports: true, lost: true };
 let renderTimer = 0;
 let socket = null;
 let timers = [];
@@ -41,6 +42,7 @@ function render() {
   if (dirty.campaigns) { dirty.campaigns = false; renderCampaigns(); }
   if (dirty.sos) { dirty.sos = false; renderSOS(); }
   if (dirty.reports) { dirty.reports = false; renderReports(); }
+  if (dirty.lost) { dirty.lost = false; renderLost(); }
 }
 
 // ---------- state changes ----------
@@ -101,6 +103,7 @@ function onFrame(f) {
       state.reports.clear();
       for (const r of d.reports || []) state.reports.set(r.id, r);
       schedule('reports');
+      loadLost(); // not in the snapshot: read on every (re)connect
       loadTrips();
       reloadPlans(); // frames missed while disconnected
       schedule('map', 'trips', 'alerts', 'counters');
@@ -127,6 +130,11 @@ function onFrame(f) {
     case 'sos_resolved':
       if (state.sos.delete(d.id)) say(t('sos.resolved'));
       schedule('sos', 'map');
+      break;
+    case 'lost_item':
+      if (d.status === 'returned') state.lost.delete(d.id);
+      else state.lost.set(d.id, d);
+      schedule('lost');
       break;
     case 'report':
       if (d.status === 'resolved') state.reports.delete(d.id);
@@ -539,6 +547,74 @@ function renderReports() {
   for (const r of list) ul.append(ul.querySelector(`[data-report-id="${CSS.escape(r.id)}"]`));
   document.getElementById('reports-empty').hidden = state.reports.size > 0;
   renderReportMarkers();
+}
+
+// ---------- lost property ----------
+
+async function loadLost() {
+  try {
+    const r = await api('GET', '/lost-items?status=unclaimed&limit=100');
+    state.lost.clear();
+    for (const it of r.items || []) state.lost.set(it.id, it);
+    schedule('lost');
+  } catch (e) { say(e.message, 'error'); }
+}
+
+function finderName(foundBy) {
+  const [role, id] = (foundBy || '').split(':');
+  return role === 'driver' ? driverName(id) : t('lost.byOffice');
+}
+
+function lostItem(it) {
+  const field = (cls, label, max) => {
+    const id = `lost-${cls}-${it.id}`;
+    return [h('label', { for: id }, label), h('input', { type: 'text', class: 'lost-' + cls, id, maxlength: String(max) })];
+  };
+  const li = h('li', { class: 'lost-item', dataset: { lostId: it.id } },
+    h('strong', { class: 'lost-what' }, it.description),
+    h('span', { class: 'lost-when' }),
+    h('div', { class: 'report-photos' }),
+    ...field('to', t('lost.to'), 100), ...field('where', t('lost.where'), 200), ...field('phone', t('lost.phone'), 32),
+    h('button', { type: 'button', class: 'primary lost-return' }, t('lost.return')),
+    h('p', { class: 'alert-error field-error', role: 'alert' }));
+  li.querySelector('.lost-return').addEventListener('click', async () => {
+    const err = li.querySelector('.alert-error');
+    const btn = li.querySelector('.lost-return');
+    err.textContent = '';
+    const body = { to: li.querySelector('.lost-to').value.trim() };
+    const where = li.querySelector('.lost-where').value.trim();
+    const phone = li.querySelector('.lost-phone').value.trim();
+    if (where) body.where = where;
+    if (phone) body.phone = phone;
+    btn.disabled = true;
+    try {
+      await api('POST', `/lost-items/${encodeURIComponent(it.id)}/returned`, body);
+      state.lost.delete(it.id);
+      say(t('lost.returned'));
+      schedule('lost');
+    } catch (e) {
+      err.textContent = e.message;
+      say(e.message, 'error');
+    } finally {
+      btn.disabled = false;
+    }
+  });
+  if (it.photo) showPhotos({ kind: 'other', photos: [it.photo] }, li.querySelector('.report-photos'));
+  return li;
+}
+
+function renderLost() {
+  const ul = document.getElementById('lost-list');
+  const have = new Map([...ul.children].map((li) => [li.dataset.lostId, li]));
+  for (const [id, li] of have) if (!state.lost.has(id)) li.remove();
+  const list = [...state.lost.values()].sort((a, b) => Date.parse(a.created_at) - Date.parse(b.created_at));
+  for (const it of list) {
+    const li = have.get(it.id) || lostItem(it);
+    li.querySelector('.lost-when').textContent = ` ${fmtTime(it.created_at)} · ${finderName(it.found_by)}` +
+      (it.trip_id ? ' · ' + it.trip_id : '') + (it.kept_at ? ' · ' + t('lost.keptAtValue', { at: it.kept_at }) : '');
+    if (!li.isConnected) ul.append(li);
+  }
+  document.getElementById('lost-empty').hidden = state.lost.size > 0;
 }
 
 // ---------- counters ----------

@@ -23,6 +23,7 @@ const state = {
   stats: null,
   stations: null, // the last station search, nearest first
   reports: new Map(), // id → the driver's own report, as last shown
+  lost: new Map(), // id → an item the driver logged
 };
 let socket = null;
 let timers = [];
@@ -433,6 +434,7 @@ function needsPIN(tr, step) {
 }
 
 function renderTrips() {
+  lostTripOptions();
   const sec = document.getElementById('current-trip');
   const cur = currentTrip();
   if (!cur) {
@@ -697,6 +699,69 @@ function reportChanged(d) {
   renderReports();
 }
 
+// ---------- lost property ----------
+
+// lostTripOptions offers the driver's trips, newest first, to name the
+// one an item was found after.
+function lostTripOptions() {
+  const sel = document.getElementById('lost-trip');
+  const keep = sel.value;
+  const trips = [...state.trips.values()].sort((a, b) => Date.parse(b.pickup_at || b.created_at) - Date.parse(a.pickup_at || a.created_at)).slice(0, 10);
+  sel.replaceChildren(h('option', { value: '' }, t('lost.noTrip')),
+    ...trips.map((tr) => h('option', { value: tr.id }, `${fmtTime(tr.pickup_at || tr.created_at)} · ${(tr.dropoff && tr.dropoff.address) || tr.id}`)));
+  if ([...sel.options].some((o) => o.value === keep)) sel.value = keep;
+}
+
+async function sendLost(ev) {
+  ev.preventDefault();
+  const err = document.getElementById('lost-error');
+  err.textContent = '';
+  const description = document.getElementById('lost-description').value.trim();
+  if (!description) { err.textContent = t('lost.needDescription'); return; }
+  const fd = new FormData();
+  const trip = document.getElementById('lost-trip').value;
+  if (trip) fd.append('trip_id', trip);
+  fd.append('description', description);
+  const kept = document.getElementById('lost-kept').value.trim();
+  if (kept) fd.append('kept_at', kept);
+  const photo = document.getElementById('lost-photo').files[0];
+  if (photo) fd.append('photo', photo, photo.name);
+  const btn = document.getElementById('lost-send');
+  btn.disabled = true;
+  try {
+    const it = await api('POST', '/lost-items', fd);
+    state.lost.set(it.id, it);
+    document.getElementById('lost-form').reset();
+    say(t('lost.sent'));
+    renderLost();
+  } catch (e) {
+    err.textContent = e.message;
+    say(e.message, 'error');
+  } finally {
+    btn.disabled = false;
+  }
+}
+
+async function loadLost() {
+  try {
+    const r = await api('GET', '/lost-items?limit=20');
+    state.lost.clear();
+    for (const x of r.items || []) state.lost.set(x.id, x);
+    renderLost();
+  } catch (e) { /* the list is a convenience: logging still works */ }
+}
+
+function renderLost() {
+  lostTripOptions();
+  const list = document.getElementById('lost-items');
+  const items = [...state.lost.values()].sort((a, b) => Date.parse(b.created_at) - Date.parse(a.created_at));
+  if (!items.length) { list.replaceChildren(h('li', { class: 'empty' }, t('lost.none'))); return; }
+  list.replaceChildren(...items.map((it) => h('li', { class: 'lost-item', dataset: { lostId: it.id, status: it.status } },
+    h('strong', {}, it.description),
+    h('span', { class: 'lost-status ' + it.status }, ' · ' + t('lost.status.' + it.status)),
+    it.return ? h('p', {}, t('lost.returnedTo', { to: it.return.to, at: fmtTime(it.return.at) })) : null)));
+}
+
 // ---------- SOS ----------
 
 // While an SOS is open, its position goes to the board every SOS_EVERY_MS
@@ -814,6 +879,11 @@ function onFrame(f) {
       break;
     case 'sos_resolved': sosResolved(d); break;
     case 'report': reportChanged(d); break;
+    case 'lost_item':
+      if (state.lost.has(d.id) && state.lost.get(d.id).status !== d.status) say(t('lost.changed', { what: d.description }));
+      state.lost.set(d.id, d);
+      renderLost();
+      break;
     case 'shift_fill': {
       // Pushed at most once a second per shift while sign-ups happen.
       const c = state.campaigns.find((x) => x.id === d.campaign_id);
@@ -852,6 +922,7 @@ async function start() {
   loadCampaigns();
   loadStats();
   loadReports();
+  loadLost();
   timers.push(setInterval(() => { renderOffer(); renderRouteOffer(); }, 1000));
   // Fills arrive live (shift_fill); this re-read is a safety net for windows opening and closing.
   timers.push(setInterval(() => { if (!document.hidden) loadCampaigns(); }, 60000));
@@ -865,9 +936,9 @@ function stop() {
   if (geoWatch !== null) { navigator.geolocation.clearWatch(geoWatch); geoWatch = null; }
   for (const x of timers) clearInterval(x);
   timers = [];
-  state.offers.clear(); state.routes.clear(); state.trips.clear(); state.campaigns = []; state.signups.clear(); state.stats = null; state.stations = null; state.reports.clear();
+  state.offers.clear(); state.routes.clear(); state.trips.clear(); state.campaigns = []; state.signups.clear(); state.stats = null; state.stations = null; state.reports.clear(); state.lost.clear();
   state.status = 'offline'; state.position = null;
-  renderOffer(); renderRouteOffer(); renderTrips(); renderSignups(); renderStats(); renderStations(); renderReports(); renderPresence();
+  renderOffer(); renderRouteOffer(); renderTrips(); renderSignups(); renderStats(); renderStations(); renderReports(); renderLost(); renderPresence();
 }
 
 document.getElementById('go-online').addEventListener('click', () => setPresence('online'));
@@ -881,6 +952,7 @@ document.getElementById('decline-route').addEventListener('click', () => answerR
 document.getElementById('next-step').addEventListener('click', nextStep);
 document.getElementById('find-stations').addEventListener('click', findStations);
 document.getElementById('report-form').addEventListener('submit', sendReport);
+document.getElementById('lost-form').addEventListener('submit', sendLost);
 document.getElementById('sos').addEventListener('click', askSOS);
 document.getElementById('sos-yes').addEventListener('click', raiseSOS);
 document.getElementById('sos-no').addEventListener('click', cancelSOS);
@@ -888,7 +960,7 @@ document.getElementById('sos-no').addEventListener('click', cancelSOS);
 initLang(() => {
   if (sos.message) sos.message = t(sos.id ? 'sos.sent' : 'sos.resolvedDriver');
   renderSOS();
-  renderPresence(); renderOffer(); renderRouteOffer(); renderTrips(); renderSignups(); renderStats(); renderStations(); renderReports();
+  renderPresence(); renderOffer(); renderRouteOffer(); renderTrips(); renderSignups(); renderStats(); renderStations(); renderReports(); renderLost();
   if (state.me) document.getElementById('hello').textContent = t('driver.hello', { name: state.me.name, plate: state.me.vehicle ? state.me.vehicle.plate : '' });
 });
 renderPresence();
