@@ -70,6 +70,9 @@ const (
 	// ActRetimed: the trip's planned pick-up moved, as its driver's route
 	// took another rider.
 	ActRetimed Action = "retimed"
+	// ActCheckedIn: staff at the drop-off's gate (an exam site's) saw the
+	// riders arrive; a trip still picked_up is completed by it.
+	ActCheckedIn Action = "checked_in"
 	// ActRescued: the trip was taken back from a driver who went silent or
 	// could no longer make it in time, and dispatched again.
 	ActRescued Action = "rescued"
@@ -108,6 +111,9 @@ type Transition struct {
 	To     Status
 	// ByDriver: only the trip's assigned driver may make it.
 	ByDriver bool
+	// Gate: made at the drop-off's gate, by a coordinator or by any
+	// requester's staff there who proved the rider's PIN (see CheckIn).
+	Gate bool
 	// Frees: the assigned driver's commitment is released.
 	Frees bool
 	// Requeue: the trip goes back to the assignment queue, deadline intact.
@@ -131,6 +137,8 @@ var (
 	TArrived   = Transition{Action: ActArrived, From: []Status{Assigned}, To: Arrived, ByDriver: true}
 	TPickedUp  = Transition{Action: ActPickedUp, From: []Status{Arrived}, To: PickedUp, ByDriver: true}
 	TCompleted = Transition{Action: ActCompleted, From: []Status{PickedUp}, To: Completed, ByDriver: true}
+	// Staff at the gate check the riders in: the drop-off is confirmed.
+	TCheckedIn = Transition{Action: ActCompleted, From: []Status{PickedUp}, To: Completed, Gate: true}
 	// The rider never came: recorded, and the seat is free for others.
 	TNoShow = Transition{Action: ActNoShow, From: []Status{Arrived}, To: NoShow, ByDriver: true, Frees: true}
 	// A driver may drop out until the riders are on board.

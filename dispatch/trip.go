@@ -73,6 +73,10 @@ type Trip struct {
 	// EndedAt is when the trip was completed or cancelled; rider contact
 	// stays visible to its driver for a grace period after it.
 	EndedAt time.Time
+	// CheckedInAt is when staff at the drop-off's gate saw the riders
+	// arrive (see TCheckedIn), CheckedInBy who; zero until.
+	CheckedInAt time.Time
+	CheckedInBy string
 	// PurgedAt is when its riders' names and phones and its addresses
 	// were removed, RiderRetention after the trip (see Purge); zero until.
 	PurgedAt time.Time

@@ -37,8 +37,11 @@ type View struct {
 	ArriveBy     time.Time  `json:"arrive_by"`
 	PickupAt     time.Time  `json:"pickup_at"`
 	DropoffAt    time.Time  `json:"dropoff_at,omitzero"`
-	CreatedAt    time.Time  `json:"created_at"`
-	UpdatedAt    time.Time  `json:"updated_at"`
+	// CheckedInAt is when staff at the drop-off's gate checked the riders
+	// in; absent until.
+	CheckedInAt time.Time `json:"checked_in_at,omitzero"`
+	CreatedAt   time.Time `json:"created_at"`
+	UpdatedAt   time.Time `json:"updated_at"`
 	// PurgedAt says when the riders' names, phones and addresses were
 	// removed (rider retention); the riders are then listed without them.
 	PurgedAt *time.Time `json:"purged_at,omitempty"`
@@ -97,7 +100,7 @@ func ViewOf(t *Trip, a Access) View {
 		DriverID: t.DriverID, Pickup: t.Pickup, Dropoff: t.Dropoff,
 		Seats: t.Seats(), Wheelchair: t.Wheelchair, CampaignID: t.CampaignID, ArriveBy: t.ArriveBy,
 		ReturnTripID: t.ReturnTripID, ReturnOf: t.ReturnOf,
-		PickupAt: t.PickupAt, DropoffAt: t.DropoffAt, CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt, Version: t.Version,
+		PickupAt: t.PickupAt, DropoffAt: t.DropoffAt, CheckedInAt: t.CheckedInAt, CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt, Version: t.Version,
 	}
 	if !t.PickupAfter.IsZero() {
 		pa := t.PickupAfter

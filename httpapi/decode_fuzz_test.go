@@ -35,6 +35,7 @@ var bodyTypes = []struct {
 	{"report update", valid(func() validator { return &report.Update{} })},
 	{"lost item", valid(func() validator { return &lost.Draft{} })},
 	{"hand-back", valid(func() validator { return &lost.Handback{} })},
+	{"check-in", valid(func() validator { return &checkInRequest{} })},
 	{"trip", func(w http.ResponseWriter, r *http.Request, s *Server, now time.Time) error {
 		var v dispatch.Request
 		if err := s.decode(w, r, &v); err != nil {

@@ -58,6 +58,8 @@ func (s *Server) routes() []route {
 		{"POST", "/api/v1/trips/{id}/reassign", s.auth(s.handleReassign())},
 		{"POST", "/api/v1/trips/{id}/unassign", s.auth(s.handleUnassign())},
 		{"GET", "/api/v1/trips/{id}/events", s.auth(s.handleEvents())},
+		{"POST", "/api/v1/trips/{id}/checkin", s.auth(s.needGates(s.handleCheckIn()))},
+		{"GET", "/api/v1/arrivals", s.auth(s.needGates(s.handleArrivals()))},
 		{"POST", "/api/v1/alerts/{id}/close", s.auth(s.handleAlertClose())},
 		{"POST", "/api/v1/trips/{id}/share", s.auth(s.needSafety(s.handleShare()))},
 		{"DELETE", "/api/v1/trips/{id}/share", s.auth(s.needSafety(s.handleUnshare(false)))},

@@ -92,6 +92,8 @@ type Config struct {
 	// Reports keeps what drivers report from the road; nil switches
 	// reports off.
 	Reports Reports
+	// Gates keeps check-ins at drop-offs' gates; nil switches them off.
+	Gates Gates
 	// Lost keeps the lost-property log; nil switches it off.
 	Lost LostProperty
 	// MaxPhoto caps each photo of a report in bytes, as uploaded; zero

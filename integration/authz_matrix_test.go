@@ -266,6 +266,13 @@ var matrix = map[string]matrixEntry{
 			return map[string]any{"to": "its owner", "phone": t.Riders[0].Phone} // the proof a driver gives
 		},
 		allow: each(ok200, asCoordinator, asOwnDriver, asOwnRequester)},
+	"POST /api/v1/trips/{id}/checkin": {path: func(w *world) string { id, _ := w.aboardTrip(); return "/api/v1/trips/" + id + "/checkin" },
+		allow: each(ok200, asCoordinator, asOwnRequester),
+		deny:  map[caller]answer{asOtherRequester: refusal(http.StatusUnprocessableEntity, "wrong_pin")}}, // without the rider's PIN
+	"POST /api/v1/trips/{id}/checkin — with the rider's PIN": {path: func(w *world) string { id, _ := w.aboardTrip(); return "/api/v1/trips/" + id + "/checkin" },
+		body:  func(w *world) any { _, pin := w.aboardTrip(); return map[string]string{"pin": pin} },
+		allow: each(ok200, asCoordinator, asOwnRequester, asOtherRequester)}, // the exam site's own school at its gate
+	"GET /api/v1/arrivals":          {path: literal("/api/v1/arrivals"), allow: each(ok200, asCoordinator, asOwnRequester, asOtherRequester)},
 	"GET /api/v1/trips/{id}/events": {path: tripPath(assignedID, "/events"), allow: each(ok200, asCoordinator)},
 	"GET /api/v1/trips/{id}/reads":  {path: tripPath(assignedID, "/reads"), allow: each(ok200, asCoordinator)},
 	"POST /api/v1/riders/export": {path: literal("/api/v1/riders/export"),

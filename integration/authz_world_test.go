@@ -60,6 +60,8 @@ type world struct {
 
 	assignedT, offeredT, unassignedT *secretTrip
 	arrivedT                         *secretTrip
+	aboardT                          *secretTrip // picked up by the own driver
+	aboardPIN                        string
 	arrivedPIN                       string
 	unservedT                        *secretTrip // ended unserved: its alert open on the board
 	campaignT                        *secretTrip // the student of the shift's plan
@@ -167,6 +169,26 @@ func (w *world) arrivedTrip() (id, pin string) {
 		w.arrivedT, w.arrivedPIN = t, read.PIN
 	}
 	return w.arrivedT.id, w.arrivedPIN
+}
+
+// aboardTrip is a trip of the own requester whose rider is aboard the own
+// driver's car, with the rider's PIN.
+func (w *world) aboardTrip() (id, pin string) {
+	if w.aboardT == nil {
+		w.tb.Helper()
+		t := w.book(w.tripRequest(5 * time.Hour))
+		w.dA.in(w.tb).waitOffer(t.id)
+		w.dA.in(w.tb).accept(t.id).must(w.tb, http.StatusOK, nil)
+		t.seenBy[asOwnDriver] = true
+		w.dA.in(w.tb).post("/api/v1/trips/"+t.id+"/progress", map[string]string{"step": "arrived"}).must(w.tb, http.StatusOK, nil)
+		var read struct {
+			PIN string `json:"pin"`
+		}
+		w.f.admin.get("/api/v1/trips/"+t.id).must(w.tb, http.StatusOK, &read)
+		w.dA.in(w.tb).post("/api/v1/trips/"+t.id+"/progress", map[string]string{"step": "picked_up", "pin": read.PIN}).must(w.tb, http.StatusOK, nil)
+		w.aboardT, w.aboardPIN = t, read.PIN
+	}
+	return w.aboardT.id, w.aboardPIN
 }
 
 // offeredTrip is a trip of the own requester offered to the own driver, who
@@ -425,4 +447,5 @@ func (w *world) build() {
 	w.sos()
 	w.report()
 	w.lostItem()
+	w.aboardTrip()
 }

@@ -40,6 +40,7 @@ func TestBrowser(t *testing.T) {
 	t.Run("Stations", func(t *testing.T) { browserStations(t, b, startServer(t, embedded())) })
 	t.Run("Reports", func(t *testing.T) { browserReports(t, b, startServer(t, embedded())) })
 	t.Run("Lost", func(t *testing.T) { browserLost(t, b, startServer(t, embedded())) })
+	t.Run("Gate", func(t *testing.T) { browserGate(t, b, startServer(t, embedded())) })
 }
 
 // coord formats a coordinate as a person types it.

@@ -121,3 +121,41 @@ func browserLost(t *testing.T, b *browser, srv *server) {
 	d.waitFor("the driver sees it returned", dataStatus(`#lost-items li[data-lost-id="`+it.ID+`"]`), equals("returned"), pageWait)
 	shoot(t, d, "driver-lost-returned")
 }
+
+// browserGate: at the exam site's gate, the school checks its student in
+// from its page, and another school's staff check in a student with the
+// trip code and PIN; the board's arrivals panel counts both.
+func browserGate(t *testing.T, b *browser, srv *server) {
+	f := newFixture(t, srv)
+	school, drv, tr := handoverTrip(t, f, examTrip(time.Hour))
+	drv.progress(tr.ID, arrived).must(t, http.StatusOK, nil)
+	drv.progress(tr.ID, pickedUp).must(t, http.StatusOK, nil)
+	other := pickedUpTrip(t, school, drv)
+	gateSchool := f.addRequester("school")
+
+	sc := b.scene(t, srv)
+	board := sc.open("board", "/board")
+	board.signIn(adminToken, "#trip-table")
+	row := `#arrivals tr[data-site="` + examSite.Address + `"]`
+	board.waitFor("the site on the board", elementText(row+" .on-the-way"), equals("2"), pageWait)
+
+	req := sc.open("request", "/request")
+	req.signIn(school.token, "#submit-trip")
+	btn := `#trips li[data-trip-id="` + tr.ID + `"] .checkin`
+	req.waitFor("the check-in button", shown(btn), equals("yes"), pageWait)
+	req.click(btn)
+	req.waitFor("checked in", elementText(`#trips li[data-trip-id="`+tr.ID+`"] .checked-in`), func(s string) bool { return s != "" }, pageWait)
+	board.waitFor("one arrived on the board", elementText(row+" .arrived"), equals("1"), pageWait)
+
+	gate := sc.open("gate", "/request")
+	gate.signIn(gateSchool.token, "#gate-form")
+	gate.typeInto("#gate-trip", other.ID)
+	gate.typeInto("#gate-pin", drv.pinOf(other.ID))
+	gate.click(`#gate-form button[type="submit"]`)
+	board.waitFor("both arrived on the board", elementText(row+" .arrived"), equals("2"), pageWait)
+	if s := school.trip(other.ID).Status; s != completed {
+		t.Errorf("checked in at the gate, the trip is %s; want completed", s)
+	}
+	shoot(t, board, "board-arrivals")
+	shoot(t, req, "request-checked-in")
+}

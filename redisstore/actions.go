@@ -334,7 +334,8 @@ func (s *Store) transition(ctx context.Context, by heartlink.Principal, tripID s
 			// Coordinators reach here only with a step they may record
 			// for the driver (see Progress).
 			return nil, heartlink.Errorf(heartlink.EForbidden, "this trip is not yours")
-		case by.Is(heartlink.RoleRequester) && t.RequesterID != by.ID:
+		case by.Is(heartlink.RoleRequester) && t.RequesterID != by.ID && !tr.Gate:
+			// At the gate, the check proves the rider's PIN instead.
 			return nil, heartlink.Errorf(heartlink.EForbidden, "this trip is not yours")
 		case !tr.Allowed(t.Status):
 			return nil, heartlink.Errorf(heartlink.EConflict, "a trip that is %s cannot be %s", t.Status, tr.Action)
@@ -364,6 +365,9 @@ func (s *Store) transition(ctx context.Context, by heartlink.Principal, tripID s
 		}
 		if tr.To.Ended() {
 			flags += "e"
+		}
+		if tr.Gate {
+			flags += "g"
 		}
 		if driver != "" && (tr.Frees || tr.To.Ended()) {
 			flags += "w" // in the same round trip
@@ -419,6 +423,9 @@ func (s *Store) transition(ctx context.Context, by heartlink.Principal, tripID s
 		}
 		if tr.To.Ended() {
 			t.EndedAt = now
+		}
+		if tr.Gate {
+			t.CheckedInAt, t.CheckedInBy = now.Truncate(time.Millisecond), by.String()
 		}
 		if len(res) > 2 && res[2] != "0" {
 			s.nudge() // waiting trips were brought forward

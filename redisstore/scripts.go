@@ -70,6 +70,8 @@ var (
 	lostLogLua string
 	//go:embed lost_return.lua
 	lostReturnLua string
+	//go:embed checkin.lua
+	checkinLua string
 )
 
 // scripts are a store's Lua scripts, each with the shared helpers and the
@@ -84,6 +86,7 @@ type scripts struct {
 	shiftChange, shiftRemove, wake, purge          *redis.Script
 	shareMake, shareRevoke, sosRaise, sosResolve   *redis.Script
 	reportFile, reportUpdate, lostLog, lostReturn  *redis.Script
+	checkin                                        *redis.Script
 }
 
 func newScripts(historyLen int) scripts {
@@ -119,5 +122,6 @@ func newScripts(historyLen int) scripts {
 		reportUpdate: redis.NewScript(lib + reportUpdateLua),
 		lostLog:      redis.NewScript(lib + lostLogLua),
 		lostReturn:   redis.NewScript(lib + lostReturnLua),
+		checkin:      redis.NewScript(lib + checkinLua),
 	}
 }

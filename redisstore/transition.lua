@@ -15,7 +15,8 @@
 --     r = the driver's route becomes ARGV[13] if still at version ARGV[10],
 --     p = the PIN was right: forget the wrong tries,
 --     v = a coordinator's override of the PIN, so audited,
---     w = the driver may take more now: wake the trips waiting near them
+--     w = the driver may take more now: wake the trips waiting near them,
+--     g = staff at the gate checked the riders in (the actor), so audited
 --     [10] route version  [11] queue at ms  [12] arrive_by ms  [13] stops
 --     [14] road km driven to this stop ('' for none)  [15] the stop served: "lat,lng,ms"
 --     [16] radius km and [17] how many for w
@@ -61,6 +62,10 @@ if string.find(flags, 'p', 1, true) then redis.call('DEL', KEYS[14]) end
 local override = nil
 if string.find(flags, 'v', 1, true) then override = true end
 audit(KEYS[2], now, ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8] ~= '' and ARGV[8] or nil, override)
+if string.find(flags, 'g', 1, true) then
+  redis.call('HSET', KEYS[1], 'checkin', now, 'checkin_by', ARGV[4])
+  audit(KEYS[2], now, ARGV[4], 'checked_in', ARGV[7], ARGV[7], ARGV[8] ~= '' and ARGV[8] or nil, nil)
+end
 withdrawn_event(KEYS[10], id, withdrawn, ARGV[5] == 'cancelled' and 'cancelled' or 'withdrawn')
 trip_event(KEYS[10], id, ARGV[5], ARGV[7], v, st[3], ARGV[8])
 local woken = 0

@@ -99,6 +99,8 @@ func decodeTrip(h map[string]string) (*dispatch.Trip, error) {
 	t.UpdatedAt = fromMs(u)
 	e, _ := strconv.ParseInt(h["ended"], 10, 64)
 	t.EndedAt = fromMs(e)
+	c, _ := strconv.ParseInt(h["checkin"], 10, 64)
+	t.CheckedInAt, t.CheckedInBy = fromMs(c), h["checkin_by"]
 	pk, _ := strconv.ParseInt(h["pickup"], 10, 64)
 	dr, _ := strconv.ParseInt(h["drop"], 10, 64)
 	t.PickupAt, t.DropoffAt = fromMs(pk), fromMs(dr)

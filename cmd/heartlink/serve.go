@@ -71,6 +71,7 @@ func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 		Safety:      store,
 		Reports:     store,
 		Lost:        store,
+		Gates:       store,
 		MaxPhoto:    cfg.MaxPhotoSize,
 		Privacy:     store,
 		PublicURL:   cfg.PublicURL,

@@ -21,6 +21,7 @@ const state = {
   sos: new Map(), // SOS id → the open SOS as the board shows it (driver, trip, riders to call)
   reports: new Map(), // report id → an unresolved report from the road
   lost: new Map(), // item id → an item found in a car, not yet handed back
+  arrivals: [], // today's exam sites: expected, arrived, on the way, planned, at risk
 };
 
 const dirty = { map: true, trips: true, alerts: true, counters: true, campaigns: true, sos: true, reports: true, lost: true };
@@ -104,6 +105,7 @@ function onFrame(f) {
       for (const r of d.reports || []) state.reports.set(r.id, r);
       schedule('reports');
       loadLost(); // not in the snapshot: read on every (re)connect
+      loadArrivals();
       loadTrips();
       reloadPlans(); // frames missed while disconnected
       schedule('map', 'trips', 'alerts', 'counters');
@@ -113,6 +115,7 @@ function onFrame(f) {
       break;
     case 'trip':
       mergeTrip(d);
+      arrivalsSoon();
       break;
     case 'alert':
       state.alerts.set(d.trip_id, d.reason);
@@ -534,19 +537,50 @@ function renderReports() {
   const ul = document.getElementById('report-list');
   const have = new Map([...ul.children].map((li) => [li.dataset.reportId, li]));
   for (const [id, li] of have) if (!state.reports.has(id)) li.remove();
-  const list = [...state.reports.values()].sort((a, b) => Date.parse(b.created_at) - Date.parse(a.created_at));
+  // Oldest first through the list, each new one on top: newest first,
+  // and an item being typed into is never moved (moving it would take
+  // the coordinator's focus away).
+  const list = [...state.reports.values()].sort((a, b) => Date.parse(a.created_at) - Date.parse(b.created_at));
   for (const r of list) {
     const li = have.get(r.id) || reportItem(r);
     li.querySelector('.report-what').textContent = `${t('report.kind.' + r.kind)} · ${driverName(r.driver_id)}`;
     li.querySelector('.report-when').textContent = ` ${fmtTime(r.created_at)} · ${t('report.status.' + r.status)}` +
       (r.forwarded_to ? ' · ' + t('report.forwardedTo', { to: r.forwarded_to }) : '');
     li.querySelector('.report-note').textContent = r.note || '';
-    if (!li.isConnected) ul.append(li);
+    if (!li.isConnected) ul.prepend(li);
   }
-  // newest first, as they came
-  for (const r of list) ul.append(ul.querySelector(`[data-report-id="${CSS.escape(r.id)}"]`));
   document.getElementById('reports-empty').hidden = state.reports.size > 0;
   renderReportMarkers();
+}
+
+// ---------- arrivals at exam sites ----------
+
+let arrivalsTimer = 0;
+// arrivalsSoon re-reads the arrivals a little after trips change, at
+// most every 2 s however many change.
+function arrivalsSoon() {
+  if (!arrivalsTimer) arrivalsTimer = setTimeout(() => { arrivalsTimer = 0; loadArrivals(); }, 2000);
+}
+
+async function loadArrivals() {
+  try {
+    const r = await api('GET', '/arrivals');
+    state.arrivals = r.sites || [];
+    renderArrivals();
+  } catch (e) { /* the panel waits for the next change */ }
+}
+
+function renderArrivals() {
+  const table = document.getElementById('arrivals');
+  table.hidden = !state.arrivals.length;
+  document.getElementById('arrivals-empty').hidden = state.arrivals.length > 0;
+  table.tBodies[0].replaceChildren(...state.arrivals.map((a) => h('tr', { dataset: { site: a.site } },
+    h('td', {}, a.site || '—'),
+    h('td', { class: 'expected' }, String(a.expected)),
+    h('td', { class: 'arrived' }, String(a.arrived)),
+    h('td', { class: 'on-the-way' }, String(a.on_the_way)),
+    h('td', { class: 'planned' }, String(a.planned)),
+    h('td', { class: a.at_risk ? 'at-risk risk' : 'at-risk', title: (a.at_risk_trips || []).join(', ') }, String(a.at_risk)))));
 }
 
 // ---------- lost property ----------

@@ -458,6 +458,7 @@ function renderTrips() {
     sec.querySelector('.dropoff-address').textContent = (cur.dropoff && cur.dropoff.address) || area(cur.dropoff);
     sec.querySelector('.pickup-at').textContent = fmtTime(cur.pickup_at);
     sec.querySelector('.arrive-by').textContent = fmtTime(cur.arrive_by);
+    sec.querySelector('.trip-code').textContent = cur.id; // the gate types it with the student's PIN
     const btn = document.getElementById('next-step');
     btn.dataset.step = NEXT[cur.status];
     btn.textContent = t('step.' + NEXT[cur.status]);

@@ -207,8 +207,11 @@ function tripRow(id) {
       h('span', { class: 'driver-wrap' }, h('span', { class: 'driver-label' }), ' ', h('span', { class: 'driver' })), ' ',
       h('span', { class: 'pin-wrap' }, h('span', { class: 'pin-label' }), ' ', h('strong', { class: 'pin' }))),
     h('button', { type: 'button', class: 'cancel' }),
+    h('button', { type: 'button', class: 'primary checkin' }),
+    h('span', { class: 'checked-in' }),
     h('p', { class: 'trip-error field-error', role: 'alert' }));
   li.querySelector('.cancel').addEventListener('click', () => cancelTrip(id, li));
+  li.querySelector('.checkin').addEventListener('click', () => checkIn(id, '', li.querySelector('.trip-error')));
   return li;
 }
 
@@ -246,9 +249,40 @@ function renderTrips() {
     const cancel = li.querySelector('.cancel');
     cancel.textContent = t('request.cancel');
     cancel.hidden = FINAL.has(tr.status);
+    // At the exam site's gate: the student is here.
+    const checkin = li.querySelector('.checkin');
+    checkin.textContent = t('gate.checkIn');
+    checkin.hidden = !(tr.status === 'picked_up' || (tr.status === 'completed' && !tr.checked_in_at));
+    li.querySelector('.checked-in').textContent = tr.checked_in_at ? t('gate.checkedInAt', { at: fmtTime(tr.checked_in_at) }) : '';
     if (!focused || !li.isConnected) ul.append(li);
   }
   if (!list.length) box.replaceChildren(h('p', { class: 'empty' }, t('request.noTrips')));
+}
+
+// checkIn records a student arrived at the gate: one of ours by list, or
+// another school's with the PIN the student (or the driver's phone) shows.
+async function checkIn(id, pin, err) {
+  err.textContent = '';
+  try {
+    const r = await api('POST', `/trips/${encodeURIComponent(id)}/checkin`, pin ? { pin } : undefined);
+    const tr = state.trips.get(id);
+    if (tr) mergeTrip({ ...tr, status: r.status, checked_in_at: r.checked_in_at, version: (tr.version || 0) + 1 });
+    say(t('gate.done'));
+    return true;
+  } catch (e) {
+    err.textContent = e.message;
+    say(e.message, 'error');
+    return false;
+  }
+}
+
+async function gateCheckIn(ev) {
+  ev.preventDefault();
+  const err = document.getElementById('gate-error');
+  const id = document.getElementById('gate-trip').value.trim();
+  const pin = document.getElementById('gate-pin').value.trim();
+  if (!id) { err.textContent = t('gate.needTrip'); return; }
+  if (await checkIn(id, pin, err)) document.getElementById('gate-form').reset();
 }
 
 async function cancelTrip(id, li) {
@@ -309,6 +343,7 @@ function stop() {
 }
 
 document.getElementById('trip-form').addEventListener('submit', submitTrip);
+document.getElementById('gate-form').addEventListener('submit', gateCheckIn);
 document.getElementById('dropoff-place').addEventListener('change', pickPlace);
 document.getElementById('csv-import').addEventListener('click', importCSV);
 initLang(() => { renderPlaces(); hello(); if (state.trips.size) renderTrips(); });
