@@ -156,17 +156,7 @@ func (w *world) assignedTrip() string {
 func (w *world) arrivedTrip() (id, pin string) {
 	if w.arrivedT == nil {
 		w.tb.Helper()
-		t := w.book(w.tripRequest(4 * time.Hour))
-		w.dA.in(w.tb).waitOffer(t.id)
-		w.dA.in(w.tb).accept(t.id).must(w.tb, http.StatusOK, nil)
-		t.seenBy[asOwnDriver] = true
-		w.dA.in(w.tb).post("/api/v1/trips/"+t.id+"/progress", map[string]string{"step": "arrived"}).must(w.tb, http.StatusOK, nil)
-		var read struct {
-			PIN string `json:"pin"`
-		}
-		w.f.admin.get("/api/v1/trips/"+t.id).must(w.tb, http.StatusOK, &read)
-		require.NotEmpty(w.tb, read.PIN, "a trip has a handover PIN")
-		w.arrivedT, w.arrivedPIN = t, read.PIN
+		w.arrivedT, w.arrivedPIN = w.arrivedAt(4 * time.Hour)
 	}
 	return w.arrivedT.id, w.arrivedPIN
 }
@@ -176,19 +166,28 @@ func (w *world) arrivedTrip() (id, pin string) {
 func (w *world) aboardTrip() (id, pin string) {
 	if w.aboardT == nil {
 		w.tb.Helper()
-		t := w.book(w.tripRequest(5 * time.Hour))
-		w.dA.in(w.tb).waitOffer(t.id)
-		w.dA.in(w.tb).accept(t.id).must(w.tb, http.StatusOK, nil)
-		t.seenBy[asOwnDriver] = true
-		w.dA.in(w.tb).post("/api/v1/trips/"+t.id+"/progress", map[string]string{"step": "arrived"}).must(w.tb, http.StatusOK, nil)
-		var read struct {
-			PIN string `json:"pin"`
-		}
-		w.f.admin.get("/api/v1/trips/"+t.id).must(w.tb, http.StatusOK, &read)
-		w.dA.in(w.tb).post("/api/v1/trips/"+t.id+"/progress", map[string]string{"step": "picked_up", "pin": read.PIN}).must(w.tb, http.StatusOK, nil)
-		w.aboardT, w.aboardPIN = t, read.PIN
+		t, pin := w.arrivedAt(5 * time.Hour)
+		w.dA.in(w.tb).post("/api/v1/trips/"+t.id+"/progress", map[string]string{"step": "picked_up", "pin": pin}).must(w.tb, http.StatusOK, nil)
+		w.aboardT, w.aboardPIN = t, pin
 	}
 	return w.aboardT.id, w.aboardPIN
+}
+
+// arrivedAt books a trip of the own requester, in from now, that the own
+// driver takes and arrives at, and reads its PIN.
+func (w *world) arrivedAt(in time.Duration) (*secretTrip, string) {
+	w.tb.Helper()
+	t := w.book(w.tripRequest(in))
+	w.dA.in(w.tb).waitOffer(t.id)
+	w.dA.in(w.tb).accept(t.id).must(w.tb, http.StatusOK, nil)
+	t.seenBy[asOwnDriver] = true
+	w.dA.in(w.tb).post("/api/v1/trips/"+t.id+"/progress", map[string]string{"step": "arrived"}).must(w.tb, http.StatusOK, nil)
+	var read struct {
+		PIN string `json:"pin"`
+	}
+	w.f.admin.get("/api/v1/trips/"+t.id).must(w.tb, http.StatusOK, &read)
+	require.NotEmpty(w.tb, read.PIN, "a trip has a handover PIN")
+	return t, read.PIN
 }
 
 // offeredTrip is a trip of the own requester offered to the own driver, who

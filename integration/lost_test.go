@@ -5,8 +5,6 @@ import (
 	"image/gif"
 	"net/http"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -119,25 +117,11 @@ func TestLostProperty(t *testing.T) {
 		from = board.mark()
 		// Many at once: exactly one hand-back.
 		phone := "+86 " + req.Riders[0].Phone // however written
-		var ok, conflicts atomic.Int32
-		var wg sync.WaitGroup
-		for range 6 {
-			wg.Go(func() {
-				r, err := drv.send(http.MethodPost, path, map[string]any{"to": "Li Ming", "where": "school gate", "phone": phone})
-				if err != nil {
-					return
-				}
-				switch r.Status {
-				case http.StatusOK:
-					ok.Add(1)
-				case http.StatusConflict:
-					conflicts.Add(1)
-				}
-			})
-		}
-		wg.Wait()
-		assert.Equal(t, int32(1), ok.Load(), "handed back once")
-		assert.Equal(t, int32(5), conflicts.Load())
+		ok, conflicts := racing(6, func() (*response, error) {
+			return drv.send(http.MethodPost, path, map[string]any{"to": "Li Ming", "where": "school gate", "phone": phone})
+		})
+		assert.Equal(t, int32(1), ok, "handed back once")
+		assert.Equal(t, int32(5), conflicts)
 		fr, _ := board.waitFrom(from, frameWait, "the item returned", func(fr frame) bool {
 			return fr.Type == "lost_item" && fr.str("id") == umbrella.ID && fr.str("status") == "returned"
 		})

@@ -12,8 +12,6 @@ import (
 	"image/png"
 	"mime/multipart"
 	"net/http"
-	"sync"
-	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -226,25 +224,11 @@ func TestReports(t *testing.T) {
 		}
 
 		// Coordinators racing to resolve it: one does, the rest are told.
-		var resolved, conflicts atomic.Int32
-		var wg sync.WaitGroup
-		for range 8 {
-			wg.Go(func() {
-				r, err := f.admin.send(http.MethodPatch, path, map[string]any{"status": "resolved", "note": "water pumped away"})
-				if err != nil {
-					return
-				}
-				switch r.Status {
-				case http.StatusOK:
-					resolved.Add(1)
-				case http.StatusConflict:
-					conflicts.Add(1)
-				}
-			})
-		}
-		wg.Wait()
-		assert.Equal(t, int32(1), resolved.Load(), "resolved once")
-		assert.Equal(t, int32(7), conflicts.Load(), "the others get conflict")
+		resolved, conflicts := racing(8, func() (*response, error) {
+			return f.admin.send(http.MethodPatch, path, map[string]any{"status": "resolved", "note": "water pumped away"})
+		})
+		assert.Equal(t, int32(1), resolved, "resolved once")
+		assert.Equal(t, int32(7), conflicts, "the others get conflict")
 		var now reportShown
 		drv.get(path).must(t, http.StatusOK, &now)
 		assert.Equal(t, "resolved", now.Status)
