@@ -78,6 +78,11 @@ func (s *Server) handleArrivals() http.Handler {
 			day = d
 		}
 		sites, err := s.cfg.Gates.Arrivals(r.Context(), principal(r), day)
+		if err == nil && len(sites) == 0 && r.URL.Query().Get("date") == "" {
+			// Late in the evening the next exam morning is tomorrow's.
+			day = day.AddDate(0, 0, 1)
+			sites, err = s.cfg.Gates.Arrivals(r.Context(), principal(r), day)
+		}
 		if err != nil {
 			s.error(w, r, err)
 			return

@@ -133,7 +133,7 @@ func (s *Server) readUpload(w http.ResponseWriter, r *http.Request, u upload) ([
 				return nil, multipartError(err, limit)
 			}
 			if len(b) == 0 {
-				return nil, heartlink.FieldError(heartlink.EInvalid, "photo", "photo %d is empty", len(raw)+1)
+				return nil, heartlink.FieldError(heartlink.EInvalid, "photo", "a photo part is empty")
 			}
 			raw = append(raw, b)
 		case name == u.json:

@@ -76,6 +76,9 @@ type Item struct {
 	Return      *Return       `json:"return,omitempty"`
 }
 
+// PhotoURL is where item id's photo is served.
+func PhotoURL(id string) string { return "/api/v1/lost-items/" + id + "/photo" }
+
 // Return is an item's hand-back.
 type Return struct {
 	To          string    `json:"to"`

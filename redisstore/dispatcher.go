@@ -55,11 +55,11 @@ type candidateReads struct {
 // coordinator deactivated them (deactivated drivers leave the indexes):
 // every field fewer is a reply value fewer to decode, per driver read.
 var (
-	liveFields = []any{"status", "seen", "seats", "wc", "vm", "avail", "route_v", "route_stops", "lat", "lng"}
-	homeFields = []any{"status", "seen", "seats", "wc", "vm", "avail", "route_v", "route_stops", "hlat", "hlng"}
 	// candidateFields, for one driver read alone: both positions, and
 	// whether they are inactive.
 	candidateFields = []any{"status", "seen", "seats", "wc", "vm", "avail", "route_v", "route_stops", "lat", "lng", "hlat", "hlng", "inactive"}
+	liveFields      = append(candidateFields[:fieldPosition:fieldPosition], "lat", "lng")
+	homeFields      = append(candidateFields[:fieldPosition:fieldPosition], "hlat", "hlng")
 )
 
 // The indexes into a candidate read's values.

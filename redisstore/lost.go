@@ -53,7 +53,7 @@ func (s *Store) LogLostItem(ctx context.Context, by heartlink.Principal, d lost.
 	photoMeta, photoData := "", []byte{}
 	if photo != nil {
 		photoMeta, photoData = photo.ContentType+":"+strconv.Itoa(len(photo.Data)), photo.Data
-		it.Photo = &report.Photo{URL: lostPhotoURL(it.ID), ContentType: photo.ContentType, Bytes: len(photo.Data)}
+		it.Photo = &report.Photo{URL: lost.PhotoURL(it.ID), ContentType: photo.ContentType, Bytes: len(photo.Data)}
 	}
 	data, _ := json.Marshal(it)
 	reqList := s.keys.lostBy(by.String())
@@ -70,9 +70,6 @@ func (s *Store) LogLostItem(ctx context.Context, by heartlink.Principal, d lost.
 	s.log.Info("lost item logged", "item", it.ID, "by", by.String(), "trip", d.TripID)
 	return it, nil
 }
-
-// lostPhotoURL is where an item's photo is served.
-func lostPhotoURL(id string) string { return "/api/v1/lost-items/" + id + "/photo" }
 
 // LostItem reads one item: for coordinators, whoever logged it and the
 // requester of the trip it names.
@@ -273,7 +270,7 @@ func lostFrom(h map[string]string) lost.Item {
 		CreatedAt: fromMs(num("created")), UpdatedAt: fromMs(num("updated"))}
 	if typ, size, ok := strings.Cut(h["photo"], ":"); ok {
 		n, _ := strconv.Atoi(size)
-		it.Photo = &report.Photo{URL: lostPhotoURL(it.ID), ContentType: typ, Bytes: n}
+		it.Photo = &report.Photo{URL: lost.PhotoURL(it.ID), ContentType: typ, Bytes: n}
 	}
 	if it.Status == lost.Returned {
 		it.Return = &lost.Return{To: h["returned_to"], Where: h["returned_where"], At: fromMs(num("returned_at")),

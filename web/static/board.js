@@ -566,12 +566,14 @@ async function loadArrivals() {
   try {
     const r = await api('GET', '/arrivals');
     state.arrivals = r.sites || [];
+    state.arrivalsDate = r.date || '';
     renderArrivals();
   } catch (e) { /* the panel waits for the next change */ }
 }
 
 function renderArrivals() {
   const table = document.getElementById('arrivals');
+  document.getElementById('arrivals-h').textContent = t('board.arrivalsOn', { date: state.arrivalsDate || '—' });
   table.hidden = !state.arrivals.length;
   document.getElementById('arrivals-empty').hidden = state.arrivals.length > 0;
   table.tBodies[0].replaceChildren(...state.arrivals.map((a) => h('tr', { dataset: { site: a.site } },
