@@ -53,7 +53,7 @@ elseif version ~= ARGV[5] then
   return {'stale', status}
 end
 
-local p = cjson.decode(proposal)
+local p = read_proposal(proposal)
 local rv = apply_route(KEYS[4], KEYS[12], d, p, ARGV[3])
 if not rv then return {'conflict', status} end
 

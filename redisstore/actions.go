@@ -2,7 +2,6 @@ package redisstore
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -78,8 +77,8 @@ func (s *Store) refit(ctx context.Context, tripID, driverID string) (string, boo
 	if err != nil {
 		return "", false, wrap(err, "offer")
 	}
-	var offered proposal
-	if err := json.Unmarshal([]byte(raw), &offered); err != nil {
+	offered, err := readProposal(raw)
+	if err != nil {
 		return "", false, wrap(err, "decode offer")
 	}
 	t, err := s.load(ctx, tripID)
@@ -101,7 +100,7 @@ func (s *Store) refit(ctx context.Context, tripID, driverID string) (string, boo
 	if !near(ins.Stops[ins.Pickup].At, offered.Pickup) || !near(ins.Stops[ins.Dropoff].At, offered.Drop) {
 		return "", false, nil
 	}
-	return s.proposalOf(&ins, offered.Offer...), true, nil
+	return s.proposalOf(&ins, offered.Offer), true, nil
 }
 
 // Assign gives a trip to a named driver by hand. The driver must fit the
@@ -160,7 +159,7 @@ func (s *Store) claim(ctx context.Context, by heartlink.Principal, tripID, drive
 		default:
 			return nil, heartlink.Errorf(heartlink.EForbidden, "you cannot take this trip: %s", why)
 		}
-		t, res, err := s.accept(ctx, tripID, driverID, mode, t.Version, by.String(), s.proposalOf(&ins))
+		t, res, err := s.accept(ctx, tripID, driverID, mode, t.Version, by.String(), s.proposalOf(&ins, nil))
 		if err != nil || (res != "stale" && res != "conflict") {
 			return t, err
 		}

@@ -264,7 +264,7 @@ func (s *Store) offer(ctx context.Context, t *dispatch.Trip, found []redis.GeoLo
 	for _, c := range picked {
 		offer, _ := json.Marshal(s.policy.OfferOf(t, exp, &c.Insertion))
 		keys = append(keys, s.keys.driverOffers(c.DriverID))
-		args = append(args, c.DriverID, s.proposalOf(&c.Insertion, offer...), offer)
+		args = append(args, c.DriverID, s.proposalOf(&c.Insertion, offer))
 	}
 	res, err := s.scripts.offer.Run(ctx, s.rdb, keys, args...).StringSlice()
 	if err != nil {

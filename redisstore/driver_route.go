@@ -95,8 +95,18 @@ type proposal struct {
 	Offer json.RawMessage `json:"offer,omitempty"`
 }
 
+// proposalMark opens a proposal in its flat form: its fields a line each
+// (base, pickup, drop, moved, plan, stops), then the offer to the end.
+// A script reads it with a few plain finds (read_proposal in lib.lua)
+// where a JSON document, with the route's stops escaped inside it, had to
+// be decoded whole at every accept, and an offer script emits the offer
+// from it rather than be sent it twice. None of the fields holds a line
+// break: numbers, encodePlan's words, and JSON, which escapes its own.
+// Proposals stored as JSON (before this form) are still read.
+const proposalMark = "p1\n"
+
 // proposalOf encodes ins for a script, with the offer shown for it if any.
-func (s *Store) proposalOf(ins *dispatch.Insertion, offer ...byte) string {
+func (s *Store) proposalOf(ins *dispatch.Insertion, offer []byte) string {
 	stops := append([]dispatch.RouteStop(nil), ins.Stops...)
 	s.policy.Promise(stops)
 	p := proposal{Base: ins.Base, Stops: encodeStops(stops),
@@ -105,8 +115,55 @@ func (s *Store) proposalOf(ins *dispatch.Insertion, offer ...byte) string {
 	if p.Moved > 0 {
 		p.Plan = encodePlan(plannedTimes(stops, ins.Stops[ins.Pickup].TripID))
 	}
-	b, _ := json.Marshal(p)
+	return p.encode()
+}
+
+// encode writes p in its flat form (see proposalMark).
+func (p proposal) encode() string {
+	b := make([]byte, 0, len(proposalMark)+len(p.Plan)+len(p.Stops)+len(p.Offer)+64)
+	b = append(b, proposalMark...)
+	b = strconv.AppendInt(b, p.Base, 10)
+	b = append(b, '\n')
+	b = strconv.AppendInt(b, p.Pickup, 10)
+	b = append(b, '\n')
+	b = strconv.AppendInt(b, p.Drop, 10)
+	b = append(b, '\n')
+	b = strconv.AppendInt(b, int64(p.Moved), 10)
+	b = append(b, '\n')
+	b = append(b, p.Plan...)
+	b = append(b, '\n')
+	b = append(b, p.Stops...)
+	b = append(b, '\n')
+	b = append(b, p.Offer...)
 	return string(b)
+}
+
+// readProposal reads a stored proposal, flat or, written before that form,
+// JSON.
+func readProposal(raw string) (proposal, error) {
+	var p proposal
+	rest, ok := strings.CutPrefix(raw, proposalMark)
+	if !ok {
+		err := json.Unmarshal([]byte(raw), &p)
+		return p, err
+	}
+	var f [6]string
+	for i := range f {
+		var found bool
+		if f[i], rest, found = strings.Cut(rest, "\n"); !found {
+			return p, errors.New("proposal: too few lines")
+		}
+	}
+	var err [4]error
+	p.Base, err[0] = strconv.ParseInt(f[0], 10, 64)
+	p.Pickup, err[1] = strconv.ParseInt(f[1], 10, 64)
+	p.Drop, err[2] = strconv.ParseInt(f[2], 10, 64)
+	p.Moved, err[3] = strconv.Atoi(f[3])
+	p.Plan, p.Stops = f[4], f[5]
+	if rest != "" {
+		p.Offer = json.RawMessage(rest)
+	}
+	return p, errors.Join(err[:]...)
 }
 
 // planned is a trip's planned pick-up and drop-off in ms, as a route has

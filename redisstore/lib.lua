@@ -36,6 +36,28 @@ local function set_route(key, v, stops, now)
   redis.call('HSET', key, 'route_v', v, 'route_stops', stops, 'route_updated', now)
 end
 
+-- read_proposal reads a proposal as proposalOf writes it (driver_route.go):
+-- "p1", then base, pickup, drop, moved, plan and stops a line each, then
+-- the offer the driver was shown, to the end. Plain finds, not a JSON
+-- decode of the whole route. One stored as JSON before that form is
+-- decoded as it was written. offer is '' when there is none.
+local PROPOSAL_LINES = {'base', 'pickup', 'drop', 'moved', 'plan', 'stops'}
+local function read_proposal(s)
+  if string.sub(s, 1, 3) ~= 'p1\n' then
+    local p = cjson.decode(s)
+    p.offer = nil
+    return p
+  end
+  local p, at = {}, 4
+  for _, f in ipairs(PROPOSAL_LINES) do
+    local nl = string.find(s, '\n', at, true)
+    p[f] = string.sub(s, at, nl - 1)
+    at = nl + 1
+  end
+  p.offer = string.sub(s, at)
+  return p
+end
+
 -- apply_route makes a proposal (see driver_route.go) a driver's route, if
 -- the route is still at the version the proposal was computed for. It
 -- returns false when the route moved on; the caller refuses with conflict.

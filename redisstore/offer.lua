@@ -14,8 +14,9 @@
 -- ARGV[1] trip id  [2] expected version  [3] now ms  [4] offer expiry ms
 --     [5] mode: offer | retry | unassign  [6] retry at ms
 --     [7] pick-up longitude  [8] pick-up latitude
---     then for each chosen driver: driver id, the insertion as
---     apply_route takes it (JSON), the offer as the driver sees it (JSON)
+--     then for each chosen driver: driver id, and the insertion as
+--     apply_route takes it with the offer as the driver sees it (see
+--     read_proposal)
 local st = redis.call('HMGET', KEYS[1], 'status', 'version', 'requester')
 if not st[1] then return {'missing'} end
 if st[1] ~= 'queued' or st[2] ~= ARGV[2] then return {'stale', st[1]} end
@@ -38,15 +39,15 @@ if mode == 'unassign' then
 end
 
 redis.call('HSET', KEYS[1], 'status', 'offered', 'version', v, 'updated', now)
-for i = 9, #ARGV, 3 do
+for i = 9, #ARGV, 2 do
   local d = ARGV[i]
   redis.call('HSET', KEYS[2], d, exp)
   redis.call('HSET', KEYS[8], d, ARGV[i + 1])
   redis.call('SADD', KEYS[3], d)
-  redis.call('ZADD', KEYS[10 + (i - 9) / 3], exp, id)
+  redis.call('ZADD', KEYS[10 + (i - 9) / 2], exp, id)
   redis.call('ZADD', KEYS[5], exp, id .. '|' .. d)
   audit(KEYS[6], now, 'system', 'offered', 'queued', 'offered', d)
-  emit(KEYS[7], 'offer', 'driver:' .. d, ARGV[i + 2])
+  emit(KEYS[7], 'offer', 'driver:' .. d, read_proposal(ARGV[i + 1]).offer)
 end
 redis.call('ZREM', KEYS[4], id)
 trip_event(KEYS[7], id, 'offered', 'offered', v, st[3])

@@ -56,7 +56,7 @@ func (s *Store) Reassign(ctx context.Context, by heartlink.Principal, tripID, dr
 		}
 		res, err := s.scripts.reassign.Run(ctx, s.rdb, keys, t.ID, t.Version, ms(now), by.String(),
 			t.DriverID, driverID, old.Version, encodeStops(dispatch.Without(old.Stops, t.ID)),
-			s.proposalOf(&ins)).StringSlice()
+			s.proposalOf(&ins, nil)).StringSlice()
 		if err != nil {
 			return nil, wrap(err, "reassign")
 		}

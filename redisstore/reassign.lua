@@ -21,7 +21,7 @@ if st[2] ~= ARGV[2] or st[3] ~= old or (status ~= 'assigned' and status ~= 'arri
 end
 local ov = route_version(KEYS[3])
 if ov ~= ARGV[7] then return {'stale', status} end
-local p = cjson.decode(ARGV[9])
+local p = read_proposal(ARGV[9])
 local rv = apply_route(KEYS[4], KEYS[8], new, p, now)
 if not rv then return {'conflict', status} end
 local orv = tonumber(ov) + 1

@@ -91,7 +91,7 @@ func TestAStaleInsertionChangesNothing(t *testing.T) {
 		require.NoError(t, err)
 		trip := f.trip(stale.ID)
 
-		_, res, err := f.s.accept(f.ctx, stale.ID, d.ID, "claim", trip.Version, d.String(), f.s.proposalOf(&ins))
+		_, res, err := f.s.accept(f.ctx, stale.ID, d.ID, "claim", trip.Version, d.String(), f.s.proposalOf(&ins, nil))
 		require.NoError(t, err)
 		assert.Equal(t, "conflict", res)
 		after, err := f.s.DriverRoute(f.ctx, coordinator, d.ID)

@@ -551,9 +551,8 @@ func (s *Store) Offers(ctx context.Context, by heartlink.Principal) ([]dispatch.
 			stale = append(stale, ids[i])
 			continue
 		}
-		var pr proposal
 		var o dispatch.Offer
-		if json.Unmarshal([]byte(props[i].Val()), &pr) != nil || json.Unmarshal(pr.Offer, &o) != nil {
+		if pr, err := readProposal(props[i].Val()); err != nil || json.Unmarshal(pr.Offer, &o) != nil {
 			stale = append(stale, ids[i])
 			continue
 		}
