@@ -110,6 +110,9 @@ end
 -- marks (dry.go). Returns how many trips were brought forward.
 local function wake_waiting(waiting_key, queue_key, driver_key, seq_key, radius, count, now)
   redis.call('INCR', seq_key)
+  -- Most frees find nothing waiting: then neither the driver's position
+  -- nor a search is needed.
+  if redis.call('ZCARD', waiting_key) == 0 then return 0 end
   local d = redis.call('HMGET', driver_key, 'status', 'lat', 'lng', 'hlat', 'hlng')
   local lat, lng = d[4], d[5]
   if d[1] == 'online' and d[2] then lat, lng = d[2], d[3] end
